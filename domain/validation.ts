@@ -1,0 +1,59 @@
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { catalogue, isEventType, type EventType } from './catalogue.js';
+import { NewEventEnvelope } from './envelope.js';
+import { err, ok, type Result } from './result.js';
+
+/** One reason an event was refused: a JSON pointer into the event and what is wrong there. */
+export interface ValidationIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+const envelopeCheck = TypeCompiler.Compile(NewEventEnvelope);
+const dataChecks = new Map<string, TypeCheck<TSchema>>();
+
+const dataCheck = (type: EventType, version: number): TypeCheck<TSchema> | undefined => {
+  const key = `${type}@${version}`;
+  let check = dataChecks.get(key);
+  if (!check) {
+    const schema = catalogue[type].versions[version];
+    if (!schema) return undefined;
+    check = TypeCompiler.Compile(schema);
+    dataChecks.set(key, check);
+  }
+  return check;
+};
+
+const issuesOf = (check: TypeCheck<TSchema>, value: unknown, prefix: string, max = 5): ValidationIssue[] => {
+  const issues: ValidationIssue[] = [];
+  for (const e of check.Errors(value)) {
+    issues.push({ path: prefix + e.path || '/', message: e.message });
+    if (issues.length >= max) break;
+  }
+  return issues;
+};
+
+/** Checks an incoming event: envelope first, then `data` against its type and schema version. */
+export const validateNewEvent = (input: unknown): Result<NewEventEnvelope & { type: EventType }, ValidationIssue[]> => {
+  if (!envelopeCheck.Check(input)) return err(issuesOf(envelopeCheck, input, ''));
+  if (!isEventType(input.type)) {
+    return err([{ path: '/type', message: `unknown event type '${input.type}'` }]);
+  }
+  const check = dataCheck(input.type, input.schemaVersion);
+  if (!check) {
+    return err([
+      {
+        path: '/schemaVersion',
+        message: `${input.type} has no schema version ${input.schemaVersion} (current is ${catalogue[input.type].current})`,
+      },
+    ]);
+  }
+  if (!check.Check(input.data)) return err(issuesOf(check, input.data, '/data'));
+  for (const subject of Object.keys(input.personal ?? {})) {
+    if (!(input.subjects ?? []).includes(subject)) {
+      return err([{ path: `/personal/${subject}`, message: 'personal fields for a subject not listed in subjects' }]);
+    }
+  }
+  return ok(input as NewEventEnvelope & { type: EventType });
+};

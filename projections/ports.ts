@@ -1,0 +1,24 @@
+import type { AuditEvent } from '../domain/catalogue.js';
+
+/**
+ * A projection: a pure function from one logged event to the changes it makes in a read model.
+ * Store adapters apply the changes; the function itself knows nothing of storage.
+ */
+export interface Projection<C> {
+  readonly name: string;
+  readonly changesFor: (event: AuditEvent, position: number) => readonly C[];
+}
+
+/**
+ * Where a projection's read model lives. `apply` writes a batch's changes together with the
+ * projection checkpoint, atomically where the store allows and position-guarded everywhere, so a
+ * redelivered or replayed batch changes nothing.
+ */
+export interface ProjectionStore<C> {
+  /** The position of the last event applied, or -1 when none. */
+  checkpoint(): Promise<number>;
+  /** Applies the changes of all events up to and including `position`; a no-op when `position` ≤ checkpoint. */
+  apply(changes: readonly C[], position: number): Promise<void>;
+  /** Drops the read model and its checkpoint, for a rebuild from position 0. */
+  reset(): Promise<void>;
+}

@@ -1,0 +1,20 @@
+/** A subject's data-encryption key (AES-256), unwrapped. */
+export interface DataKey {
+  readonly keyId: string;
+  readonly subject: string;
+  readonly key: Uint8Array;
+}
+
+/**
+ * Per-subject data keys, stored wrapped by the key-encryption key. Destroying a subject's keys is
+ * crypto-shredding: every ciphertext sealed under them becomes unreadable for good.
+ */
+export interface KeyVault {
+  /** The current key of each subject, created on first use. */
+  dataKeys(subjects: readonly string[]): Promise<Map<string, DataKey>>;
+  /** A key by id; null when it never existed or was destroyed. */
+  keyById(keyId: string): Promise<DataKey | null>;
+  /** Destroys every key of the subject; returns the ids destroyed (empty when none were left). */
+  destroySubjectKeys(subject: string): Promise<string[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,79 @@
+import type { Logger } from 'pino';
+import type { TokenVerifier } from './auth/jwt.js';
+import type { CheckpointPublisher } from './checkpoint/publisher.js';
+import type { CheckpointStore } from './checkpoint/store.js';
+import type { Config } from './config.js';
+import { authenticate } from './http/authenticate.js';
+import { postEvents } from './http/events-route.js';
+import { getConsistencyProof, getInclusionProof } from './http/proof-routes.js';
+import { json, problem, text } from './http/respond.js';
+import type { Ingestor } from './ingest/ingest.js';
+import type { Metrics } from './metrics.js';
+import type { ProofService } from './proofs.js';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly ingestor: Ingestor;
+  readonly tokens: TokenVerifier;
+  readonly checkpoints: CheckpointStore;
+  readonly publisher: CheckpointPublisher;
+  readonly proofs: ProofService;
+  /** Verification keys: C2SP vkey lines and SPKI PEM. */
+  readonly keys: { readonly vkey: string; readonly spkiPem: string };
+  readonly ready: () => Promise<boolean>;
+}
+
+export interface App {
+  fetch(req: Request): Promise<Response>;
+}
+
+type Handler = (req: Request, url: URL) => Promise<Response> | Response;
+
+/** Builds the HTTP app without listening; `main.ts` serves it, tests call `fetch`. */
+export const createApp = (deps: AppDeps): App => {
+  const routes: Record<string, Handler> = {
+    'POST /v1/events': async (req) => {
+      const who = await authenticate(req, deps.tokens, ['producer']);
+      if (who instanceof Response) return who;
+      return postEvents(req, { ingestor: deps.ingestor, ...limits(deps.config) });
+    },
+    'GET /v1/checkpoint': () => {
+      const latest = deps.publisher.publish() ?? deps.checkpoints.latest();
+      return latest ? text(latest.note) : problem(404, 'no-checkpoint', 'the log is empty: nothing to sign yet');
+    },
+    'GET /v1/checkpoints': () => json({ checkpoints: deps.checkpoints.all().map((c) => ({ size: c.size, publishedAt: c.publishedAt, note: c.note })) }),
+    'GET /v1/proof/inclusion': async (req, url) => {
+      const who = await authenticate(req, deps.tokens, ['auditor', 'dpo']);
+      if (who instanceof Response) return who;
+      return getInclusionProof(url, deps.proofs);
+    },
+    'GET /v1/proof/consistency': (_req, url) => getConsistencyProof(url, deps.proofs),
+    'GET /v1/keys': () => json({ vkey: deps.keys.vkey, spkiPem: deps.keys.spkiPem }),
+    'GET /healthz': () => json({ status: 'ok' }),
+    'GET /readyz': async () => ((await deps.ready()) ? json({ status: 'ready' }) : problem(503, 'not-ready', 'starting up or shutting down')),
+    'GET /metrics': async () => text(await deps.metrics.registry.metrics(), 200, deps.metrics.registry.contentType),
+  };
+  const knownPaths = new Set(Object.keys(routes).map((k) => k.split(' ')[1]));
+
+  return {
+    fetch: async (req) => {
+      const url = new URL(req.url);
+      const route = routes[`${req.method} ${url.pathname}`];
+      let res: Response;
+      try {
+        if (route) res = await route(req, url);
+        else if (knownPaths.has(url.pathname)) res = problem(405, 'method-not-allowed', `${req.method} is not allowed on ${url.pathname}`);
+        else res = problem(404, 'not-found', `no route ${url.pathname}`);
+      } catch (e) {
+        deps.log.error({ err: e, path: url.pathname }, 'request failed');
+        res = problem(500, 'internal', 'internal error; nothing partial was stored');
+      }
+      deps.metrics.httpRequests.inc({ route: route ? url.pathname : 'other', status: String(res.status) });
+      return res;
+    },
+  };
+};
+
+const limits = (c: Config) => ({ maxBatchBytes: c.maxBatchBytes, maxBatchEvents: c.maxBatchEvents });

@@ -1,0 +1,148 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportJsonSchemas } from '../../domain/json-schema.js';
+import { Roles, type Role } from '../../domain/primitives.js';
+import { verifyLogFile } from '../audit/verify-log.js';
+import { verifierFromKeyText, verifyProofDocument } from '../audit/verify-proof.js';
+import { signLocalToken } from '../auth/jwt.js';
+import { loadOrCreateCheckpointSigner } from '../checkpoint/local-key.js';
+import { createCheckpointPublisher } from '../checkpoint/publisher.js';
+import { createSqliteCheckpointStore } from '../checkpoint/store.js';
+import { loadConfig } from '../config.js';
+import { createSqliteEventLog } from '../log/sqlite/event-log.js';
+import { createProofService } from '../proofs.js';
+import { localJwtSecret } from '../secrets.js';
+import { logFile } from '../service.js';
+import { createProgressBar } from './progress.js';
+
+interface Flags {
+  'data-dir'?: string | undefined;
+  key?: string | undefined;
+  out?: string | undefined;
+  role?: string | undefined;
+  sub?: string | undefined;
+  ttl?: string | undefined;
+}
+
+const configFrom = (flags: Flags) => loadConfig(process.env, flags['data-dir'] ? { dataDir: flags['data-dir'] } : {});
+const say = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+const complain = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+/** `gouvernail verify`: exit 0 when the whole log and every checkpoint check out, 1 otherwise. */
+export const runVerify = (flags: Flags): number => {
+  const config = configFrom(flags);
+  const file = logFile(config.dataDir);
+  if (!existsSync(file)) {
+    complain(`verify: no log at ${file}`);
+    return 1;
+  }
+  const verifier = flags.key
+    ? verifierFromKeyText(readFileSync(flags.key, 'utf8'), config.origin)
+    : verifierFromKeyText(loadOrCreateCheckpointSigner(config.dataDir, config.origin).vkey, config.origin);
+  const bar = createProgressBar('verify');
+  const report = verifyLogFile(file, verifier, (done, total) => {
+    bar.update(done, total);
+  });
+  bar.done(report.entries, report.entries);
+  if (!report.ok) {
+    complain(`FAIL: ${report.first?.message ?? 'unknown problem'}`);
+    if (report.first && 'position' in report.first) complain(`first bad position: ${report.first.position}`);
+    return 1;
+  }
+  say(`OK: ${report.entries} entries and ${report.checkpoints} signed checkpoints verified`);
+  return 0;
+};
+
+/** `gouvernail proof EVENT_ID`: the inclusion proof JSON of one event, signed checkpoint included. */
+export const runProof = async (eventId: string | undefined, flags: Flags): Promise<number> => {
+  if (!eventId) {
+    complain('proof: an event id is required');
+    return 2;
+  }
+  const config = configFrom(flags);
+  const log = createSqliteEventLog({ file: logFile(config.dataDir) });
+  try {
+    const store = createSqliteCheckpointStore(log.db);
+    const { signer } = loadOrCreateCheckpointSigner(config.dataDir, config.origin);
+    const publisher = createCheckpointPublisher({ tree: () => log.tree, store, signer, origin: config.origin, intervalMs: 60_000 });
+    const doc = await createProofService({ log, store, publisher, origin: config.origin }).inclusion(eventId);
+    if ('code' in doc) {
+      complain(`proof: ${doc.message}`);
+      return 1;
+    }
+    const text = `${JSON.stringify(doc, null, 2)}\n`;
+    if (flags.out) {
+      writeFileSync(flags.out, text);
+      say(`wrote the inclusion proof of ${eventId} (leaf ${doc.leafIndex} of ${doc.treeSize}) to ${flags.out}`);
+    } else process.stdout.write(text);
+    return 0;
+  } finally {
+    await log.close();
+  }
+};
+
+/** `gouvernail verify-proof FILE --key KEYFILE`: fully offline. */
+export const runVerifyProof = (file: string | undefined, flags: Flags): number => {
+  if (!file || !flags.key) {
+    complain('verify-proof: a proof FILE and --key KEYFILE are required');
+    return 2;
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    complain(`FAIL: ${file} is not a JSON proof: ${(e as Error).message}`);
+    return 1;
+  }
+  const verdict = verifyProofDocument(doc, readFileSync(flags.key, 'utf8'));
+  if (!verdict.ok) {
+    complain(`FAIL: ${verdict.reason}`);
+    return 1;
+  }
+  say(`OK: ${verdict.summary}`);
+  return 0;
+};
+
+/** `gouvernail token --role ROLE`: a development token signed with the local HS256 secret. */
+export const runToken = async (flags: Flags): Promise<number> => {
+  const role = flags.role;
+  const roles = Roles.filter((r) => r !== 'system');
+  if (!role || !(roles as readonly string[]).includes(role)) {
+    complain(`token: --role must be one of ${roles.join(', ')}`);
+    return 2;
+  }
+  const ttl = flags.ttl ? Number(flags.ttl) : 3600;
+  if (!Number.isInteger(ttl) || ttl <= 0) {
+    complain('token: --ttl must be a positive number of seconds');
+    return 2;
+  }
+  const config = configFrom(flags);
+  const secret = config.jwt.secret ?? localJwtSecret(config.dataDir);
+  say(
+    await signLocalToken(secret, {
+      sub: flags.sub ?? `dev-${role}`,
+      role: role as Role,
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      ttlSeconds: ttl,
+    }),
+  );
+  return 0;
+};
+
+/** `gouvernail schemas --out DIR`: one JSON Schema file per event type and version. */
+export const runSchemas = (flags: Flags): number => {
+  if (!flags.out) {
+    complain('schemas: --out DIR is required');
+    return 2;
+  }
+  mkdirSync(flags.out, { recursive: true });
+  const schemas = exportJsonSchemas();
+  for (const [name, schema] of schemas) writeFileSync(join(flags.out, name), `${JSON.stringify(schema, null, 2)}\n`);
+  say(`wrote ${schemas.size} schemas to ${flags.out}`);
+  return 0;
+};

@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+import { runProof, runSchemas, runToken, runVerify, runVerifyProof } from './commands.js';
+
+const USAGE = `gouvernail — tamper-evident audit and lineage log
+
+Usage:
+  gouvernail serve [--data-dir DIR] [--port N] [--host H]   run the service (embedded SQLite)
+  gouvernail verify [--data-dir DIR] [--key KEYFILE]        recompute the tree, check every checkpoint
+  gouvernail proof EVENT_ID [--data-dir DIR] [--out FILE]   write the inclusion proof of an event
+  gouvernail verify-proof FILE --key KEYFILE                check a proof offline (no server, no data)
+  gouvernail token --role ROLE [--sub NAME] [--ttl SECONDS] [--data-dir DIR]
+                                                            a development token signed with the local key
+  gouvernail schemas --out DIR                              write the JSON Schema of every event type
+`;
+
+const options = {
+  'data-dir': { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  key: { type: 'string' },
+  out: { type: 'string' },
+  role: { type: 'string' },
+  sub: { type: 'string' },
+  ttl: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Runs one CLI command; resolves with the process exit code. */
+export const main = async (argv: readonly string[]): Promise<number> => {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (e) {
+    process.stderr.write(`gouvernail: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  try {
+    switch (command) {
+      case 'serve': {
+        const { serve } = await import('../main.js');
+        await serve({
+          ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+          ...(values.port ? { port: Number(values.port) } : {}),
+          ...(values.host ? { host: values.host } : {}),
+        });
+        return 0;
+      }
+      case 'verify':
+        return runVerify(values);
+      case 'proof':
+        return await runProof(rest[0], values);
+      case 'verify-proof':
+        return runVerifyProof(rest[0], values);
+      case 'token':
+        return await runToken(values);
+      case 'schemas':
+        return runSchemas(values);
+      default:
+        process.stderr.write(`gouvernail: unknown command '${command}'\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    process.stderr.write(`gouvernail ${command}: ${(e as Error).message}\n`);
+    return 1;
+  }
+};

@@ -1,0 +1,80 @@
+/** Why a request body could not be turned into a list of JSON values. */
+export type BodyProblem =
+  | { kind: 'too-large'; limit: number }
+  | { kind: 'unsupported-media-type'; contentType: string }
+  | { kind: 'malformed'; errors: { line?: number; index?: number; message: string }[] };
+
+/** `lines[i]` is the 1-based line of item i, for NDJSON bodies. */
+export type ParsedBody = { ok: true; items: unknown[]; lines?: number[] } | { ok: false; problem: BodyProblem };
+
+/** Reads at most `limit` bytes; stops reading (and answers too-large) as soon as the limit is passed. */
+export const readLimited = async (req: Request, limit: number): Promise<Uint8Array | 'too-large'> => {
+  const declared = Number(req.headers.get('content-length') ?? 'NaN');
+  if (Number.isFinite(declared) && declared > limit) return 'too-large';
+  if (!req.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = req.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      return 'too-large';
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total);
+};
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Parses a batch: a JSON array (or one JSON object) with `application/json`, or one JSON value a
+ * line with `application/x-ndjson`. Errors name the line (NDJSON) or array index (JSON).
+ */
+export const parseBatch = async (req: Request, limit: number): Promise<ParsedBody> => {
+  const contentType = (req.headers.get('content-type') ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  const ndjson = contentType === 'application/x-ndjson' || contentType === 'application/jsonl' || contentType === 'application/ndjson';
+  if (!ndjson && contentType !== 'application/json') return { ok: false, problem: { kind: 'unsupported-media-type', contentType } };
+  const bytes = await readLimited(req, limit);
+  if (bytes === 'too-large') return { ok: false, problem: { kind: 'too-large', limit } };
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    return { ok: false, problem: { kind: 'malformed', errors: [{ message: 'body is not valid UTF-8' }] } };
+  }
+  return ndjson ? parseNdjson(text) : parseJson(text);
+};
+
+const parseJson = (text: string): ParsedBody => {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, problem: { kind: 'malformed', errors: [{ message: `invalid JSON: ${(e as Error).message}` }] } };
+  }
+  if (Array.isArray(value)) return { ok: true, items: value };
+  if (typeof value === 'object' && value !== null) return { ok: true, items: [value] };
+  return { ok: false, problem: { kind: 'malformed', errors: [{ message: 'expected a JSON array of events or one event object' }] } };
+};
+
+const parseNdjson = (text: string): ParsedBody => {
+  const items: unknown[] = [];
+  const itemLines: number[] = [];
+  const errors: { line: number; message: string }[] = [];
+  const lines = text.split('\n');
+  lines.forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '') return;
+    try {
+      items.push(JSON.parse(line));
+      itemLines.push(i + 1);
+    } catch (e) {
+      errors.push({ line: i + 1, message: `invalid JSON: ${(e as Error).message}` });
+    }
+  });
+  return errors.length > 0 ? { ok: false, problem: { kind: 'malformed', errors } } : { ok: true, items, lines: itemLines };
+};

@@ -1,0 +1,40 @@
+import type { Ingestor } from '../ingest/ingest.js';
+import { parseBatch } from './body.js';
+import { json, problem } from './respond.js';
+
+/**
+ * POST /v1/events: a JSON array or NDJSON of events. 200 with each event's position or
+ * `duplicate`; 400 naming every bad event (nothing of the batch is stored); 413 when too large.
+ */
+export const postEvents = async (
+  req: Request,
+  deps: { ingestor: Ingestor; maxBatchBytes: number; maxBatchEvents: number },
+): Promise<Response> => {
+  const body = await parseBatch(req, deps.maxBatchBytes);
+  if (!body.ok) {
+    const p = body.problem;
+    switch (p.kind) {
+      case 'too-large':
+        return problem(413, 'payload-too-large', `batch exceeds ${p.limit} bytes`);
+      case 'unsupported-media-type':
+        return problem(415, 'unsupported-media-type', `use application/json or application/x-ndjson, not ${p.contentType}`);
+      case 'malformed':
+        return problem(400, 'malformed-body', 'the body is not valid JSON', p.errors);
+    }
+  }
+  if (body.items.length === 0) return problem(400, 'empty-batch', 'the batch holds no events');
+  if (body.items.length > deps.maxBatchEvents) {
+    return problem(413, 'too-many-events', `batch holds ${body.items.length} events, the limit is ${deps.maxBatchEvents}`);
+  }
+  const result = await deps.ingestor.ingest(body.items, 'http');
+  if (result.status === 'rejected') {
+    const details = result.rejected.map((r) => ({
+      ...(body.lines ? { line: body.lines[r.index] } : {}),
+      index: r.index,
+      ...(r.id === undefined ? {} : { id: r.id }),
+      errors: r.issues.map((i) => `${i.path}: ${i.message}`),
+    }));
+    return problem(400, 'invalid-events', `${details.length} of ${body.items.length} events are invalid; nothing was stored`, details);
+  }
+  return json({ results: result.outcomes });
+};

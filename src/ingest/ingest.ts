@@ -1,0 +1,71 @@
+import type { EventType } from '../../domain/catalogue.js';
+import type { NewEventEnvelope } from '../../domain/envelope.js';
+import { validateNewEvent, type ValidationIssue } from '../../domain/validation.js';
+import type { KeyVault } from '../crypto/key-vault.js';
+import type { AppendOutcome, EventLog, PreparedEvent } from '../log/event-log.js';
+import type { Metrics } from '../metrics.js';
+import { prepareEvent } from './prepare.js';
+
+/** Where a refused event was in its batch, and every reason it was refused. */
+export interface RejectedEvent {
+  readonly index: number;
+  readonly id?: string;
+  readonly issues: readonly ValidationIssue[];
+}
+
+export type IngestResult =
+  | { readonly status: 'accepted'; readonly outcomes: readonly AppendOutcome[] }
+  | { readonly status: 'rejected'; readonly rejected: readonly RejectedEvent[] };
+
+export interface Ingestor {
+  /**
+   * Validates the whole batch, then seals, encodes and appends it. A batch with any invalid event
+   * is refused whole: nothing of it is stored, and every bad event is named.
+   */
+  ingest(inputs: readonly unknown[], source: string): Promise<IngestResult>;
+}
+
+export const createIngestor = ({
+  log,
+  vault,
+  origin,
+  metrics,
+  now = () => new Date(),
+}: {
+  log: EventLog;
+  vault: KeyVault;
+  origin: string;
+  metrics: Metrics;
+  now?: () => Date;
+}): Ingestor => ({
+  ingest: async (inputs, source) => {
+    const rejected: RejectedEvent[] = [];
+    const valid: (NewEventEnvelope & { type: EventType })[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      const result = validateNewEvent(inputs[i]);
+      if (result.ok) valid.push(result.value);
+      else rejected.push({ index: i, ...idOf(inputs[i]), issues: result.error });
+    }
+    if (rejected.length > 0) {
+      metrics.ingested.inc({ type: 'unknown', source, outcome: 'invalid' }, rejected.length);
+      return { status: 'rejected', rejected };
+    }
+    const subjects = new Set<string>();
+    for (const e of valid) for (const s of Object.keys(e.personal ?? {})) subjects.add(s);
+    const keys = subjects.size > 0 ? await vault.dataKeys([...subjects]) : new Map();
+    const timer = metrics.appendSeconds.startTimer();
+    const recordedAt = now().toISOString();
+    const prepared: PreparedEvent[] = valid.map((e) => prepareEvent(e, { origin, recordedAt, keys }));
+    const outcomes = await log.append(prepared);
+    timer();
+    outcomes.forEach((o, i) => {
+      metrics.ingested.inc({ type: valid[i]!.type, source, outcome: o.status });
+    });
+    return { status: 'accepted', outcomes };
+  },
+});
+
+const idOf = (input: unknown): { id?: string } => {
+  if (typeof input === 'object' && input !== null && 'id' in input && typeof input.id === 'string') return { id: input.id };
+  return {};
+};

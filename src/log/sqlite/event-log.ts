@@ -1,0 +1,176 @@
+import { EventEmitter } from 'node:events';
+import type { RecordedEnvelope } from '../../../domain/envelope.js';
+import { createMerkleTree, type MerkleTree } from '../../merkle/tree.js';
+import {
+  EventLogError,
+  type AppendOutcome,
+  type EventLog,
+  type PreparedEvent,
+  type StoredEntry,
+  type Subscription,
+} from '../event-log.js';
+import { openSqlite, type Db } from './open.js';
+import { migrateLog } from './schema.js';
+import { createSqliteTileStore } from './tiles.js';
+
+/** The embedded log, plus what only a log that integrates its own Merkle tree can offer. */
+export interface SqliteEventLog extends EventLog {
+  readonly db: Db;
+  /** The Merkle tree over the log, always of the log's size. */
+  readonly tree: MerkleTree;
+  /** Ciphertext of a subject's sealed fields in one entry, or null once deleted. */
+  sealedBlob(position: number, subject: string): Uint8Array | null;
+  /** Deletes every sealed ciphertext of a subject; returns how many were deleted. */
+  deleteSealedBlobs(subject: string): number;
+}
+
+interface Row {
+  position: number;
+  entry: Buffer;
+}
+
+const decoder = new TextDecoder();
+const toStored = (row: Row): StoredEntry => ({
+  position: row.position,
+  entry: row.entry,
+  event: JSON.parse(decoder.decode(row.entry)) as RecordedEnvelope,
+});
+
+/**
+ * The embedded default log: one SQLite file (WAL, fsync on commit). A batch, its sealed ciphertext
+ * and the Merkle tiles it changes are written in one transaction: after a crash the log, the tree
+ * and the acknowledgements agree.
+ */
+export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog => {
+  const db = openSqlite(file);
+  db.pragma('secure_delete = ON');
+  migrateLog(db);
+  const tiles = createSqliteTileStore(db);
+  const countRow = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events').get();
+  let tree = createMerkleTree({ tiles, size: countRow?.n ?? 0 });
+  if (tree.size() !== (countRow?.n ?? 0)) {
+    throw new EventLogError(`Merkle tree size ${tree.size()} differs from the log's ${countRow?.n}`, false);
+  }
+
+  const byId = db.prepare<[string], { position: number }>('SELECT position FROM events WHERE id = ?');
+  const insert = db.prepare<[number, string, string, string, string, Uint8Array]>(
+    'INSERT INTO events (position, id, type, stream, recorded_at, entry) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const insertBlob = db.prepare<[number, string, Uint8Array]>('INSERT INTO sealed_blobs (position, subject, blob) VALUES (?, ?, ?)');
+  const readFrom = db.prepare<[number, number], Row>('SELECT position, entry FROM events WHERE position >= ? ORDER BY position LIMIT ?');
+  const readStream = db.prepare<[string, number, number], Row>(
+    'SELECT position, entry FROM events WHERE stream = ? AND position >= ? ORDER BY position LIMIT ?',
+  );
+  const blobAt = db.prepare<[number, string], { blob: Buffer }>('SELECT blob FROM sealed_blobs WHERE position = ? AND subject = ?');
+  const deleteBlobs = db.prepare<[string]>('DELETE FROM sealed_blobs WHERE subject = ?');
+
+  const appended = new EventEmitter();
+  appended.setMaxListeners(0);
+  let closed = false;
+
+  const appendBatch = db.transaction((batch: readonly PreparedEvent[]): AppendOutcome[] => {
+    const outcomes: AppendOutcome[] = [];
+    const inBatch = new Map<string, number>();
+    const leaves: Uint8Array[] = [];
+    let next = tree.size();
+    for (const p of batch) {
+      const id = p.event.id;
+      const earlier = inBatch.get(id) ?? byId.get(id)?.position;
+      if (earlier !== undefined) {
+        outcomes.push({ id, position: earlier, status: 'duplicate' });
+        continue;
+      }
+      insert.run(next, id, p.event.type, p.stream, p.event.recordedAt, p.entry);
+      for (const s of p.sealedBlobs) insertBlob.run(next, s.subject, s.blob);
+      leaves.push(p.leafHash);
+      inBatch.set(id, next);
+      outcomes.push({ id, position: next, status: 'appended' });
+      next++;
+    }
+    if (leaves.length > 0) tree.append(leaves);
+    return outcomes;
+  });
+
+  const self: SqliteEventLog = {
+    db,
+    get tree() {
+      return tree;
+    },
+    append: (batch) => {
+      if (closed) return Promise.reject(new EventLogError('the log is closed', false));
+      const before = tree.size();
+      let outcomes: AppendOutcome[];
+      try {
+        outcomes = appendBatch(batch);
+      } catch (cause) {
+        tree = createMerkleTree({ tiles, size: before });
+        const busy = cause instanceof Error && /SQLITE_BUSY|database is locked/.test(cause.message);
+        return Promise.reject(new EventLogError('append failed: the batch was not stored', busy, { cause }));
+      }
+      if (tree.size() > before) appended.emit('appended', tree.size());
+      return Promise.resolve(outcomes);
+    },
+    read: (from, limit) => Promise.resolve(readFrom.all(from, limit).map(toStored)),
+    readStream: (stream, from = 0, limit = 1000) => Promise.resolve(readStream.all(stream, from, limit).map(toStored)),
+    subscribe: (from, onBatch) => follow(self, appended, from, onBatch),
+    size: () => Promise.resolve(tree.size()),
+    positionOf: (id) => Promise.resolve(byId.get(id)?.position ?? null),
+    sealedBlob: (position, subject) => blobAt.get(position, subject)?.blob ?? null,
+    deleteSealedBlobs: (subject) => {
+      const n = deleteBlobs.run(subject).changes;
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return n;
+    },
+    close: () => {
+      closed = true;
+      appended.emit('closed');
+      db.close();
+      return Promise.resolve();
+    },
+  };
+  return self;
+};
+
+const FOLLOW_BATCH = 1000;
+
+/** Catch up from `from`, then wait for appends; one batch at a time, each awaited. */
+const follow = (
+  log: EventLog,
+  appended: EventEmitter,
+  from: number,
+  onBatch: (batch: StoredEntry[]) => Promise<void>,
+): Subscription => {
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const nudge = (): void => wake?.();
+  appended.on('appended', nudge);
+  appended.on('closed', nudge);
+  const loop = async (): Promise<void> => {
+    let next = from;
+    while (!stopped) {
+      const batch = await log.read(next, FOLLOW_BATCH);
+      if (stopped) break;
+      if (batch.length > 0) {
+        await onBatch(batch);
+        next = batch[batch.length - 1]!.position + 1;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 1000).unref();
+      });
+    }
+  };
+  const done = loop().catch((e: unknown) => {
+    if (!stopped) throw e;
+  });
+  return {
+    close: async () => {
+      stopped = true;
+      appended.off('appended', nudge);
+      appended.off('closed', nudge);
+      wake?.();
+      await done;
+    },
+  };
+};

@@ -1,0 +1,35 @@
+import type { Db } from './open.js';
+
+/** Tables of the embedded log: entries, sealed ciphertext, Merkle tiles, signed checkpoints. */
+export const migrateLog = (db: Db): void => {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS events (
+      position    INTEGER PRIMARY KEY,
+      id          TEXT NOT NULL UNIQUE,
+      type        TEXT NOT NULL,
+      stream      TEXT NOT NULL,
+      recorded_at TEXT NOT NULL,
+      entry       BLOB NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS events_by_stream ON events (stream, position);
+    CREATE TABLE IF NOT EXISTS sealed_blobs (
+      position INTEGER NOT NULL,
+      subject  TEXT NOT NULL,
+      blob     BLOB NOT NULL,
+      PRIMARY KEY (position, subject)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS sealed_blobs_by_subject ON sealed_blobs (subject);
+    CREATE TABLE IF NOT EXISTS tiles (
+      level  INTEGER NOT NULL,
+      idx    INTEGER NOT NULL,
+      hashes BLOB NOT NULL,
+      PRIMARY KEY (level, idx)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS checkpoints (
+      size         INTEGER PRIMARY KEY,
+      root         BLOB NOT NULL,
+      note         TEXT NOT NULL,
+      published_at TEXT NOT NULL
+    );
+  `);
+};

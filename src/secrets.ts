@@ -1,0 +1,23 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Reads a secret file from the data directory, creating it once (mode 0600) when absent.
+ * Refuses a file readable by group or others.
+ */
+export const loadOrCreateSecretFile = (dataDir: string, name: string, create: () => string): string => {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, name);
+  if (!existsSync(file)) {
+    writeFileSync(file, create(), { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+  }
+  const mode = statSync(file).mode & 0o077;
+  if (mode !== 0) throw new Error(`${file} is readable by group or others (chmod 600 it)`);
+  return readFileSync(file, 'utf8').trim();
+};
+
+/** The embedded HS256 secret for tokens, in `<dataDir>/jwt-secret`. */
+export const localJwtSecret = (dataDir: string): string =>
+  loadOrCreateSecretFile(dataDir, 'jwt-secret', () => randomBytes(48).toString('base64url'));

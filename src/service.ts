@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { createApp, type App } from './app.js';
+import { createTokenVerifier } from './auth/jwt.js';
+import { loadOrCreateCheckpointSigner } from './checkpoint/local-key.js';
+import { createCheckpointPublisher, type CheckpointPublisher } from './checkpoint/publisher.js';
+import { createSqliteCheckpointStore } from './checkpoint/store.js';
+import type { Config } from './config.js';
+import { loadOrCreateKek } from './crypto/kek.js';
+import type { KeyVault } from './crypto/key-vault.js';
+import { createSqliteKeyVault } from './crypto/sqlite-key-vault.js';
+import { createIngestor } from './ingest/ingest.js';
+import { createSqliteEventLog, type SqliteEventLog } from './log/sqlite/event-log.js';
+import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createProofService } from './proofs.js';
+import { localJwtSecret } from './secrets.js';
+
+/** Everything the running service is made of; `close` releases it in reverse order. */
+export interface Service {
+  readonly app: App;
+  readonly log: SqliteEventLog;
+  readonly vault: KeyVault;
+  readonly publisher: CheckpointPublisher;
+  readonly metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export const logFile = (dataDir: string): string => join(dataDir, 'log.sqlite');
+export const vaultFile = (dataDir: string): string => join(dataDir, 'keys.sqlite');
+
+/** Wires the embedded service from configuration: SQLite log and vault under the data directory. */
+export const createService = async (config: Config, logger: Logger): Promise<Service> => {
+  const metrics = createMetrics();
+  const log = createSqliteEventLog({ file: logFile(config.dataDir) });
+  const kek = loadOrCreateKek({ dataDir: config.dataDir, ...(config.kek ? { configured: config.kek } : {}) });
+  const vault = createSqliteKeyVault({ file: vaultFile(config.dataDir), kek });
+  const { signer, vkey, spkiPem } = loadOrCreateCheckpointSigner(config.dataDir, config.origin);
+  const store = createSqliteCheckpointStore(log.db);
+  const publisher = createCheckpointPublisher({
+    tree: () => log.tree,
+    store,
+    signer,
+    origin: config.origin,
+    intervalMs: config.checkpointIntervalMs,
+    metrics,
+    log: logger.child({ component: 'checkpoints' }),
+  });
+  const tokens = await createTokenVerifier({ ...config.jwt, secret: config.jwt.secret ?? localJwtSecret(config.dataDir) });
+  const ingestor = createIngestor({ log, vault, origin: config.origin, metrics });
+  metrics.logSize.set(log.tree.size());
+  let open = true;
+  const app = createApp({
+    config,
+    log: logger.child({ component: 'http' }),
+    metrics,
+    ingestor,
+    tokens,
+    checkpoints: store,
+    publisher,
+    proofs: createProofService({ log, store, publisher, origin: config.origin }),
+    keys: { vkey, spkiPem },
+    ready: () => Promise.resolve(open),
+  });
+  publisher.start();
+  return {
+    app,
+    log,
+    vault,
+    publisher,
+    metrics,
+    close: async () => {
+      open = false;
+      publisher.stop();
+      publisher.publish();
+      await vault.close();
+      await log.close();
+    },
+  };
+};

@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import type { DataKey, KeyVault } from './key-vault.js';
+
+/**
+ * A {@link KeyVault} held in memory, for unit tests of code that seals and unseals: same contract
+ * as the SQLite vault (one live key per subject, a new key after destruction), nothing persisted.
+ */
+export const createMemoryKeyVault = (): KeyVault => {
+  const byId = new Map<string, DataKey>();
+  const liveBySubject = new Map<string, DataKey>();
+
+  const create = (subject: string): DataKey => {
+    const key: DataKey = {
+      keyId: `dk_${randomBytes(16).toString('base64url')}`,
+      subject,
+      key: randomBytes(32),
+    };
+    byId.set(key.keyId, key);
+    liveBySubject.set(subject, key);
+    return key;
+  };
+
+  return {
+    dataKeys: (subjects) =>
+      Promise.resolve(
+        new Map(subjects.map((s) => [s, liveBySubject.get(s) ?? create(s)] as const)),
+      ),
+    keyById: (keyId) => Promise.resolve(byId.get(keyId) ?? null),
+    destroySubjectKeys: (subject) => {
+      const ids = [...byId.values()].filter((k) => k.subject === subject).map((k) => k.keyId);
+      for (const id of ids) byId.delete(id);
+      liveBySubject.delete(subject);
+      return Promise.resolve(ids);
+    },
+    close: () => Promise.resolve(),
+  };
+};

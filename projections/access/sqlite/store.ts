@@ -1,0 +1,158 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { encodeAccessCursor } from '../cursor.js';
+import { accessHistoryName } from '../evolve.js';
+import type {
+  AccessChange,
+  AccessHistoryQuery,
+  AccessHistoryStore,
+  AccessRow,
+  Page,
+} from '../ports.js';
+import { resolveAccessQuery, type ResolvedAccessQuery } from '../query.js';
+import { promised } from './promised.js';
+import { toAccessRow, type AccessRecord } from './rows.js';
+import { accessSchema, retentionCutoff, withinRetention } from './schema.js';
+
+export interface SqliteAccessStoreDeps {
+  /** The read-model database shared by all projections. */
+  readonly db: Database;
+  /** Checkpoint name; defaults to the projection's name. */
+  readonly name?: string;
+  /** Clock used to hide rows past their retention period; defaults to the system clock. */
+  readonly now?: () => Date;
+}
+
+const whereOf = (q: ResolvedAccessQuery): { sql: string; params: Record<string, unknown> } => {
+  const conds = ['r.idx = @idx', 'r.key = @key', withinRetention];
+  const params: Record<string, unknown> = { idx: q.index, key: q.key };
+  const optional = {
+    fromMs: 'r.time_ms >= @fromMs',
+    toMs: 'r.time_ms < @toMs',
+    action: 'r.action = @action',
+    decision: 'r.decision = @decision',
+  };
+  for (const [name, cond] of Object.entries(optional)) {
+    const value = q[name as keyof typeof optional];
+    if (value !== null) {
+      conds.push(cond);
+      params[name] = value;
+    }
+  }
+  if (q.after !== null) {
+    conds.push('(r.time_ms < @afterMs OR (r.time_ms = @afterMs AND r.position < @afterPos))');
+    params.afterMs = q.after.timeMs;
+    params.afterPos = q.after.position;
+  }
+  return { sql: conds.join(' AND '), params };
+};
+
+/** Access history in the embedded SQLite read-model database (tables prefixed `access_`). */
+export const createSqliteAccessStore = ({
+  db,
+  name = accessHistoryName,
+  now = () => new Date(),
+}: SqliteAccessStoreDeps): AccessHistoryStore => {
+  db.exec(accessSchema);
+  const getCheckpoint = db.prepare<[string], { position: number }>(
+    'SELECT position FROM projection_checkpoints WHERE name = ?',
+  );
+  const setCheckpoint = db.prepare(
+    'INSERT INTO projection_checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
+  );
+  const insertRow = db.prepare(`INSERT INTO access_rows
+    (idx, key, position, day, time_ms, occurred_at, event_id, principal, role, resource, action, decision, mechanism, client_address, operation, subject)
+    VALUES (@idx, @key, @position, @day, @timeMs, @time, @eventId, @principal, @role, @resource, @action, @decision, @mechanism, @clientAddress, @operation, @subject)
+    ON CONFLICT DO NOTHING`);
+  const setRetention = db.prepare(
+    'INSERT INTO access_retention (resource, retention_days) VALUES (?, ?) ON CONFLICT (resource) DO UPDATE SET retention_days = excluded.retention_days',
+  );
+  const deleteSubject = db.prepare("DELETE FROM access_rows WHERE idx = 'subject' AND key = ?");
+  const policies = db.prepare<[], { resource: string; retention_days: number }>(
+    'SELECT resource, retention_days FROM access_retention',
+  );
+  const purgeResource = db.prepare('DELETE FROM access_rows WHERE resource = ? AND time_ms < ?');
+  const purgeDefault = db.prepare(
+    "DELETE FROM access_rows WHERE time_ms < ? AND resource NOT IN (SELECT resource FROM access_retention WHERE resource <> '*')",
+  );
+  const deleteCheckpoint = db.prepare('DELETE FROM projection_checkpoints WHERE name = ?');
+  const queries = new Map<string, Statement<Record<string, unknown>, AccessRecord>>();
+
+  const checkpoint = (): number => getCheckpoint.get(name)?.position ?? -1;
+
+  const applyOne = (c: AccessChange): void => {
+    switch (c.kind) {
+      case 'rowIndexed':
+        insertRow.run({ ...c.row, idx: c.index, key: c.key, day: c.day, timeMs: c.timeMs });
+        return;
+      case 'retentionSet':
+        setRetention.run(c.resource, c.retentionDays);
+        return;
+      case 'subjectErased':
+        deleteSubject.run(c.subject);
+        return;
+    }
+  };
+
+  const applyTx = db.transaction((changes: readonly AccessChange[], position: number) => {
+    if (position <= checkpoint()) return;
+    changes.forEach(applyOne);
+    setCheckpoint.run(name, position);
+  });
+
+  const purgeTx = db.transaction((nowMs: number) => {
+    let purged = 0;
+    for (const p of policies.all()) {
+      const cutoff = retentionCutoff(nowMs, p.retention_days);
+      purged += (
+        p.resource === '*' ? purgeDefault.run(cutoff) : purgeResource.run(p.resource, cutoff)
+      ).changes;
+    }
+    return purged;
+  });
+
+  const resetTx = db.transaction(() => {
+    db.exec('DELETE FROM access_rows; DELETE FROM access_retention;');
+    deleteCheckpoint.run(name);
+  });
+
+  const select = (where: string): Statement<Record<string, unknown>, AccessRecord> => {
+    let stmt = queries.get(where);
+    if (!stmt) {
+      stmt = db.prepare(
+        `SELECT * FROM access_rows r WHERE ${where} ORDER BY r.time_ms DESC, r.position DESC LIMIT @limit`,
+      );
+      queries.set(where, stmt);
+    }
+    return stmt;
+  };
+
+  const accessHistory = (query: AccessHistoryQuery): Page<AccessRow> => {
+    const q = resolveAccessQuery(query);
+    const { sql, params } = whereOf(q);
+    const records = select(sql).all({ ...params, now: now().getTime(), limit: q.first + 1 });
+    const page = records.slice(0, q.first);
+    const last = page.at(-1);
+    return {
+      rows: page.map(toAccessRow),
+      endCursor: last
+        ? encodeAccessCursor({ timeMs: last.time_ms, position: last.position })
+        : null,
+      hasNextPage: records.length > q.first,
+    };
+  };
+
+  return {
+    checkpoint: () => promised(checkpoint),
+    apply: (changes, position) =>
+      promised(() => {
+        applyTx(changes, position);
+      }),
+    reset: () =>
+      promised(() => {
+        resetTx();
+      }),
+    accessHistory: (query) => promised(() => accessHistory(query)),
+    purgeExpired: (at) => promised(() => purgeTx(at.getTime())),
+    purgeSubject: (subject) => promised(() => deleteSubject.run(subject).changes),
+  };
+};

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Start the real servers for the integration tests on loopback, one after another, each with a fresh
+# (wiped) data directory, and wait until each one answers a real request on its own protocol.
+#
+#   scripts/services/up.sh [ferretdb|kafka|cassandra]...    (default: ferretdb kafka cassandra)
+#
+#   FerretDB   127.0.0.1:27017  (SQLite handler)           mongodb://127.0.0.1:27017/test?directConnection=true
+#   Kafka      127.0.0.1:9092, controller 9093 (KRaft)
+#   Cassandra  127.0.0.1:9042 (CQL), 7000 (storage), JMX off; datacenter "datacenter1"
+#
+# PIDs go to .ci/svc/<name>/pid, logs to .ci/svc/<name>/logs/. A server that is already running from
+# this tree is stopped and started again fresh. Exits non-zero and prints the end of the server log
+# when a server does not become ready within its time limit (*_START_TIMEOUT, see lib.sh).
+# Run scripts/services/install.sh first; stop with scripts/services/down.sh (call it from a trap: a
+# failure part-way leaves the servers already started running).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PROBE=(python3 "$SVC_SCRIPTS_DIR/probe.py")
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=(ferretdb kafka cassandra)
+for n in "${names[@]}"; do
+  case "$n" in ferretdb|kafka|cassandra) ;; *) die "unknown service '$n' (expected: ferretdb kafka cassandra)" ;; esac
+done
+
+SUMMARY=()
+
+# prepare NAME PORTS... : stop a previous instance of ours, check the ports are free, wipe data and logs
+prepare() {
+  local name=$1 p; shift
+  local d=$SVC_DIR/$name
+  if pid_alive "$name"; then
+    log "$name: already running (pid $(cat "$d/pid")); restarting with fresh data"
+    stop_service "$name" 45
+  fi
+  rm -f "$d/pid"
+  for p in "$@"; do
+    if port_open "$p"; then
+      ss -ltnp 2>/dev/null | grep -E ":$p\b" >&2 || true
+      die "$name: port 127.0.0.1:$p is already in use by another process"
+    fi
+  done
+  rm -rf "$d/data" "$d/logs" "$d/run"
+  mkdir -p "$d/data" "$d/logs" "$d/run"
+}
+
+# launch NAME LOGFILE cmd... : start detached (own session, survives the calling shell), record the PID
+launch() {
+  local name=$1 logf=$2; shift 2
+  setsid nohup "$@" > "$logf" 2>&1 < /dev/null &
+  echo $! > "$SVC_DIR/$name/pid"
+}
+
+# wait_ready NAME LOGFILE TIMEOUT PROBE... : poll the probe until it succeeds; fail loudly otherwise
+wait_ready() {
+  local name=$1 logf=$2 timeout=$3; shift 3
+  local pid t0=$SECONDS out
+  pid=$(cat "$SVC_DIR/$name/pid")
+  while :; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "$name: process $pid exited during startup; last lines of $logf:"
+      tail -n 60 "$logf" >&2
+      rm -f "$SVC_DIR/$name/pid"
+      die "$name did not start"
+    fi
+    if out=$("$@" 2>"$SVC_DIR/$name/run/probe.err"); then break; fi
+    if (( SECONDS - t0 >= timeout )); then
+      log "$name: not ready after ${timeout}s (last probe: $(cat "$SVC_DIR/$name/run/probe.err")); last lines of $logf:"
+      tail -n 60 "$logf" >&2
+      stop_service "$name" 10 || true
+      die "$name did not become ready within ${timeout}s"
+    fi
+    sleep 1
+  done
+  local secs=$((SECONDS - t0 + ${EXTRA_SECS:-0}))
+  log "$name: ready in ${secs}s, pid $pid, RSS $(rss_mb "$pid") MB — $out"
+  SUMMARY+=("$(printf '%-10s pid %-8s ready %4ss  RSS %5s MB' "$name" "$pid" "$secs" "$(rss_mb "$pid")")")
+}
+
+start_ferretdb() {
+  local d=$SVC_DIR/ferretdb bin=$BIN_DIR/ferretdb
+  [ -x "$bin" ] || die "ferretdb: $bin missing; run scripts/services/install.sh ferretdb"
+  prepare ferretdb "$FERRETDB_PORT"
+  mkdir -p "$d/data/db" "$d/data/state"
+  log "ferretdb: starting on 127.0.0.1:$FERRETDB_PORT (sqlite: $d/data/db)"
+  launch ferretdb "$d/logs/ferretdb.log" "$bin" \
+    --handler=sqlite \
+    --sqlite-url="file:$d/data/db/" \
+    --listen-addr="127.0.0.1:$FERRETDB_PORT" \
+    --state-dir="$d/data/state" \
+    --debug-addr=- \
+    --telemetry=disable \
+    --log-level=warn
+  EXTRA_SECS=0 wait_ready ferretdb "$d/logs/ferretdb.log" "$FERRETDB_START_TIMEOUT" "${PROBE[@]}" mongo "127.0.0.1:$FERRETDB_PORT"
+}
+
+kafka_cluster_id() { # 16 random bytes, base64url without padding (Kafka's Uuid text form), not starting with '-'
+  python3 -c 'import base64,uuid
+while True:
+    s = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if not s.startswith("-"): print(s); break'
+}
+
+start_kafka() {
+  local d=$SVC_DIR/kafka
+  [ -d "$d/lib" ] || die "kafka: $d/lib missing; run scripts/services/install.sh kafka"
+  require_java17
+  prepare kafka "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
+  local props=$d/run/server.properties t0=$SECONDS
+  sed -e "s#@DATA_DIR@#$d/data#g" -e "s#@PORT@#$KAFKA_PORT#g" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
+    "$CONF_DIR/kafka/server.properties" > "$props"
+  local logcfg=-Dlog4j.configuration=file:$CONF_DIR/kafka/log4j.properties
+  # format the fresh KRaft storage (what bin/kafka-storage.sh format does)
+  log "kafka: formatting storage"
+  java -Xmx256m $logcfg -cp "$d/lib/*" kafka.tools.StorageTool format \
+      -t "$(kafka_cluster_id)" -c "$props" > "$d/logs/format.log" 2>&1 \
+    || { cat "$d/logs/format.log" >&2; die "kafka: storage format failed"; }
+  log "kafka: starting on 127.0.0.1:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT)"
+  launch kafka "$d/logs/kafka.log" java \
+    -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExitOnOutOfMemoryError \
+    -Djava.awt.headless=true -Djava.net.preferIPv4Stack=true \
+    -Dkafka.logs.dir="$d/logs" "$logcfg" \
+    -cp "$d/lib/*" kafka.Kafka "$props"
+  EXTRA_SECS=$((SECONDS - t0)) wait_ready kafka "$d/logs/kafka.log" "$KAFKA_START_TIMEOUT" "${PROBE[@]}" kafka "127.0.0.1:$KAFKA_PORT"
+}
+
+start_cassandra() {
+  local d=$SVC_DIR/cassandra
+  [ -d "$d/lib" ] || die "cassandra: $d/lib missing; run scripts/services/install.sh cassandra"
+  require_java17
+  prepare cassandra "$CASSANDRA_CQL_PORT" "$CASSANDRA_STORAGE_PORT"
+  local yaml=$d/run/cassandra.yaml jamm flags
+  sed -e "s#@DATA_DIR@#$d/data#g" -e "s#@CQL_PORT@#$CASSANDRA_CQL_PORT#g" -e "s#@STORAGE_PORT@#$CASSANDRA_STORAGE_PORT#g" \
+    "$CONF_DIR/cassandra/cassandra.yaml" > "$yaml"
+  jamm=$(ls "$d"/lib/jamm-*.jar | head -1)
+  mapfile -t flags < <(grep -vE '^\s*(#|$)' "$CONF_DIR/cassandra/jvm17.flags" | tr -s ' ' '\n')
+  mkdir -p "$d/data/jna" "$d/data/tmp" "$d/data/triggers"
+  log "cassandra: starting on 127.0.0.1:$CASSANDRA_CQL_PORT (heap $CASSANDRA_HEAP)"
+  launch cassandra "$d/logs/cassandra.log" java \
+    -Xms"$CASSANDRA_HEAP" -Xmx"$CASSANDRA_HEAP" -Xss256k \
+    -XX:+UseG1GC -XX:+ParallelRefProcEnabled -XX:MaxTenuringThreshold=1 -XX:G1HeapRegionSize=16m \
+    -XX:+PerfDisableSharedMem -XX:+ExitOnOutOfMemoryError \
+    -ea -da:net.openhft... \
+    -Djava.net.preferIPv4Stack=true -Djava.awt.headless=true \
+    -javaagent:"$jamm" \
+    "${flags[@]}" \
+    -Dcassandra-foreground=yes \
+    -Dcassandra.config="file://$yaml" \
+    -Dcassandra.storagedir="$d/data" \
+    -Dcassandra.logdir="$d/logs" \
+    -Dlogback.configurationFile="$CONF_DIR/cassandra/logback.xml" \
+    -Dcassandra.skip_wait_for_gossip_to_settle=0 \
+    -Dcassandra.unsafesystem=true \
+    -Djna.tmpdir="$d/data/jna" -Djava.io.tmpdir="$d/data/tmp" -Dcassandra.triggers_dir="$d/data/triggers" \
+    -cp "$d/lib/*" org.apache.cassandra.service.CassandraDaemon
+  EXTRA_SECS=0 wait_ready cassandra "$d/logs/cassandra.log" "$CASSANDRA_START_TIMEOUT" "${PROBE[@]}" cql "127.0.0.1:$CASSANDRA_CQL_PORT"
+}
+
+for n in "${names[@]}"; do "start_$n"; done
+log "all up:"
+printf '    %s\n' "${SUMMARY[@]}" >&2

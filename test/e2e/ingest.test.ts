@@ -1,0 +1,101 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeDir, startServer, tempDir, tokenFor, type RunningServer } from '../support/cli.js';
+import { newAccessEvent, post } from '../support/new-events.js';
+
+describe('POST /v1/events through the real server', () => {
+  let dir: string;
+  let server: RunningServer;
+  let producer: string;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    server = await startServer(dir);
+    producer = await tokenFor(dir, 'producer');
+  });
+  afterAll(async () => {
+    await server.stop();
+    removeDir(dir);
+  });
+
+  const storedIds = (): string[] => {
+    const db = new Database(join(dir, 'log.sqlite'), { readonly: true });
+    try {
+      return db.prepare<[], { id: string }>('SELECT id FROM events ORDER BY position').all().map((r) => r.id);
+    } finally {
+      db.close();
+    }
+  };
+
+  it('appends a JSON batch and answers each event with its position', async () => {
+    const res = await post(server.url, producer, JSON.stringify([newAccessEvent('a-1'), newAccessEvent('a-2')]));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      results: [
+        { id: 'a-1', position: 0, status: 'appended' },
+        { id: 'a-2', position: 1, status: 'appended' },
+      ],
+    });
+  });
+
+  it('absorbs duplicates: the original position comes back and nothing is stored twice', async () => {
+    const body = [newAccessEvent('a-2'), newAccessEvent('a-3'), newAccessEvent('a-3')].map((e) => JSON.stringify(e)).join('\n');
+    const res = await post(server.url, producer, body, 'application/x-ndjson');
+    expect(await res.json()).toEqual({
+      results: [
+        { id: 'a-2', position: 1, status: 'duplicate' },
+        { id: 'a-3', position: 2, status: 'appended' },
+        { id: 'a-3', position: 2, status: 'duplicate' },
+      ],
+    });
+    expect(storedIds()).toEqual(['a-1', 'a-2', 'a-3']);
+  });
+
+  it('refuses a batch with bad events whole, naming the line and the reason of each', async () => {
+    const bad = { ...newAccessEvent('b-2'), data: { ...newAccessEvent('b-2').data, action: 'steal' } };
+    const body = [JSON.stringify(newAccessEvent('b-1')), JSON.stringify(bad), '', JSON.stringify({ ...newAccessEvent('b-3'), occurredAt: 'now' })].join('\n');
+    const res = await post(server.url, producer, body, 'application/x-ndjson');
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { code: string; details: { line: number; id: string; errors: string[] }[] } };
+    expect(error.code).toBe('invalid-events');
+    expect(error.details.map((d) => [d.line, d.id])).toEqual([
+      [2, 'b-2'],
+      [4, 'b-3'],
+    ]);
+    expect(error.details[0]!.errors[0]).toMatch(/^\/data\/action: /);
+    expect(error.details[1]!.errors[0]).toMatch(/^\/occurredAt: /);
+    expect(storedIds()).not.toContain('b-1');
+  });
+
+  it('names the line of malformed JSON', async () => {
+    const res = await post(server.url, producer, `${JSON.stringify(newAccessEvent('c-1'))}\n{"id": oops}\n`, 'application/x-ndjson');
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; details: { line: number; message: string }[] } };
+    expect(body.error.code).toBe('malformed-body');
+    expect(body.error.details[0]!.line).toBe(2);
+    expect(storedIds()).not.toContain('c-1');
+  });
+
+  it('answers 413 to an oversized batch and stores nothing of it', async () => {
+    const smallDir = tempDir();
+    const small = await startServer(smallDir, { GOUVERNAIL_MAX_BATCH_BYTES: '4096' });
+    try {
+      const batch = JSON.stringify(Array.from({ length: 40 }, (_, i) => newAccessEvent(`big-${i}`)));
+      const res = await post(small.url, await tokenFor(smallDir, 'producer'), batch);
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload-too-large');
+    } finally {
+      await small.stop();
+      removeDir(smallDir);
+    }
+  });
+
+  it('refuses callers without a producer token', async () => {
+    const body = JSON.stringify([newAccessEvent('d-1')]);
+    expect((await fetch(`${server.url}/v1/events`, { method: 'POST', body })).status).toBe(401);
+    expect((await post(server.url, 'not.a.jwt', body)).status).toBe(401);
+    expect((await post(server.url, await tokenFor(dir, 'analyst'), body)).status).toBe(403);
+    expect(storedIds()).not.toContain('d-1');
+  });
+});

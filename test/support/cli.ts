@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/gouvernail.js', import.meta.url));
+
+export const tempDir = (prefix = 'gv-test-'): string => mkdtempSync(join(tmpdir(), prefix));
+export const removeDir = (dir: string): void => {
+  rmSync(dir, { recursive: true, force: true });
+};
+
+const baseEnv = (env: Record<string, string>): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  GOUVERNAIL_LOG_LEVEL: 'warn',
+  ...env,
+});
+
+/** Runs the real CLI as a separate process. */
+export const cli = (
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: baseEnv(options.env ?? {}), cwd: options.cwd ?? tmpdir() });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+
+export interface RunningServer {
+  readonly url: string;
+  readonly process: ChildProcess;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<void>;
+  /** SIGKILL: no shutdown code runs. */
+  kill(): Promise<void>;
+}
+
+/** Starts `gouvernail serve` on a free port and waits until it listens. */
+export const startServer = (dataDir: string, env: Record<string, string> = {}): Promise<RunningServer> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--port', '0'], {
+      env: baseEnv(env),
+      cwd: tmpdir(),
+    });
+    let out = '';
+    let err = '';
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in 20 s:\n${out}\n${err}`));
+    }, 20_000);
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        const signal = (s: NodeJS.Signals) => async () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill(s);
+          await exited;
+        };
+        resolve({ url: m[1]!, process: child, stop: signal('SIGTERM'), kill: signal('SIGKILL') });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${out}\n${err}`));
+    });
+  });
+
+/** A token for `role`, signed with the data directory's local secret. */
+export const tokenFor = async (dataDir: string, role: string, sub = `test-${role}`): Promise<string> => {
+  const r = await cli(['token', '--role', role, '--sub', sub, '--data-dir', dataDir]);
+  if (r.code !== 0) throw new Error(`token failed: ${r.stderr}`);
+  return r.stdout.trim();
+};

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { eventTypes } from '../../../domain/catalogue.js';
+import { validateNewEvent } from '../../../domain/validation.js';
+
+const valid = JSON.parse(readFileSync(new URL('../../fixtures/events/valid.json', import.meta.url), 'utf8')) as Record<string, unknown>[];
+const clone = <T>(x: T): T => structuredClone(x);
+const example = (type: string): Record<string, unknown> => clone(valid.find((e) => e.type === type)!);
+
+const firstIssue = (input: unknown): string => {
+  const r = validateNewEvent(input);
+  if (r.ok) throw new Error('expected the event to be refused');
+  return `${r.error[0]!.path}: ${r.error[0]!.message}`;
+};
+
+describe('event schemas', () => {
+  it('has a valid fixture for every event type of the catalogue', () => {
+    expect(new Set(valid.map((e) => e.type))).toEqual(new Set(eventTypes));
+  });
+
+  it.each(valid.map((e) => [e.type as string, e]))('accepts a well-formed %s', (_type, event) => {
+    const r = validateNewEvent(event);
+    expect(r.ok ? 'ok' : r.error).toBe('ok');
+  });
+
+  const requiredField: Record<string, string> = {
+    AccessRecorded: 'resource',
+    ConfigChanged: 'component',
+    LineageRunEvent: 'event',
+    DatasetClassified: 'tags',
+    ErasureRequested: 'dueAt',
+    ErasureTaskIssued: 'executor',
+    ErasureTaskCompleted: 'outcome',
+    SubjectKeyDestroyed: 'keyIds',
+    ErasureCertified: 'certificateSha256',
+    RetentionPolicySet: 'retentionDays',
+    CheckpointPublished: 'rootHash',
+  };
+
+  it.each(eventTypes)('refuses a %s whose data lacks a required field, naming it', (type) => {
+    const e = example(type);
+    const field = requiredField[type]!;
+    delete (e.data as Record<string, unknown>)[field];
+    expect(firstIssue(e)).toBe(`/data/${field}: Expected required property`);
+  });
+
+  it('names the bad field of the envelope', () => {
+    const e = example('AccessRecorded');
+    e.occurredAt = 'yesterday';
+    expect(firstIssue(e)).toMatch(/^\/occurredAt: /);
+  });
+
+  it('refuses an unknown type and an unknown schema version', () => {
+    expect(firstIssue({ ...example('AccessRecorded'), type: 'AccessRecordedd' })).toBe("/type: unknown event type 'AccessRecordedd'");
+    expect(firstIssue({ ...example('AccessRecorded'), schemaVersion: 7 })).toMatch(/^\/schemaVersion: AccessRecorded has no schema version 7/);
+  });
+
+  it('refuses a subject id that looks like an e-mail address rather than a pseudonym', () => {
+    const e = example('AccessRecorded');
+    e.subjects = ['camille.martin@example.org'];
+    expect(firstIssue(e)).toMatch(/^\/subjects\/0: /);
+  });
+
+  it('refuses personal fields for a subject the event does not list', () => {
+    const e = example('AccessRecorded');
+    e.personal = { subj_AAAAAAAAAAAAAAAAAAAA: { email: 'x@example.org' } };
+    expect(firstIssue(e)).toBe('/personal/subj_AAAAAAAAAAAAAAAAAAAA: personal fields for a subject not listed in subjects');
+  });
+
+  it('refuses unknown envelope fields rather than storing them silently', () => {
+    expect(firstIssue({ ...example('ConfigChanged'), extra: 1 })).toMatch(/^\/extra: /);
+  });
+});

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 
 export const tempDir = (prefix: string): { dir: string; remove: () => void } => {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 };
 
 export const median = (xs: readonly number[]): number => {

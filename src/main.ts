@@ -32,7 +32,11 @@ export const serve = async (overrides: Partial<Pick<Config, 'dataDir' | 'port' |
     server.closeIdleConnections();
     setTimeout(() => process.exit(1), 10_000).unref();
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => {
+    stop('SIGTERM');
+  });
+  process.on('SIGINT', () => {
+    stop('SIGINT');
+  });
   await new Promise<never>(() => undefined);
 };

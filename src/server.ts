@@ -5,7 +5,10 @@ import type { App } from './app.js';
 /** Serves the app on host:port; resolves with the server once it listens. */
 export const listen = (app: App, host: string, port: number): Promise<Server> =>
   new Promise((resolve, reject) => {
-    const server = createServer(createServerAdapter((req: Request) => app.fetch(req)));
+    const adapter = createServerAdapter((req: Request) => app.fetch(req));
+    const server = createServer((req, res) => {
+      void adapter(req, res);
+    });
     server.once('error', reject);
     server.listen(port, host, () => {
       resolve(server);

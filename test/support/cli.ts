@@ -53,7 +53,11 @@ export const startServer = (dataDir: string, env: Record<string, string> = {}): 
     });
     let out = '';
     let err = '';
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const exited = new Promise<void>((r) => {
+      child.once('exit', () => {
+        r();
+      });
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`server did not start in 20 s:\n${out}\n${err}`));

@@ -5,6 +5,7 @@ import type { CheckpointStore } from './checkpoint/store.js';
 import type { Config } from './config.js';
 import { authenticate } from './http/authenticate.js';
 import { postEvents } from './http/events-route.js';
+import { postLineage } from './http/lineage-route.js';
 import { getConsistencyProof, getInclusionProof } from './http/proof-routes.js';
 import { json, problem, text } from './http/respond.js';
 import type { Ingestor } from './ingest/ingest.js';
@@ -23,6 +24,8 @@ export interface AppDeps {
   /** Verification keys: C2SP vkey lines and SPKI PEM. */
   readonly keys: { readonly vkey: string; readonly spkiPem: string };
   readonly ready: () => Promise<boolean>;
+  /** The GraphQL endpoint (GraphiQL on GET), when the read side is wired. */
+  readonly graphql?: { fetch(req: Request): Promise<Response> | Response };
 }
 
 export interface App {
@@ -38,6 +41,11 @@ export const createApp = (deps: AppDeps): App => {
       const who = await authenticate(req, deps.tokens, ['producer']);
       if (who instanceof Response) return who;
       return postEvents(req, { ingestor: deps.ingestor, ...limits(deps.config) });
+    },
+    'POST /api/v1/lineage': async (req) => {
+      const who = await authenticate(req, deps.tokens, ['producer']);
+      if (who instanceof Response) return who;
+      return postLineage(req, { ingestor: deps.ingestor, maxBatchBytes: deps.config.maxBatchBytes, submittedBy: who.id });
     },
     'GET /v1/checkpoint': () => {
       const latest = deps.publisher.publish() ?? deps.checkpoints.latest();
@@ -55,6 +63,11 @@ export const createApp = (deps: AppDeps): App => {
     'GET /readyz': async () => ((await deps.ready()) ? json({ status: 'ready' }) : problem(503, 'not-ready', 'starting up or shutting down')),
     'GET /metrics': async () => text(await deps.metrics.registry.metrics(), 200, deps.metrics.registry.contentType),
   };
+  const { graphql } = deps;
+  if (graphql) {
+    routes['GET /graphql'] = (req) => graphql.fetch(req);
+    routes['POST /graphql'] = (req) => graphql.fetch(req);
+  }
   const knownPaths = new Set(Object.keys(routes).map((k) => k.split(' ')[1]));
 
   return {

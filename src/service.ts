@@ -12,7 +12,10 @@ import { createIngestor } from './ingest/ingest.js';
 import { createSqliteEventLog, type SqliteEventLog } from './log/sqlite/event-log.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { createPersonalReader, type PersonalReader } from './personal.js';
 import { createProofService } from './proofs.js';
+import { createAccessRecorder, type AccessRecorder } from './query-recorder.js';
+import { createSqliteReadSide, type ReadSide } from './read-side.js';
 import { localJwtSecret } from './secrets.js';
 
 /** Everything the running service is made of; `close` releases it in reverse order. */
@@ -22,6 +25,9 @@ export interface Service {
   readonly vault: KeyVault;
   readonly publisher: CheckpointPublisher;
   readonly metrics: Metrics;
+  readonly readSide: ReadSide;
+  readonly personal: PersonalReader;
+  readonly recorder: AccessRecorder;
   close(): Promise<void>;
 }
 
@@ -47,8 +53,21 @@ export const createService = async (config: Config, logger: Logger): Promise<Ser
   });
   const tokens = await createTokenVerifier({ ...config.jwt, secret: config.jwt.secret ?? localJwtSecret(config.dataDir) });
   const ingestor = createIngestor({ log, vault, origin: config.origin, metrics });
-  metrics.logSize.set(log.tree.size());
+  const readSide = createSqliteReadSide({ dataDir: config.dataDir, log, logger: logger.child({ component: 'projections' }) });
+  const recorder = createAccessRecorder({ ingestor, log: logger.child({ component: 'self-audit' }) });
+  const personal = createPersonalReader({ log, vault, origin: config.origin });
+  metrics.setLogSizeSource(() => log.tree.size());
+  metrics.setProjectionLagSource(async () => {
+    return Promise.all(
+      (await readSide.runner.lag()).map(async (l) => {
+        const [oldest] = l.behind > 0 ? await log.read(l.position + 1, 1) : [];
+        const seconds = oldest ? Math.max(0, (Date.now() - Date.parse(oldest.event.recordedAt)) / 1000) : 0;
+        return { name: l.name, behind: l.behind, seconds };
+      }),
+    );
+  });
   let open = true;
+  let caughtUp = false;
   const app = createApp({
     config,
     log: logger.child({ component: 'http' }),
@@ -59,18 +78,27 @@ export const createService = async (config: Config, logger: Logger): Promise<Ser
     publisher,
     proofs: createProofService({ log, store, publisher, origin: config.origin }),
     keys: { vkey, spkiPem },
-    ready: () => Promise.resolve(open),
+    ready: () => Promise.resolve(open && caughtUp),
   });
   publisher.start();
+  void readSide.runner.start().then(() => {
+    caughtUp = true;
+    logger.info('projections caught up');
+  });
   return {
     app,
     log,
     vault,
     publisher,
     metrics,
+    readSide,
+    personal,
+    recorder,
     close: async () => {
       open = false;
       publisher.stop();
+      await recorder.stop();
+      await readSide.close();
       publisher.publish();
       await vault.close();
       await log.close();

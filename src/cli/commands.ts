@@ -10,7 +10,9 @@ import { createCheckpointPublisher } from '../checkpoint/publisher.js';
 import { createSqliteCheckpointStore } from '../checkpoint/store.js';
 import { loadConfig } from '../config.js';
 import { createSqliteEventLog } from '../log/sqlite/event-log.js';
+import { createLogger } from '../logger.js';
 import { createProofService } from '../proofs.js';
+import { createSqliteReadSide, projectionNames } from '../read-side.js';
 import { localJwtSecret } from '../secrets.js';
 import { logFile } from '../service.js';
 import { createProgressBar } from './progress.js';
@@ -145,4 +147,31 @@ export const runSchemas = (flags: Flags): number => {
   for (const [name, schema] of schemas) writeFileSync(join(flags.out, name), `${JSON.stringify(schema, null, 2)}\n`);
   say(`wrote ${schemas.size} schemas to ${flags.out}`);
   return 0;
+};
+
+/** `gouvernail replay PROJECTION`: drops one read model and rebuilds it from position 0. */
+export const runReplay = async (name: string | undefined, flags: Flags): Promise<number> => {
+  if (!name || !(projectionNames as readonly string[]).includes(name)) {
+    complain(`replay: name one projection: ${projectionNames.join(', ')}`);
+    return 2;
+  }
+  const config = configFrom(flags);
+  const log = createSqliteEventLog({ file: logFile(config.dataDir) });
+  const readSide = createSqliteReadSide({ dataDir: config.dataDir, log, logger: createLogger(config.logLevel) });
+  try {
+    const bar = createProgressBar(`replay ${name}`);
+    let last = { done: 0, total: 0 };
+    await readSide.runner.replay(name, {
+      onProgress: (p) => {
+        last = p;
+        bar.update(p.done, p.total);
+      },
+    });
+    bar.done(last.done, last.total);
+    say(`replayed ${last.done} events into ${name}`);
+    return 0;
+  } finally {
+    await readSide.close();
+    await log.close();
+  }
 };

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { runProof, runSchemas, runToken, runVerify, runVerifyProof } from './commands.js';
+import { runProof, runReplay, runSchemas, runToken, runVerify, runVerifyProof } from './commands.js';
 
 const USAGE = `gouvernail — tamper-evident audit and lineage log
 
@@ -10,6 +10,8 @@ Usage:
   gouvernail verify-proof FILE --key KEYFILE                check a proof offline (no server, no data)
   gouvernail token --role ROLE [--sub NAME] [--ttl SECONDS] [--data-dir DIR]
                                                             a development token signed with the local key
+  gouvernail replay PROJECTION [--data-dir DIR]             rebuild a read model from position 0
+                                                            (accessHistory, configHistory, lineageGraph)
   gouvernail schemas --out DIR                              write the JSON Schema of every event type
 `;
 
@@ -57,6 +59,8 @@ export const main = async (argv: readonly string[]): Promise<number> => {
         return await runProof(rest[0], values);
       case 'verify-proof':
         return runVerifyProof(rest[0], values);
+      case 'replay':
+        return await runReplay(rest[0], values);
       case 'token':
         return await runToken(values);
       case 'schemas':

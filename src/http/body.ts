@@ -1,3 +1,5 @@
+import { gunzipSync } from 'node:zlib';
+
 /** Why a request body could not be turned into a list of JSON values. */
 export type BodyProblem =
   | { kind: 'too-large'; limit: number }
@@ -38,8 +40,11 @@ export const parseBatch = async (req: Request, limit: number): Promise<ParsedBod
   const contentType = (req.headers.get('content-type') ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   const ndjson = contentType === 'application/x-ndjson' || contentType === 'application/jsonl' || contentType === 'application/ndjson';
   if (!ndjson && contentType !== 'application/json') return { ok: false, problem: { kind: 'unsupported-media-type', contentType } };
-  const bytes = await readLimited(req, limit);
+  const raw = await readLimited(req, limit);
+  if (raw === 'too-large') return { ok: false, problem: { kind: 'too-large', limit } };
+  const bytes = decodeContent(raw, req.headers.get('content-encoding'), limit);
   if (bytes === 'too-large') return { ok: false, problem: { kind: 'too-large', limit } };
+  if (bytes === 'bad-encoding') return { ok: false, problem: { kind: 'malformed', errors: [{ message: 'body is not valid gzip' }] } };
   let text: string;
   try {
     text = decoder.decode(bytes);
@@ -47,6 +52,18 @@ export const parseBatch = async (req: Request, limit: number): Promise<ParsedBod
     return { ok: false, problem: { kind: 'malformed', errors: [{ message: 'body is not valid UTF-8' }] } };
   }
   return ndjson ? parseNdjson(text) : parseJson(text);
+};
+
+/** Undoes `Content-Encoding: gzip` (what OpenLineage clients send with compression on), within the same limit. */
+const decodeContent = (raw: Uint8Array, encoding: string | null, limit: number): Uint8Array | 'too-large' | 'bad-encoding' => {
+  const e = (encoding ?? 'identity').trim().toLowerCase();
+  if (e === 'identity' || e === '') return raw;
+  if (e !== 'gzip') return 'bad-encoding';
+  try {
+    return gunzipSync(raw, { maxOutputLength: limit });
+  } catch (err) {
+    return err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? 'too-large' : 'bad-encoding';
+  }
 };
 
 const parseJson = (text: string): ParsedBody => {

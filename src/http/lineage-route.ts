@@ -1,0 +1,52 @@
+import { describeIssues, validateOpenLineage } from '../../domain/openlineage.js';
+import { validateNewEvent } from '../../domain/validation.js';
+import type { Ingestor } from '../ingest/ingest.js';
+import { openLineageEnvelope } from '../ingest/openlineage-envelope.js';
+import { parseBatch } from './body.js';
+import { json, problem } from './respond.js';
+
+/**
+ * POST /api/v1/lineage: the endpoint an OpenLineage HTTP transport posts to (Spark listener,
+ * Airflow, dbt). One RunEvent, DatasetEvent or JobEvent per request (an array is accepted too);
+ * 201 when recorded, 400 naming the field of an invalid event.
+ */
+export const postLineage = async (
+  req: Request,
+  deps: { ingestor: Ingestor; maxBatchBytes: number; submittedBy: string },
+): Promise<Response> => {
+  const body = await parseBatch(req, deps.maxBatchBytes);
+  if (!body.ok) {
+    const p = body.problem;
+    switch (p.kind) {
+      case 'too-large':
+        return problem(413, 'payload-too-large', `body exceeds ${p.limit} bytes`);
+      case 'unsupported-media-type':
+        return problem(415, 'unsupported-media-type', `use application/json, not ${p.contentType}`);
+      case 'malformed':
+        return problem(400, 'malformed-body', 'the body is not valid JSON', p.errors);
+    }
+  }
+  if (body.items.length === 0) return problem(400, 'empty-batch', 'no OpenLineage event in the body');
+  const envelopes = [];
+  const invalid = [];
+  for (const [index, item] of body.items.entries()) {
+    const ol = validateOpenLineage(item);
+    if (!ol.ok) {
+      invalid.push({ index, errors: describeIssues(ol.error) });
+      continue;
+    }
+    const envelope = openLineageEnvelope(ol.value, deps.submittedBy);
+    const checked = validateNewEvent(envelope);
+    if (!checked.ok) invalid.push({ index, errors: describeIssues(checked.error) });
+    else envelopes.push(envelope);
+  }
+  if (invalid.length > 0) {
+    const first = invalid[0]!;
+    return problem(400, 'invalid-openlineage-event', `invalid OpenLineage event: ${first.errors[0] ?? 'unknown problem'}`, invalid);
+  }
+  const result = await deps.ingestor.ingest(envelopes, 'openlineage');
+  if (result.status === 'rejected') {
+    return problem(400, 'invalid-openlineage-event', 'the event was refused', result.rejected);
+  }
+  return json({ results: result.outcomes }, 201);
+};

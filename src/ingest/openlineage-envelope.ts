@@ -1,0 +1,28 @@
+import { createHash } from 'node:crypto';
+import { canonicalize } from '../../domain/canonical.js';
+import type { EventType } from '../../domain/catalogue.js';
+import type { NewEventEnvelope } from '../../domain/envelope.js';
+import type { ValidOpenLineage } from '../../domain/openlineage.js';
+
+/**
+ * Wraps a validated OpenLineage event into a `LineageRunEvent` envelope. The id is derived from
+ * the event's canonical bytes, so a client that sends the same event twice (a retry, a Kafka
+ * redelivery) is deduplicated by the log.
+ */
+export const openLineageEnvelope = (
+  ol: ValidOpenLineage,
+  submittedBy: string,
+): NewEventEnvelope & { type: EventType } => {
+  const event = ol.event as unknown as { eventTime: string; producer: string };
+  const digest = createHash('sha256').update(canonicalize(ol.event)).digest('base64url');
+  return {
+    id: `ol:${digest}`,
+    type: 'LineageRunEvent',
+    schemaVersion: 1,
+    occurredAt: new Date(Date.parse(event.eventTime)).toISOString(),
+    producer: event.producer.slice(0, 512),
+    actor: { principal: submittedBy, role: 'producer' },
+    subjects: [],
+    data: { kind: ol.kind, event: ol.event },
+  };
+};

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { Role } from '../domain/primitives.js';
+import type { Ingestor } from './ingest/ingest.js';
+import type { Logger } from './logger.js';
+
+export interface RecordedAccess {
+  readonly principal: string;
+  readonly role: Role;
+  readonly resource: string;
+  readonly action: 'read' | 'query';
+  readonly decision: 'allowed' | 'denied';
+  readonly operation?: string;
+  readonly reason?: string;
+  readonly clientAddress?: string;
+  readonly subjects?: readonly string[];
+}
+
+export interface AccessRecorder {
+  record(entry: RecordedAccess): void;
+  /** Appends whatever is queued; called on a timer and on shutdown. */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The auditors are audited: every GraphQL operation and every read of personal fields becomes an
+ * AccessRecorded event. Entries are queued and appended in small batches so queries do not wait for
+ * the log; a failed append is logged loudly and retried with the next flush.
+ */
+export const createAccessRecorder = ({
+  ingestor,
+  log,
+  intervalMs = 200,
+  now = () => new Date(),
+}: {
+  ingestor: Ingestor;
+  log: Logger;
+  intervalMs?: number;
+  now?: () => Date;
+}): AccessRecorder => {
+  let queue: unknown[] = [];
+  let flushing: Promise<void> = Promise.resolve();
+  const flush = (): Promise<void> => {
+    flushing = flushing.then(async () => {
+      if (queue.length === 0) return;
+      const batch = queue;
+      queue = [];
+      try {
+        const r = await ingestor.ingest(batch, 'gouvernail');
+        if (r.status === 'rejected') log.error({ rejected: r.rejected }, 'self-audit events were refused');
+      } catch (e) {
+        log.error({ err: e }, 'could not record self-audit events; retrying');
+        queue = [...batch, ...queue];
+      }
+    });
+    return flushing;
+  };
+  const timer = setInterval(() => void flush(), intervalMs);
+  timer.unref();
+  return {
+    record: (e) => {
+      queue.push({
+        id: `self:${randomUUID()}`,
+        type: 'AccessRecorded',
+        schemaVersion: 1,
+        occurredAt: now().toISOString(),
+        producer: 'gouvernail',
+        actor: { principal: e.principal, role: e.role },
+        subjects: [...(e.subjects ?? [])],
+        data: {
+          principal: e.principal,
+          resource: e.resource,
+          action: e.action,
+          decision: e.decision,
+          mechanism: 'jwt',
+          ...(e.operation ? { operation: e.operation.slice(0, 512) } : {}),
+          ...(e.reason ? { reason: e.reason.slice(0, 2048) } : {}),
+          ...(e.clientAddress ? { clientAddress: e.clientAddress } : {}),
+        },
+      });
+    },
+    flush,
+    stop: async () => {
+      clearInterval(timer);
+      await flush();
+    },
+  };
+};

@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import type { AccessHistoryStore } from '../projections/access/ports.js';
+import { accessHistory } from '../projections/access/evolve.js';
+import { createSqliteAccessStore } from '../projections/access/sqlite/store.js';
+import { configHistory } from '../projections/config/evolve.js';
+import type { ConfigHistoryStore } from '../projections/config/ports.js';
+import { createSqliteConfigStore } from '../projections/config/sqlite/store.js';
+import { lineageGraph } from '../projections/lineage/evolve.js';
+import type { LineageStore } from '../projections/lineage/ports.js';
+import { createSqliteLineageStore } from '../projections/lineage/sqlite/store.js';
+import { createProjectionRunner, type ProjectionRunner } from '../projections/runner.js';
+import type { EventLog } from './log/event-log.js';
+import { openSqlite } from './log/sqlite/open.js';
+import type { Logger } from './logger.js';
+
+/** The read models and the runner that keeps them up to date with the log. */
+export interface ReadSide {
+  readonly access: AccessHistoryStore;
+  readonly config: ConfigHistoryStore;
+  readonly lineage: LineageStore;
+  readonly runner: ProjectionRunner;
+  close(): Promise<void>;
+}
+
+export const projectionNames = [accessHistory.name, configHistory.name, lineageGraph.name] as const;
+
+export const readModelFile = (dataDir: string): string => join(dataDir, 'read-models.sqlite');
+
+/** Embedded read models: one SQLite file beside the log, rebuildable from it at any time. */
+export const createSqliteReadSide = ({ dataDir, log, logger }: { dataDir: string; log: EventLog; logger: Logger }): ReadSide => {
+  const db = openSqlite(readModelFile(dataDir));
+  db.pragma('synchronous = NORMAL');
+  const access = createSqliteAccessStore({ db });
+  const config = createSqliteConfigStore({ db });
+  const lineage = createSqliteLineageStore({ db });
+  const runner = createProjectionRunner({
+    log,
+    batchSize: 1000,
+    projections: [
+      { projection: accessHistory, store: access },
+      { projection: configHistory, store: config },
+      { projection: lineageGraph, store: lineage },
+    ],
+    onError: (error, name) => {
+      logger.error({ err: error, projection: name }, 'projection failed; retrying from its checkpoint');
+    },
+  });
+  return {
+    access,
+    config,
+    lineage,
+    runner,
+    close: async () => {
+      await runner.stop();
+      db.close();
+    },
+  };
+};

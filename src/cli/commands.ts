@@ -15,6 +15,7 @@ import { createProofService } from '../proofs.js';
 import { createSqliteReadSide, projectionNames } from '../read-side.js';
 import { localJwtSecret } from '../secrets.js';
 import { logFile } from '../service.js';
+import { loadDemo } from './demo.js';
 import { createProgressBar } from './progress.js';
 
 interface Flags {
@@ -24,6 +25,7 @@ interface Flags {
   role?: string | undefined;
   sub?: string | undefined;
   ttl?: string | undefined;
+  url?: string | undefined;
 }
 
 const configFrom = (flags: Flags) => loadConfig(process.env, flags['data-dir'] ? { dataDir: flags['data-dir'] } : {});
@@ -174,4 +176,16 @@ export const runReplay = async (name: string | undefined, flags: Flags): Promise
     await readSide.close();
     await log.close();
   }
+};
+
+/** `gouvernail demo`: loads a realistic platform story into a running instance. */
+export const runDemo = async (flags: Flags): Promise<number> => {
+  const config = configFrom(flags);
+  const url = (flags.url ?? `http://127.0.0.1:${config.port}`).replace(/\/$/, '');
+  const secret = config.jwt.secret ?? localJwtSecret(config.dataDir);
+  const token = await signLocalToken(secret, { sub: 'gouvernail-demo', role: 'producer', issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: 300 });
+  const loaded = await loadDemo(url, token);
+  say(`loaded ${loaded.lineage} OpenLineage events and ${loaded.audit} audit events into ${url}`);
+  say('try: the GraphiQL queries in README.md ("First queries"), with a token from `gouvernail token --role admin`');
+  return 0;
 };

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { runProof, runReplay, runSchemas, runToken, runVerify, runVerifyProof } from './commands.js';
+import { runDemo, runProof, runReplay, runSchemas, runToken, runVerify, runVerifyProof } from './commands.js';
 
 const USAGE = `gouvernail — tamper-evident audit and lineage log
 
@@ -12,6 +12,7 @@ Usage:
                                                             a development token signed with the local key
   gouvernail replay PROJECTION [--data-dir DIR]             rebuild a read model from position 0
                                                             (accessHistory, configHistory, lineageGraph)
+  gouvernail demo [--url URL] [--data-dir DIR]              load a demo platform story into a running instance
   gouvernail schemas --out DIR                              write the JSON Schema of every event type
 `;
 
@@ -24,6 +25,7 @@ const options = {
   role: { type: 'string' },
   sub: { type: 'string' },
   ttl: { type: 'string' },
+  url: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -61,6 +63,8 @@ export const main = async (argv: readonly string[]): Promise<number> => {
         return runVerifyProof(rest[0], values);
       case 'replay':
         return await runReplay(rest[0], values);
+      case 'demo':
+        return await runDemo(values);
       case 'token':
         return await runToken(values);
       case 'schemas':

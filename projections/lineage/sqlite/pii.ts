@@ -1,0 +1,125 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { DatasetRef, PiiTag, PiiTagOrigin, PiiTagSource } from '../ports.js';
+import { datasetLevel } from './schema.js';
+import { columnKey, type ColumnKey, type createTraversal } from './traverse.js';
+
+interface TagRow {
+  readonly dataset_id: number;
+  readonly field: string;
+  readonly source: PiiTagSource;
+  readonly tag: string;
+}
+
+interface Origin {
+  readonly datasetId: number;
+  readonly field: string;
+  readonly source: PiiTagSource;
+}
+
+/** tag → origin key → origin (dataset id, field or '' for the dataset). */
+export type TagSet = Map<string, Map<string, Origin>>;
+
+export const emptyTags = (): TagSet => new Map<string, Map<string, Origin>>();
+
+export const mergeTags = (into: TagSet, from: TagSet): boolean => {
+  let changed = false;
+  for (const [tag, origins] of from) {
+    let target = into.get(tag);
+    if (!target) into.set(tag, (target = new Map<string, Origin>()));
+    for (const [k, o] of origins) {
+      if (!target.has(k)) {
+        target.set(k, o);
+        changed = true;
+      }
+    }
+  }
+  return changed;
+};
+
+const unbounded = Number.MAX_SAFE_INTEGER;
+
+/** PII propagation at query time, over the current tags and the edges valid at `asOf`. */
+export const createPii = (db: Database, traversal: ReturnType<typeof createTraversal>) => {
+  const tagsAt: Statement<[string], TagRow> = db.prepare(`SELECT t.dataset_id, t.field, t.source, t.tag FROM json_each(?) k
+    JOIN lineage_tags t ON t.dataset_id = k.value ->> '$[0]' AND t.field = k.value ->> '$[1]'`);
+  const names = db.prepare<[string], { id: number; namespace: string; name: string }>(
+    'SELECT id, namespace, name FROM lineage_datasets WHERE id IN (SELECT value FROM json_each(?))',
+  );
+
+  const directTags = (keys: readonly ColumnKey[]): Map<string, TagSet> => {
+    const byKey = new Map<string, TagSet>();
+    if (keys.length === 0) return byKey;
+    for (const r of tagsAt.iterate(JSON.stringify(keys.map((k) => [k.datasetId, k.field])))) {
+      const key = columnKey({ datasetId: r.dataset_id, field: r.field });
+      let set = byKey.get(key);
+      if (!set) byKey.set(key, (set = emptyTags()));
+      let origins = set.get(r.tag);
+      if (!origins) set.set(r.tag, (origins = new Map<string, Origin>()));
+      origins.set(`${key}\u0000${r.source}`, { datasetId: r.dataset_id, field: r.field, source: r.source });
+    }
+    return byKey;
+  };
+
+  /** Tags reaching each of a dataset's columns: their own and those of every column they derive from. */
+  const columnTags = (datasetId: number, fields: readonly string[], asOf: string | null): Map<string, TagSet> => {
+    const starts = fields.map((field) => ({ datasetId, field }));
+    const upstream = traversal.columnWalk(starts, 'UPSTREAM', unbounded, asOf, true);
+    const sources = new Map<string, string[]>();
+    for (const e of upstream.edges.values()) {
+      const to = columnKey({ datasetId: e.to_dataset, field: e.to_field });
+      sources.set(to, [...(sources.get(to) ?? []), columnKey({ datasetId: e.from_dataset, field: e.from_field })]);
+    }
+    const direct = directTags([...upstream.columns.values()].map((c) => c.column));
+    const result = new Map<string, TagSet>();
+    for (const field of fields) {
+      const start = columnKey({ datasetId, field });
+      const seen = new Set([start]);
+      const stack = [start];
+      const tags = emptyTags();
+      for (let key = stack.pop(); key !== undefined; key = stack.pop()) {
+        const own = direct.get(key);
+        if (own) mergeTags(tags, own);
+        for (const s of sources.get(key) ?? []) {
+          if (seen.has(s)) continue;
+          seen.add(s);
+          stack.push(s);
+        }
+      }
+      result.set(field, tags);
+    }
+    return result;
+  };
+
+  /** Dataset-level tags reaching a dataset: its own and those of every upstream dataset. */
+  const datasetTags = (datasetId: number, asOf: string | null): TagSet => {
+    const upstream = traversal.walk({ kind: 'dataset', id: datasetId }, 'UPSTREAM', unbounded, asOf);
+    const direct = directTags([...upstream.datasets.keys()].map((id) => ({ datasetId: id, field: datasetLevel })));
+    const tags = emptyTags();
+    for (const set of direct.values()) mergeTags(tags, set);
+    return tags;
+  };
+
+  /** Turns tag sets into sorted `PiiTag` lists, resolving origin dataset names in one query. */
+  const present = (sets: readonly TagSet[]): ((set: TagSet) => PiiTag[]) => {
+    const ids = new Set<number>();
+    for (const set of sets) for (const origins of set.values()) for (const o of origins.values()) ids.add(o.datasetId);
+    const refs = new Map<number, DatasetRef>();
+    for (const r of names.iterate(JSON.stringify([...ids]))) refs.set(r.id, { namespace: r.namespace, name: r.name });
+    const origin = (o: Origin): PiiTagOrigin => ({
+      dataset: refs.get(o.datasetId)!,
+      field: o.field === datasetLevel ? null : o.field,
+      source: o.source,
+    });
+    const order = (a: PiiTagOrigin, b: PiiTagOrigin): number =>
+      a.dataset.namespace.localeCompare(b.dataset.namespace) ||
+      a.dataset.name.localeCompare(b.dataset.name) ||
+      (a.field ?? '').localeCompare(b.field ?? '') ||
+      a.source.localeCompare(b.source);
+    return (set) =>
+      [...set.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([tag, origins]) => ({ tag, origins: [...origins.values()].map(origin).sort(order) }));
+  };
+
+  return { columnTags, datasetTags, present };
+};

@@ -1,0 +1,103 @@
+/** Tables of the lineage read model; dataset and job ids are local to this database. */
+export const lineageSchema = `
+CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS lineage_datasets (
+  id INTEGER PRIMARY KEY,
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  first_seen TEXT,
+  last_seen TEXT,
+  data_source TEXT,
+  UNIQUE (namespace, name)
+);
+CREATE TABLE IF NOT EXISTS lineage_jobs (
+  id INTEGER PRIMARY KEY,
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  first_seen TEXT NOT NULL,
+  last_seen TEXT NOT NULL,
+  facets TEXT NOT NULL,
+  UNIQUE (namespace, name)
+);
+CREATE TABLE IF NOT EXISTS lineage_inputs (
+  dataset_id INTEGER NOT NULL,
+  job_id INTEGER NOT NULL,
+  valid_from TEXT NOT NULL,
+  last_seen TEXT NOT NULL,
+  PRIMARY KEY (dataset_id, job_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS lineage_inputs_by_job ON lineage_inputs (job_id, dataset_id, valid_from, last_seen);
+CREATE TABLE IF NOT EXISTS lineage_outputs (
+  job_id INTEGER NOT NULL,
+  dataset_id INTEGER NOT NULL,
+  valid_from TEXT NOT NULL,
+  last_seen TEXT NOT NULL,
+  PRIMARY KEY (job_id, dataset_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS lineage_outputs_by_dataset ON lineage_outputs (dataset_id, job_id, valid_from, last_seen);
+CREATE TABLE IF NOT EXISTS lineage_schema_versions (
+  dataset_id INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  fields TEXT NOT NULL,
+  observed_at TEXT NOT NULL,
+  PRIMARY KEY (dataset_id, version)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lineage_runs (
+  run_id TEXT PRIMARY KEY,
+  job_id INTEGER NOT NULL,
+  state TEXT,
+  state_at TEXT,
+  state_rank INTEGER NOT NULL DEFAULT 0,
+  started_at TEXT,
+  ended_at TEXT,
+  facets TEXT NOT NULL,
+  parent_run_id TEXT,
+  parent_job_namespace TEXT,
+  parent_job_name TEXT,
+  first_seen TEXT NOT NULL,
+  last_seen TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS lineage_runs_by_job ON lineage_runs (job_id, last_seen);
+CREATE TABLE IF NOT EXISTS lineage_run_datasets (
+  run_id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  dataset_id INTEGER NOT NULL,
+  PRIMARY KEY (run_id, role, dataset_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lineage_column_edges (
+  from_dataset INTEGER NOT NULL,
+  from_field TEXT NOT NULL,
+  to_dataset INTEGER NOT NULL,
+  to_field TEXT NOT NULL,
+  job_id INTEGER NOT NULL,
+  transformations TEXT NOT NULL,
+  transformations_at TEXT NOT NULL,
+  carries_pii INTEGER NOT NULL,
+  valid_from TEXT NOT NULL,
+  last_seen TEXT NOT NULL,
+  PRIMARY KEY (from_dataset, from_field, to_dataset, to_field)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS lineage_column_edges_by_to ON lineage_column_edges (to_dataset, to_field);
+CREATE TABLE IF NOT EXISTS lineage_tags (
+  dataset_id INTEGER NOT NULL,
+  field TEXT NOT NULL,
+  source TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  PRIMARY KEY (dataset_id, field, source, tag)
+) WITHOUT ROWID;
+`;
+
+export const lineageTables = [
+  'lineage_datasets',
+  'lineage_jobs',
+  'lineage_inputs',
+  'lineage_outputs',
+  'lineage_schema_versions',
+  'lineage_runs',
+  'lineage_run_datasets',
+  'lineage_column_edges',
+  'lineage_tags',
+] as const;
+
+/** Tag rows with this field are on the dataset itself rather than a column. */
+export const datasetLevel = '';

@@ -1,0 +1,64 @@
+import type { Database } from 'better-sqlite3';
+import { lineageGraphName } from '../evolve.js';
+import type { LineageChange, LineageStore } from '../ports.js';
+import { createPii } from './pii.js';
+import { createLineageQueries } from './read.js';
+import { lineageSchema } from './schema.js';
+import { promised } from './promised.js';
+import { createTraversal } from './traverse.js';
+import { createLineageWriter } from './write.js';
+
+export interface SqliteLineageStoreDeps {
+  /** The read-model database shared by all projections. */
+  readonly db: Database;
+  /** Checkpoint name; defaults to the projection's name. */
+  readonly name?: string;
+}
+
+/**
+ * The lineage graph in the embedded SQLite read-model database (tables prefixed `lineage_`).
+ * `apply` writes a batch and the checkpoint in one transaction and skips a batch at or below the
+ * checkpoint. Walks are breadth-first with one batched query per frontier over indexed edge tables.
+ */
+export const createSqliteLineageStore = ({ db, name = lineageGraphName }: SqliteLineageStoreDeps): LineageStore => {
+  db.exec(lineageSchema);
+  const getCheckpoint = db.prepare<[string], { position: number }>('SELECT position FROM projection_checkpoints WHERE name = ?');
+  const setCheckpoint = db.prepare(
+    'INSERT INTO projection_checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
+  );
+  const deleteCheckpoint = db.prepare('DELETE FROM projection_checkpoints WHERE name = ?');
+  const writer = createLineageWriter(db);
+  const traversal = createTraversal(db);
+  const queries = createLineageQueries(db, traversal, createPii(db, traversal));
+
+  const checkpoint = (): number => getCheckpoint.get(name)?.position ?? -1;
+
+  const applyTx = db.transaction((changes: readonly LineageChange[], position: number) => {
+    if (position <= checkpoint()) return;
+    changes.forEach(writer.apply);
+    setCheckpoint.run(name, position);
+  });
+
+  const resetTx = db.transaction(() => {
+    writer.clear();
+    deleteCheckpoint.run(name);
+  });
+
+  return {
+    checkpoint: () => promised(checkpoint),
+    apply: (changes, position) =>
+      promised(() => {
+        applyTx(changes, position);
+      }),
+    reset: () =>
+      promised(() => {
+        resetTx();
+      }),
+    dataset: (ref, asOf) => promised(() => queries.dataset(ref, asOf)),
+    job: (ref) => promised(() => queries.job(ref)),
+    run: (runId) => promised(() => queries.run(runId)),
+    lineage: (query) => promised(() => queries.lineage(query)),
+    columnLineage: (query) => promised(() => queries.columnLineage(query)),
+    impact: (dataset) => promised(() => queries.impact(dataset)),
+  };
+};

@@ -1,0 +1,186 @@
+import { ANY, binaryEvent, FORWARDS, START, type EventStoreDBClient, type Position } from '@eventstore/db-client';
+import type { RecordedEnvelope } from '../../../domain/envelope.js';
+import { EventLogError, type AppendOutcome, type EventLog, type PreparedEvent, type StoredEntry } from '../event-log.js';
+import { esdbEventId, esdbStream } from './ids.js';
+
+interface Indexed {
+  readonly id: string;
+  readonly stream: string;
+  readonly at: Position;
+}
+
+const decoder = new TextDecoder();
+
+const translate = (what: string, cause: unknown): EventLogError => {
+  const name = cause instanceof Error ? cause.constructor.name : '';
+  const retriable = /Unavailable|DeadlineExceeded|Timeout|NotLeader|Cancelled/.test(name);
+  return new EventLogError(`${what} failed on EventStoreDB: ${cause instanceof Error ? cause.message : String(cause)}`, retriable, { cause });
+};
+
+/**
+ * The log on EventStoreDB: one stream per aggregate (`<prefix><stream>`), entries stored as the
+ * exact canonical bytes (binary events, our id in the metadata). The total order is the order of
+ * `$all`: every instance reading `$all` assigns the same dense positions, and an id met a second
+ * time there (two writers racing) is a duplicate, skipped by everyone alike. Appends of one batch
+ * to several streams are not atomic across streams (EventStoreDB has no multi-stream transaction):
+ * a batch cut short by a failure is completed by the producer's retry, absorbed by the id check.
+ *
+ * The id → position index is held in memory and rebuilt from `$all` on start; a very large log
+ * wants it persisted (not done yet).
+ */
+export const createEventStoreDbLog = ({
+  client,
+  prefix = 'gv-',
+  pollMs = 200,
+}: {
+  client: EventStoreDBClient;
+  prefix?: string;
+  pollMs?: number;
+}): EventLog => {
+  const byId = new Map<string, number>();
+  const entries: Indexed[] = [];
+  let lastSeen: Position | undefined;
+  let syncing: Promise<void> = Promise.resolve();
+  let appending: Promise<unknown> = Promise.resolve();
+
+  /** Reads `$all` past what is indexed and indexes our new events. */
+  const sync = (): Promise<void> => {
+    syncing = syncing.then(async () => {
+      try {
+        const read = client.readAll({ fromPosition: lastSeen ?? START, direction: FORWARDS, maxCount: 100_000 });
+        for await (const resolved of read) {
+          const e = resolved.event;
+          if (!e) continue;
+          if (lastSeen && e.position.commit === lastSeen.commit && e.position.prepare === lastSeen.prepare) continue;
+          lastSeen = e.position;
+          if (!e.streamId.startsWith(prefix) || e.type.startsWith('$')) continue;
+          const id = (e.metadata as { gouvernailId?: unknown } | undefined)?.gouvernailId;
+          if (typeof id !== 'string' || byId.has(id)) continue;
+          byId.set(id, entries.length);
+          entries.push({ id, stream: e.streamId.slice(prefix.length), at: e.position });
+        }
+      } catch (cause) {
+        throw translate('reading $all', cause);
+      }
+    });
+    return syncing;
+  };
+
+  const readRange = async (from: number, limit: number): Promise<StoredEntry[]> => {
+    await sync();
+    const first = entries[from];
+    if (!first || limit <= 0) return [];
+    const out: StoredEntry[] = [];
+    try {
+      for await (const resolved of client.readAll({ fromPosition: first.at, direction: FORWARDS })) {
+        const e = resolved.event;
+        if (!e || !e.streamId.startsWith(prefix) || e.type.startsWith('$')) continue;
+        const id = (e.metadata as { gouvernailId?: string } | undefined)?.gouvernailId;
+        const position = id === undefined ? undefined : byId.get(id);
+        if (position === undefined || entries[position]!.at.commit !== e.position.commit || entries[position]!.at.prepare !== e.position.prepare) continue;
+        const entry = e.data as Uint8Array;
+        out.push({ position, entry, event: JSON.parse(decoder.decode(entry)) as RecordedEnvelope });
+        if (out.length >= limit || position >= entries.length - 1) break;
+      }
+    } catch (cause) {
+      throw translate('reading', cause);
+    }
+    return out;
+  };
+
+  const appendBatch = async (batch: readonly PreparedEvent[]): Promise<AppendOutcome[]> => {
+    await sync();
+    const fresh = new Set<string>();
+    const runs: { stream: string; events: PreparedEvent[] }[] = [];
+    for (const p of batch) {
+      if (byId.has(p.event.id) || fresh.has(p.event.id)) continue;
+      fresh.add(p.event.id);
+      const last = runs[runs.length - 1];
+      if (last && last.stream === p.stream) last.events.push(p);
+      else runs.push({ stream: p.stream, events: [p] });
+    }
+    try {
+      for (const run of runs) {
+        await client.appendToStream(
+          esdbStream(prefix, run.stream),
+          run.events.map((p) => binaryEvent({ id: esdbEventId(p.event.id), type: p.event.type, data: p.entry, metadata: { gouvernailId: p.event.id } })),
+          { expectedRevision: ANY },
+        );
+      }
+    } catch (cause) {
+      throw translate('append', cause);
+    }
+    await sync();
+    const reported = new Set<string>();
+    return batch.map((p) => {
+      const position = byId.get(p.event.id);
+      if (position === undefined) throw new EventLogError(`event ${p.event.id} was appended but is not in $all`, true);
+      const status = fresh.has(p.event.id) && !reported.has(p.event.id) ? 'appended' : 'duplicate';
+      reported.add(p.event.id);
+      return { id: p.event.id, position, status };
+    });
+  };
+
+  return {
+    append: (batch) => {
+      const result = appending.then(() => appendBatch(batch));
+      appending = result.catch(() => undefined);
+      return result;
+    },
+    read: readRange,
+    readStream: async (stream, from = 0, limit = 1000) => {
+      await sync();
+      const out: StoredEntry[] = [];
+      try {
+        for await (const resolved of client.readStream(esdbStream(prefix, stream), { fromRevision: START, direction: FORWARDS })) {
+          const e = resolved.event;
+          const id = (e?.metadata as { gouvernailId?: string } | undefined)?.gouvernailId;
+          const position = id === undefined ? undefined : byId.get(id);
+          if (!e || position === undefined || position < from || entries[position]!.stream !== stream) continue;
+          if (out.some((o) => o.position === position)) continue;
+          const entry = e.data as Uint8Array;
+          out.push({ position, entry, event: JSON.parse(decoder.decode(entry)) as RecordedEnvelope });
+          if (out.length >= limit) break;
+        }
+      } catch (cause) {
+        if (cause instanceof Error && cause.constructor.name === 'StreamNotFoundError') return [];
+        throw translate('reading a stream', cause);
+      }
+      return out;
+    },
+    subscribe: (from, onBatch) => {
+      let stopped = false;
+      let next = from;
+      const loop = async (): Promise<void> => {
+        while (!stopped) {
+          const batch = await readRange(next, 1000);
+          if (stopped) break;
+          if (batch.length > 0) {
+            await onBatch(batch);
+            next = batch[batch.length - 1]!.position + 1;
+          } else await new Promise((r) => setTimeout(r, pollMs));
+        }
+      };
+      const done = loop();
+      return {
+        close: async () => {
+          stopped = true;
+          await done.catch(() => undefined);
+        },
+      };
+    },
+    size: async () => {
+      await sync();
+      return entries.length;
+    },
+    positionOf: async (id) => {
+      await sync();
+      return byId.get(id) ?? null;
+    },
+    close: async () => {
+      await appending;
+      await client.dispose();
+    },
+  };
+};
+

@@ -17,8 +17,10 @@ export const EventId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[\
 export const SubjectId = Type.String({ pattern: '^subj_[A-Za-z0-9_-]{16,64}$' });
 export type SubjectId = Static<typeof SubjectId>;
 
-export const Roles = ['admin', 'auditor', 'data_engineer', 'dpo', 'analyst', 'producer', 'system'] as const;
+export const Roles = ['admin', 'auditor', 'data_engineer', 'dpo', 'analyst', 'producer', 'system', 'anonymous'] as const;
 export type Role = (typeof Roles)[number];
+/** Roles a token may carry: `system` is gouvernail itself, `anonymous` a caller without a token. */
+export const TokenRoles = Roles.filter((r) => r !== 'system' && r !== 'anonymous');
 export const RoleSchema = Type.Union(Roles.map((r) => Type.Literal(r)));
 
 export const Actor = Type.Object(

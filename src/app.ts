@@ -3,7 +3,9 @@ import type { TokenVerifier } from './auth/jwt.js';
 import type { CheckpointPublisher } from './checkpoint/publisher.js';
 import type { CheckpointStore } from './checkpoint/store.js';
 import type { Config } from './config.js';
-import { authenticate } from './http/authenticate.js';
+import { AuthError } from './auth/jwt.js';
+import { graphqlPrincipal } from './graphql/context.js';
+import { authenticate, unauthorized } from './http/authenticate.js';
 import { postEvents } from './http/events-route.js';
 import { postLineage } from './http/lineage-route.js';
 import { getConsistencyProof, getInclusionProof } from './http/proof-routes.js';
@@ -65,8 +67,17 @@ export const createApp = (deps: AppDeps): App => {
   };
   const { graphql } = deps;
   if (graphql) {
-    routes['GET /graphql'] = (req) => graphql.fetch(req);
-    routes['POST /graphql'] = (req) => graphql.fetch(req);
+    const serveGraphql: Handler = async (req) => {
+      try {
+        await graphqlPrincipal(req, deps.tokens);
+      } catch (e) {
+        if (e instanceof AuthError) return unauthorized(e);
+        throw e;
+      }
+      return graphql.fetch(req);
+    };
+    routes['GET /graphql'] = serveGraphql;
+    routes['POST /graphql'] = serveGraphql;
   }
   const knownPaths = new Set(Object.keys(routes).map((k) => k.split(' ')[1]));
 

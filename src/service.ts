@@ -8,6 +8,8 @@ import type { Config } from './config.js';
 import { loadOrCreateKek } from './crypto/kek.js';
 import type { KeyVault } from './crypto/key-vault.js';
 import { createSqliteKeyVault } from './crypto/sqlite-key-vault.js';
+import { createGraphQLContextFactory } from './graphql/context.js';
+import { createGraphQLHandler } from './graphql/yoga.js';
 import { createIngestor } from './ingest/ingest.js';
 import { createSqliteEventLog, type SqliteEventLog } from './log/sqlite/event-log.js';
 import type { Logger } from './logger.js';
@@ -66,6 +68,12 @@ export const createService = async (config: Config, logger: Logger): Promise<Ser
       }),
     );
   });
+  const proofs = createProofService({ log, store, publisher, origin: config.origin });
+  const graphql = createGraphQLHandler({
+    context: createGraphQLContextFactory({ tokens, log, readSide, proofs, checkpoints: store, personal, recorder, metrics }),
+    graphiql: true,
+    logging: false,
+  });
   let open = true;
   let caughtUp = false;
   const app = createApp({
@@ -76,7 +84,8 @@ export const createService = async (config: Config, logger: Logger): Promise<Ser
     tokens,
     checkpoints: store,
     publisher,
-    proofs: createProofService({ log, store, publisher, origin: config.origin }),
+    proofs,
+    graphql,
     keys: { vkey, spkiPem },
     ready: () => Promise.resolve(open && caughtUp),
   });

@@ -9,7 +9,7 @@ import {
   type JWTVerifyGetKey,
   type CryptoKey,
 } from 'jose';
-import { Roles, type Role } from '../../domain/primitives.js';
+import { TokenRoles, type Role } from '../../domain/primitives.js';
 
 /** Who is calling, as proven by their token. */
 export interface Principal {
@@ -90,8 +90,8 @@ const principalOf = (payload: Record<string, unknown>): Principal => {
   const sub = payload.sub;
   const role = payload.role;
   if (typeof sub !== 'string' || sub === '') throw new AuthError('wrong-claims', 'token has no subject (sub)');
-  if (typeof role !== 'string' || !(Roles as readonly string[]).includes(role) || role === 'system') {
-    throw new AuthError('wrong-claims', `token role must be one of ${Roles.filter((r) => r !== 'system').join(', ')}`);
+  if (typeof role !== 'string' || !(TokenRoles as readonly string[]).includes(role)) {
+    throw new AuthError('wrong-claims', `token role must be one of ${TokenRoles.join(', ')}`);
   }
   return { id: sub, role: role as Role };
 };

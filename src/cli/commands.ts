@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJsonSchemas } from '../../domain/json-schema.js';
-import { Roles, type Role } from '../../domain/primitives.js';
+import { TokenRoles, type Role } from '../../domain/primitives.js';
 import { verifyLogFile } from '../audit/verify-log.js';
 import { verifierFromKeyText, verifyProofDocument } from '../audit/verify-proof.js';
 import { signLocalToken } from '../auth/jwt.js';
@@ -114,7 +114,7 @@ export const runVerifyProof = (file: string | undefined, flags: Flags): number =
 /** `gouvernail token --role ROLE`: a development token signed with the local HS256 secret. */
 export const runToken = async (flags: Flags): Promise<number> => {
   const role = flags.role;
-  const roles = Roles.filter((r) => r !== 'system');
+  const roles = TokenRoles;
   if (!role || !(roles as readonly string[]).includes(role)) {
     complain(`token: --role must be one of ${roles.join(', ')}`);
     return 2;

@@ -25,7 +25,8 @@ export const authenticate = async (
   return principal;
 };
 
-const unauthorized = (e: AuthError): Response => {
+/** 401 naming why the token was refused. */
+export const unauthorized = (e: AuthError): Response => {
   const r = problem(401, `unauthenticated:${e.reason}`, e.message);
   r.headers.set('www-authenticate', `Bearer error="invalid_token", error_description="${e.message}"`);
   return r;

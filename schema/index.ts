@@ -1,0 +1,14 @@
+import { builder } from './builder.js';
+import './common.js';
+import './errors.js';
+import './access.js';
+import './config.js';
+import './lineage.js';
+import './events.js';
+
+builder.queryType({
+  description:
+    'The read side of gouvernail. Every field names the roles that may read it; admin reads all.',
+});
+
+export const schema = builder.toSchema();

@@ -1,0 +1,286 @@
+import {
+  getArgumentValues,
+  getNamedType,
+  getVariableValues,
+  isCompositeType,
+  isObjectType,
+  isInterfaceType,
+  Kind,
+  OperationTypeNode,
+  SchemaMetaFieldDef,
+  TypeMetaFieldDef,
+  TypeNameMetaFieldDef,
+  type FieldNode,
+  type GraphQLField,
+  type GraphQLNamedType,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql/index.js';
+import { problem } from './problems.js';
+
+/** What a single operation may ask for. Checked by validation rules, before anything executes. */
+export interface QueryLimits {
+  /** Deepest field nesting, introspection included. */
+  readonly maxDepth: number;
+  /** Estimated cost: every field selected costs 1, times the `first` of every enclosing page. */
+  readonly maxCost: number;
+  /** Most aliases in one operation: stops `a1: x a2: x …` amplification. */
+  readonly maxAliases: number;
+  /** Largest `first` of any page. */
+  readonly maxPageSize: number;
+  /** Largest `depth` of a lineage or column-lineage walk. */
+  readonly maxLineageDepth: number;
+}
+
+export const defaultLimits: QueryLimits = Object.freeze({
+  maxDepth: 10,
+  maxCost: 5000,
+  maxAliases: 30,
+  maxPageSize: 500,
+  maxLineageDepth: 20,
+});
+
+export const defaultPageSize = 50;
+export const defaultLineageDepth = 3;
+
+/** Field extension naming the argument the lineage-depth limit applies to. */
+export const lineageDepthExtension = { lineageDepthArg: 'depth' } as const;
+
+type Variables = Readonly<Record<string, unknown>> | undefined;
+
+interface Walk {
+  readonly context: ValidationContext;
+  readonly limits: QueryLimits;
+  readonly variables: Record<string, unknown>;
+  readonly fragmentsOnPath: Set<string>;
+  maxDepth: number;
+  cost: number;
+  aliases: number;
+  stopped: boolean;
+}
+
+const fieldDefOf = (
+  parent: GraphQLNamedType | undefined,
+  node: FieldNode,
+  walk: Walk,
+): GraphQLField<unknown, unknown> | undefined => {
+  const name = node.name.value;
+  if (name === TypeNameMetaFieldDef.name) return TypeNameMetaFieldDef;
+  if (parent === walk.context.getSchema().getQueryType()) {
+    if (name === SchemaMetaFieldDef.name) return SchemaMetaFieldDef;
+    if (name === TypeMetaFieldDef.name) return TypeMetaFieldDef;
+  }
+  return parent && (isObjectType(parent) || isInterfaceType(parent))
+    ? parent.getFields()[name]
+    : undefined;
+};
+
+const intArg = (
+  def: GraphQLField<unknown, unknown>,
+  node: FieldNode,
+  name: string,
+  walk: Walk,
+): number | undefined => {
+  if (!def.args.some((a) => a.name === name)) return undefined;
+  try {
+    const value = getArgumentValues(def, node, walk.variables)[name];
+    return typeof value === 'number' ? value : undefined;
+  } catch {
+    return undefined; // other rules (or execution) report bad argument values
+  }
+};
+
+const field = (
+  node: FieldNode,
+  parent: GraphQLNamedType | undefined,
+  depth: number,
+  multiplier: number,
+  walk: Walk,
+): void => {
+  const { limits, context } = walk;
+  if (node.alias) walk.aliases += 1;
+  walk.cost += multiplier;
+  walk.maxDepth = Math.max(walk.maxDepth, depth);
+  if (
+    walk.cost > limits.maxCost ||
+    walk.maxDepth > limits.maxDepth ||
+    walk.aliases > limits.maxAliases
+  ) {
+    walk.stopped = true;
+    return;
+  }
+  const def = fieldDefOf(parent, node, walk);
+  if (!def) return;
+  const where = `${parent?.name ?? '?'}.${def.name}`;
+  let childMultiplier = multiplier;
+  const first = intArg(def, node, 'first', walk);
+  if (first !== undefined) {
+    if (first > limits.maxPageSize) {
+      context.reportError(
+        problem(
+          'PAGE_TOO_LARGE',
+          `${where}: first is ${first}; the largest page is ${limits.maxPageSize}, use after: endCursor for more`,
+          {
+            limit: limits.maxPageSize,
+            value: first,
+          },
+        ),
+      );
+    } else if (first < 0) {
+      context.reportError(
+        problem('BAD_USER_INPUT', `${where}: first must not be negative`, { argument: 'first' }),
+      );
+    }
+    childMultiplier = multiplier * Math.max(1, first);
+  }
+  const depthArg = (def.extensions as { lineageDepthArg?: unknown }).lineageDepthArg;
+  if (typeof depthArg === 'string') {
+    const lineageDepth = intArg(def, node, depthArg, walk);
+    if (lineageDepth !== undefined && lineageDepth > limits.maxLineageDepth) {
+      context.reportError(
+        problem(
+          'LINEAGE_TOO_DEEP',
+          `${where}: ${depthArg} is ${lineageDepth}; the deepest walk allowed is ${limits.maxLineageDepth}`,
+          {
+            limit: limits.maxLineageDepth,
+            value: lineageDepth,
+          },
+        ),
+      );
+    }
+  }
+  if (node.selectionSet) {
+    const type = getNamedType(def.type);
+    // `ofType` chains (as in the standard introspection query) return one object each: they do not amplify.
+    const childDepth = def.name === 'ofType' && parent?.name === '__Type' ? depth : depth + 1;
+    selections(
+      node.selectionSet,
+      isCompositeType(type) ? type : undefined,
+      childDepth,
+      childMultiplier,
+      walk,
+    );
+  }
+};
+
+const selections = (
+  set: SelectionSetNode,
+  parent: GraphQLNamedType | undefined,
+  depth: number,
+  multiplier: number,
+  walk: Walk,
+): void => {
+  const schema = walk.context.getSchema();
+  for (const s of set.selections) {
+    if (walk.stopped) return;
+    switch (s.kind) {
+      case Kind.FIELD:
+        field(s, parent, depth, multiplier, walk);
+        break;
+      case Kind.INLINE_FRAGMENT:
+        selections(
+          s.selectionSet,
+          s.typeCondition ? (schema.getType(s.typeCondition.name.value) ?? undefined) : parent,
+          depth,
+          multiplier,
+          walk,
+        );
+        break;
+      case Kind.FRAGMENT_SPREAD: {
+        const name = s.name.value;
+        const fragment = walk.context.getFragment(name);
+        if (!fragment || walk.fragmentsOnPath.has(name)) break; // unknown or cyclic: other rules report it
+        walk.fragmentsOnPath.add(name);
+        selections(
+          fragment.selectionSet,
+          schema.getType(fragment.typeCondition.name.value) ?? undefined,
+          depth,
+          multiplier,
+          walk,
+        );
+        walk.fragmentsOnPath.delete(name);
+        break;
+      }
+    }
+  }
+};
+
+const variablesOf = (
+  context: ValidationContext,
+  op: OperationDefinitionNode,
+  inputs: Variables,
+): Record<string, unknown> => {
+  const result = getVariableValues(
+    context.getSchema(),
+    op.variableDefinitions ?? [],
+    inputs ?? {},
+    { maxErrors: 1 },
+  );
+  return result.coerced ?? {};
+};
+
+const checkOperation = (
+  context: ValidationContext,
+  op: OperationDefinitionNode,
+  limits: QueryLimits,
+  inputs: Variables,
+): void => {
+  const schema = context.getSchema();
+  const root =
+    op.operation === OperationTypeNode.QUERY
+      ? schema.getQueryType()
+      : op.operation === OperationTypeNode.MUTATION
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
+  const walk: Walk = {
+    context,
+    limits,
+    variables: variablesOf(context, op, inputs),
+    fragmentsOnPath: new Set(),
+    maxDepth: 0,
+    cost: 0,
+    aliases: 0,
+    stopped: false,
+  };
+  selections(op.selectionSet, root ?? undefined, 1, 1, walk);
+  const name = op.name ? `operation ${op.name.value}` : 'the operation';
+  if (walk.maxDepth > limits.maxDepth) {
+    context.reportError(
+      problem(
+        'QUERY_TOO_DEEP',
+        `${name} nests fields deeper than the limit of ${limits.maxDepth}`,
+        { limit: limits.maxDepth },
+      ),
+    );
+  } else if (walk.aliases > limits.maxAliases) {
+    context.reportError(
+      problem('TOO_MANY_ALIASES', `${name} uses more than ${limits.maxAliases} aliases`, {
+        limit: limits.maxAliases,
+      }),
+    );
+  } else if (walk.cost > limits.maxCost) {
+    context.reportError(
+      problem(
+        'QUERY_TOO_COSTLY',
+        `${name} is estimated to cost more than ${limits.maxCost} (each field costs 1 per item of every enclosing page): ask for fewer fields or smaller pages`,
+        { limit: limits.maxCost },
+      ),
+    );
+  }
+};
+
+/**
+ * The validation rule enforcing `limits`. `variables` are the request's raw variables: page sizes and
+ * lineage depths given as variables are checked too (so the validation result must not be cached by
+ * document alone).
+ */
+export const queryLimitsRule =
+  (limits: QueryLimits, variables: Variables): ValidationRule =>
+  (context) => ({
+    OperationDefinition: (op) => {
+      checkOperation(context, op, limits, variables);
+      return false;
+    },
+  });

@@ -1,0 +1,94 @@
+import type { GraphQLContext } from '../../schema/context.js';
+import { AuthError, type Principal, type TokenVerifier } from '../auth/jwt.js';
+import type { CheckpointStore } from '../checkpoint/store.js';
+import type { SqliteEventLog } from '../log/sqlite/event-log.js';
+import type { Metrics } from '../metrics.js';
+import type { PersonalReader } from '../personal.js';
+import type { ProofService } from '../proofs.js';
+import type { AccessRecorder } from '../query-recorder.js';
+import type { ReadSide } from '../read-side.js';
+
+export interface GraphQLContextDeps {
+  readonly tokens: TokenVerifier;
+  readonly log: SqliteEventLog;
+  readonly readSide: ReadSide;
+  readonly proofs: ProofService;
+  readonly checkpoints: CheckpointStore;
+  readonly personal: PersonalReader;
+  readonly recorder: AccessRecorder;
+  readonly metrics: Metrics;
+}
+
+/**
+ * The caller of a GraphQL request: null without a token (anonymous: every field then answers
+ * UNAUTHENTICATED); an AuthError for a bad or expired token, which the HTTP layer answers with 401
+ * before GraphQL runs.
+ */
+export const graphqlPrincipal = async (req: Request, tokens: TokenVerifier): Promise<Principal | null> => {
+  const header = req.headers.get('authorization');
+  if (!header) return null;
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!m) throw new AuthError('malformed', 'authorization header must be "Bearer <token>"');
+  return tokens.verify(m[1]!);
+};
+
+const operationName = (operation: string): string => /^\w+ ([^\s{]+)/.exec(operation)?.[1] ?? 'anonymous';
+
+/** Builds the context of one GraphQL request from the caller's token and the service's parts. */
+export const createGraphQLContextFactory =
+  (deps: GraphQLContextDeps) =>
+  async (req: Request): Promise<GraphQLContext> => {
+    const principal = await graphqlPrincipal(req, deps.tokens);
+    const started = process.hrtime.bigint();
+    const who = principal ?? { id: 'anonymous', role: 'anonymous' as const };
+    const clientAddress = req.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+    return {
+      principal,
+      access: deps.readSide.access,
+      config: deps.readSide.config,
+      lineage: deps.readSide.lineage,
+      events: {
+        byId: async (id) => {
+          const position = await deps.log.positionOf(id);
+          if (position === null) return null;
+          const [stored] = await deps.log.read(position, 1);
+          return stored ? { position, event: stored.event } : null;
+        },
+        inclusionProof: (id) => deps.proofs.inclusion(id),
+        latestCheckpoint: () => deps.checkpoints.latest(),
+        readPersonal: async (eventId, subject) => {
+          const resource = `gouvernail://events/${eventId}/personal`;
+          try {
+            const fields = await deps.personal.read(eventId, subject);
+            deps.recorder.record({ principal: who.id, role: who.role, resource, action: 'read', decision: 'allowed', subjects: [subject] });
+            return fields;
+          } catch (e) {
+            deps.recorder.record({
+              principal: who.id,
+              role: who.role,
+              resource,
+              action: 'read',
+              decision: 'denied',
+              reason: (e as Error).message,
+              subjects: [subject],
+            });
+            throw e;
+          }
+        },
+      },
+      recordQuery: (entry) => {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        deps.metrics.graphqlSeconds.observe({ operation: operationName(entry.operation), outcome: entry.decision }, seconds);
+        deps.recorder.record({
+          principal: who.id,
+          role: who.role,
+          resource: 'gouvernail://graphql',
+          action: 'query',
+          decision: entry.decision,
+          operation: entry.operation,
+          ...(entry.reason ? { reason: entry.reason } : {}),
+          ...(clientAddress ? { clientAddress } : {}),
+        });
+      },
+    };
+  };

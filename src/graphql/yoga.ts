@@ -1,0 +1,161 @@
+import {
+  createYoga,
+  type Plugin,
+  type YogaServerInstance,
+  type YogaServerOptions,
+} from 'graphql-yoga';
+import {
+  getOperationAST,
+  Kind,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLError,
+} from 'graphql/index.js';
+import type { GraphQLContext } from '../../schema/context.js';
+import { schema } from '../../schema/index.js';
+import {
+  defaultLimits,
+  defaultPageSize,
+  queryLimitsRule,
+  type QueryLimits,
+} from '../../schema/limits.js';
+import { refusalCodes } from '../../schema/problems.js';
+
+export interface GraphQLHandlerOptions {
+  /** Builds the context of one request (principal, read models, audit sink). */
+  readonly context: (req: Request) => Promise<GraphQLContext>;
+  /** Overrides of {@link defaultLimits}. */
+  readonly limits?: Partial<QueryLimits>;
+  /** GraphiQL on GET /graphql (default true). */
+  readonly graphiql?: boolean;
+  /** Unexpected errors are masked by default; pass false in development to see them. */
+  readonly maskedErrors?: YogaServerOptions<
+    Record<string, unknown>,
+    GraphQLContext
+  >['maskedErrors'];
+  readonly logging?: YogaServerOptions<Record<string, unknown>, GraphQLContext>['logging'];
+}
+
+export type GraphQLHandler = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+
+const maxOperationText = 512;
+const maxReasonText = 2048;
+
+const clip = (text: string, max: number): string =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+
+/** `query Name { fieldA fieldB }`: what the auditors see of an operation. */
+const describe = (document: DocumentNode, operationName: string | null | undefined): string => {
+  const op = getOperationAST(document, operationName);
+  if (!op) return `${operationName ?? '(no operation)'} (not found in document)`;
+  const fields = [
+    ...new Set(
+      op.selectionSet.selections.map((s) =>
+        s.kind === Kind.FIELD
+          ? s.name.value
+          : s.kind === Kind.FRAGMENT_SPREAD
+            ? `...${s.name.value}`
+            : '...',
+      ),
+    ),
+  ];
+  return clip(
+    `${op.operation} ${op.name?.value ?? '(anonymous)'} { ${fields.join(' ')} }`,
+    maxOperationText,
+  );
+};
+
+const codeOf = (e: GraphQLError): string => {
+  const code = e.extensions.code;
+  return typeof code === 'string' ? code : 'GRAPHQL_ERROR';
+};
+
+const reasonOf = (errors: readonly GraphQLError[]): string =>
+  clip([...new Set(errors.map((e) => `${codeOf(e)}: ${e.message}`))].join('; '), maxReasonText);
+
+interface OperationState {
+  readonly ctx: GraphQLContext;
+  operation?: string;
+}
+
+/**
+ * Enforces the query limits as validation rules and reports every operation once to
+ * `ctx.recordQuery`: denied when refused (parse or validation failure, limits, UNAUTHENTICATED,
+ * FORBIDDEN), allowed otherwise. The context is built before validation, so refused queries are
+ * recorded too. If recording throws, the request fails.
+ */
+const useQueryAudit = (
+  contextOf: (req: Request) => Promise<GraphQLContext>,
+  limits: QueryLimits,
+): Plugin<Record<string, unknown>, Record<string, unknown>, GraphQLContext> => {
+  const states = new WeakMap<Request, OperationState>();
+  return {
+    onParams: async ({ request }) => {
+      states.set(request, { ctx: await contextOf(request) });
+    },
+    onValidate: ({ addValidationRule, context, params }) => {
+      addValidationRule(queryLimitsRule(limits, context.params.variables));
+      const state = states.get(context.request);
+      if (state)
+        state.operation = describe(
+          params.documentAST as DocumentNode,
+          context.params.operationName,
+        );
+    },
+    onExecutionResult: ({ request, result, context }) => {
+      const state = states.get(request);
+      if (!state) return;
+      states.delete(request);
+      const operation =
+        state.operation ??
+        clip(
+          `${context.params.operationName ?? '(anonymous)'} (document not parsed)`,
+          maxOperationText,
+        );
+      if (!result || Symbol.asyncIterator in result) {
+        state.ctx.recordQuery({ operation, decision: 'allowed' }); // streamed results (unused by this schema)
+        return;
+      }
+      const { data, errors = [] } = result as ExecutionResult;
+      const refused =
+        data === undefined ? errors : errors.filter((e) => refusalCodes.has(codeOf(e)));
+      state.ctx.recordQuery(
+        refused.length === 0
+          ? { operation, decision: 'allowed' }
+          : { operation, decision: 'denied', reason: reasonOf(refused) },
+      );
+    },
+  };
+};
+
+/**
+ * The GraphQL endpoint: graphql-yoga over the Pothos schema at `/graphql`, GraphiQL on GET,
+ * query limits checked before execution and every operation recorded through `ctx.recordQuery`.
+ */
+export const createGraphQLHandler = (options: GraphQLHandlerOptions): GraphQLHandler => {
+  const limits: QueryLimits = { ...defaultLimits, ...options.limits };
+  if (limits.maxPageSize < defaultPageSize) {
+    throw new RangeError(`maxPageSize must be at least the default page size (${defaultPageSize})`);
+  }
+  const contexts = new WeakMap<Request, Promise<GraphQLContext>>();
+  const contextOf = (req: Request): Promise<GraphQLContext> => {
+    let ctx = contexts.get(req);
+    if (!ctx) {
+      ctx = options.context(req);
+      contexts.set(req, ctx);
+    }
+    return ctx;
+  };
+  return createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: options.graphiql ?? true,
+    landingPage: false,
+    maskedErrors: options.maskedErrors ?? true,
+    ...(options.logging === undefined ? {} : { logging: options.logging }),
+    // Limits depend on variables (page sizes, depths), so validation results must not be cached per document.
+    parserAndValidationCache: { validationCache: false },
+    context: ({ request }) => contextOf(request),
+    plugins: [useQueryAudit(contextOf, limits)],
+  });
+};

@@ -1,0 +1,86 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { harness, type Harness } from './support.js';
+
+describe('every operation is recorded once through ctx.recordQuery', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+  });
+
+  it('as allowed, with its type, name and top-level fields', async () => {
+    await h.query(
+      'auditor',
+      'query Audit { checkpoint { size } cp: checkpoint { note } currentConfig { target } }',
+    );
+    expect(h.recorded).toEqual([
+      { operation: 'query Audit { checkpoint currentConfig }', decision: 'allowed' },
+    ]);
+  });
+
+  it('as denied when a field is forbidden, naming the field and the role needed', async () => {
+    await h.query('analyst', '{ checkpoint { size } }');
+    expect(h.recorded).toEqual([
+      {
+        operation: 'query (anonymous) { checkpoint }',
+        decision: 'denied',
+        reason: 'FORBIDDEN: Query.checkpoint needs role auditor or admin; your role is analyst',
+      },
+    ]);
+  });
+
+  it('as denied for anonymous callers', async () => {
+    await h.query(null, '{ event(id: "evt-personal") { id } }');
+    expect(h.recorded).toHaveLength(1);
+    expect(h.recorded[0]).toMatchObject({
+      decision: 'denied',
+      reason: expect.stringMatching(/^UNAUTHENTICATED: /),
+    });
+  });
+
+  it('as denied when a limit refuses it before execution', async () => {
+    await h.query('auditor', 'query Big { configHistory(first: 1000) { edges { cursor } } }');
+    expect(h.recorded).toEqual([
+      {
+        operation: 'query Big { configHistory }',
+        decision: 'denied',
+        reason:
+          'PAGE_TOO_LARGE: Query.configHistory: first is 1000; the largest page is 500, use after: endCursor for more',
+      },
+    ]);
+  });
+
+  it('as denied when the document does not parse or validate', async () => {
+    await h.query('auditor', '{ checkpoint { size }');
+    await h.query('auditor', '{ checkpoint { nope } }');
+    expect(h.recorded.map((r) => r.decision)).toEqual(['denied', 'denied']);
+    expect(h.recorded[0]?.operation).toBe('(anonymous) (document not parsed)');
+    expect(h.recorded[0]?.reason).toMatch(/Syntax Error/);
+    expect(h.recorded[1]).toMatchObject({
+      operation: 'query (anonymous) { checkpoint }',
+      reason: expect.stringMatching(/Cannot query field "nope"/),
+    });
+  });
+
+  it('as allowed when a read-model call fails on bad input (access was granted)', async () => {
+    await h.query('auditor', '{ configHistory(after: "garbage") { edges { cursor } } }');
+    expect(h.recorded).toEqual([
+      { operation: 'query (anonymous) { configHistory }', decision: 'allowed' },
+    ]);
+  });
+
+  it('once per request, over several requests', async () => {
+    await h.query('auditor', '{ checkpoint { size } }');
+    await h.query('dpo', '{ checkpoint { size } }');
+    await h.query('admin', '{ checkpoint { size } }');
+    expect(h.recorded.map((r) => r.decision)).toEqual(['allowed', 'denied', 'allowed']);
+  });
+
+  it('serves GraphiQL on GET without recording an operation', async () => {
+    const res = await h.fetch(
+      new Request('http://localhost/graphql', { headers: { accept: 'text/html' } }),
+    );
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/GraphiQL/i);
+    expect(h.recorded).toEqual([]);
+  });
+});

@@ -15,10 +15,22 @@ export const preparedEvent = (id: string, resource = 'kafka://prod/orders'): Pre
     producer: 'contract',
     actor: { principal: 'User:etl', role: 'analyst' },
     subjects: [],
-    data: { principal: 'User:etl', resource, action: 'read', decision: 'allowed', mechanism: 'kafka-acl' },
+    data: {
+      principal: 'User:etl',
+      resource,
+      action: 'read',
+      decision: 'allowed',
+      mechanism: 'kafka-acl',
+    },
   };
   const entry = canonicalBytes(event);
-  return { event, entry, leafHash: leafHash(entry), stream: `resource:${resource}`, sealedBlobs: [] };
+  return {
+    event,
+    entry,
+    leafHash: leafHash(entry),
+    stream: `resource:${resource}`,
+    sealedBlobs: [],
+  };
 };
 
 const ids = (entries: readonly StoredEntry[]): string[] => entries.map((e) => e.event.id);
@@ -27,7 +39,10 @@ const ids = (entries: readonly StoredEntry[]): string[] => entries.map((e) => e.
  * The behaviour every EventLog adapter must have. `make` opens an empty log; `cleanup` closes and
  * removes it.
  */
-export const eventLogContract = (name: string, make: () => Promise<{ log: EventLog; cleanup: () => Promise<void> }>): void => {
+export const eventLogContract = (
+  name: string,
+  make: () => Promise<{ log: EventLog; cleanup: () => Promise<void> }>,
+): void => {
   const withLog = (fn: (log: EventLog) => Promise<void>) => async () => {
     const { log, cleanup } = await make();
     try {
@@ -47,7 +62,9 @@ export const eventLogContract = (name: string, make: () => Promise<{ log: EventL
           { id: 'b', position: 1, status: 'appended' },
           { id: 'c', position: 2, status: 'appended' },
         ]);
-        expect(await log.append([preparedEvent('d')])).toEqual([{ id: 'd', position: 3, status: 'appended' }]);
+        expect(await log.append([preparedEvent('d')])).toEqual([
+          { id: 'd', position: 3, status: 'appended' },
+        ]);
         expect(await log.size()).toBe(4);
         const stored = await log.read(0, 10);
         expect(stored.map((e) => e.position)).toEqual([0, 1, 2, 3]);
@@ -60,7 +77,9 @@ export const eventLogContract = (name: string, make: () => Promise<{ log: EventL
       'absorbs duplicates within a batch and across batches, answering the original position',
       withLog(async (log) => {
         await log.append([preparedEvent('a'), preparedEvent('b')]);
-        expect(await log.append([preparedEvent('b'), preparedEvent('c'), preparedEvent('c')])).toEqual([
+        expect(
+          await log.append([preparedEvent('b'), preparedEvent('c'), preparedEvent('c')]),
+        ).toEqual([
           { id: 'b', position: 1, status: 'duplicate' },
           { id: 'c', position: 2, status: 'appended' },
           { id: 'c', position: 2, status: 'duplicate' },
@@ -84,7 +103,11 @@ export const eventLogContract = (name: string, make: () => Promise<{ log: EventL
     it(
       'reads one stream in log order',
       withLog(async (log) => {
-        await log.append([preparedEvent('x1', 'kafka://a'), preparedEvent('y1', 'kafka://b'), preparedEvent('x2', 'kafka://a')]);
+        await log.append([
+          preparedEvent('x1', 'kafka://a'),
+          preparedEvent('y1', 'kafka://b'),
+          preparedEvent('x2', 'kafka://a'),
+        ]);
         expect(ids(await log.readStream('resource:kafka://a'))).toEqual(['x1', 'x2']);
         expect(ids(await log.readStream('resource:kafka://a', 1))).toEqual(['x2']);
         expect(await log.readStream('resource:kafka://none')).toEqual([]);

@@ -1,0 +1,23 @@
+import { MongoServerError, type Collection, type Document, type IndexDescription } from 'mongodb';
+
+const namespaceNotFound = 26;
+
+/**
+ * Creates the named indexes a collection lacks. Only missing ones are sent: FerretDB 1.24 drops the
+ * connection when `createIndexes` repeats several existing indexes.
+ */
+export const ensureNamedIndexes = async <T extends Document>(
+  collection: Collection<T>,
+  specs: readonly (IndexDescription & { name: string })[],
+): Promise<void> => {
+  let existing: Set<string>;
+  try {
+    const indexes: unknown[] = await collection.listIndexes().toArray();
+    existing = new Set(indexes.map((i) => String((i as { name?: unknown }).name)));
+  } catch (error) {
+    if (!(error instanceof MongoServerError && error.code === namespaceNotFound)) throw error;
+    existing = new Set();
+  }
+  const missing = specs.filter((s) => !existing.has(s.name));
+  if (missing.length > 0) await collection.createIndexes(missing);
+};

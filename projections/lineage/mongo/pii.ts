@@ -1,0 +1,126 @@
+import type { PiiTag, PiiTagOrigin, PiiTagSource } from '../ports.js';
+import {
+  columnKey,
+  datasetLevel,
+  refOfKey,
+  type LineageCollections,
+  type TagDoc,
+} from './documents.js';
+import type { createMongoTraversal } from './traverse.js';
+
+interface Origin {
+  readonly dataset: string;
+  readonly field: string;
+  readonly source: PiiTagSource;
+}
+
+/** tag → origin key → origin. */
+export type TagSet = Map<string, Map<string, Origin>>;
+
+export const emptyTags = (): TagSet => new Map<string, Map<string, Origin>>();
+
+export const mergeTags = (into: TagSet, from: TagSet): boolean => {
+  let changed = false;
+  for (const [tag, origins] of from) {
+    let target = into.get(tag);
+    if (!target) into.set(tag, (target = new Map<string, Origin>()));
+    for (const [k, o] of origins) {
+      if (!target.has(k)) {
+        target.set(k, o);
+        changed = true;
+      }
+    }
+  }
+  return changed;
+};
+
+const unbounded = Number.MAX_SAFE_INTEGER;
+
+/** PII propagation at query time, over the current tags and the edges valid at `asOf` (as in SQLite). */
+export const createMongoPii = (
+  c: LineageCollections,
+  traversal: ReturnType<typeof createMongoTraversal>,
+) => {
+  const directTags = async (keys: readonly string[]): Promise<Map<string, TagSet>> => {
+    const byKey = new Map<string, TagSet>();
+    for (const r of await traversal.findAll<TagDoc>(c.tags, 'key', keys, {})) {
+      let set = byKey.get(r.key);
+      if (!set) byKey.set(r.key, (set = emptyTags()));
+      let origins = set.get(r.tag);
+      if (!origins) set.set(r.tag, (origins = new Map<string, Origin>()));
+      origins.set(`${r.key}\u0000${r.source}`, {
+        dataset: r.dataset,
+        field: r.field,
+        source: r.source,
+      });
+    }
+    return byKey;
+  };
+
+  /** Tags reaching each of a dataset's columns: their own and those of every column they derive from. */
+  const columnTags = async (
+    dataset: string,
+    fields: readonly string[],
+    asOf: string | null,
+  ): Promise<Map<string, TagSet>> => {
+    const starts = fields.map((field) => ({ dataset, field, key: columnKey(dataset, field) }));
+    const upstream = await traversal.columnWalk(starts, 'UPSTREAM', unbounded, asOf, true);
+    const sources = new Map<string, string[]>();
+    for (const e of upstream.edges.values())
+      sources.set(e.toKey, [...(sources.get(e.toKey) ?? []), e.fromKey]);
+    const direct = await directTags([...upstream.columns.keys()]);
+    const result = new Map<string, TagSet>();
+    for (const field of fields) {
+      const start = columnKey(dataset, field);
+      const seen = new Set([start]);
+      const stack = [start];
+      const tags = emptyTags();
+      for (let key = stack.pop(); key !== undefined; key = stack.pop()) {
+        const own = direct.get(key);
+        if (own) mergeTags(tags, own);
+        for (const s of sources.get(key) ?? []) {
+          if (seen.has(s)) continue;
+          seen.add(s);
+          stack.push(s);
+        }
+      }
+      result.set(field, tags);
+    }
+    return result;
+  };
+
+  /** Dataset-level tags reaching a dataset: its own and those of every upstream dataset. */
+  const datasetTags = async (dataset: string, asOf: string | null): Promise<TagSet> => {
+    const upstream = await traversal.walk(
+      { kind: 'dataset', id: dataset },
+      'UPSTREAM',
+      unbounded,
+      asOf,
+    );
+    const direct = await directTags(
+      [...upstream.datasets.keys()].map((id) => columnKey(id, datasetLevel)),
+    );
+    const tags = emptyTags();
+    for (const set of direct.values()) mergeTags(tags, set);
+    return tags;
+  };
+
+  /** Turns a tag set into a sorted `PiiTag` list; origin names come from the keys themselves. */
+  const present = (set: TagSet): PiiTag[] => {
+    const origin = (o: Origin): PiiTagOrigin => ({
+      dataset: refOfKey(o.dataset),
+      field: o.field === datasetLevel ? null : o.field,
+      source: o.source,
+    });
+    const order = (a: PiiTagOrigin, b: PiiTagOrigin): number =>
+      a.dataset.namespace.localeCompare(b.dataset.namespace) ||
+      a.dataset.name.localeCompare(b.dataset.name) ||
+      (a.field ?? '').localeCompare(b.field ?? '') ||
+      a.source.localeCompare(b.source);
+    return [...set.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([tag, origins]) => ({ tag, origins: [...origins.values()].map(origin).sort(order) }));
+  };
+
+  return { columnTags, datasetTags, present };
+};

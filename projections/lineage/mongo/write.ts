@@ -1,0 +1,285 @@
+import { canonicalize } from '../../../domain/canonical.js';
+import type { OpenLineageEventType } from '../../../domain/openlineage.js';
+import type { LineageChange, NamedRef, RunState } from '../ports.js';
+import { ignoringDuplicates } from '../../config/mongo/errors.js';
+import {
+  columnKey,
+  datasetLevel,
+  nodeKey,
+  normalRun,
+  type LineageCollections,
+  type TagDoc,
+} from './documents.js';
+
+type Change<K extends LineageChange['kind']> = Extract<LineageChange, { kind: K }>;
+
+/** As in the SQLite store: latest `eventTime` wins, a tie goes to the higher rank; OTHER leaves the state. */
+const stateOf: Record<OpenLineageEventType, { state: RunState; rank: number } | null> = {
+  START: { state: 'STARTED', rank: 1 },
+  RUNNING: { state: 'RUNNING', rank: 2 },
+  COMPLETE: { state: 'COMPLETED', rank: 3 },
+  ABORT: { state: 'ABORTED', rank: 4 },
+  FAIL: { state: 'FAILED', rank: 5 },
+  OTHER: null,
+};
+const firstTerminalRank = 3;
+
+const merged = (json: string | undefined, facets: Readonly<Record<string, unknown>>): string =>
+  JSON.stringify({ ...(json === undefined ? {} : (JSON.parse(json) as object)), ...facets });
+
+/**
+ * Applies lineage changes one by one, without a transaction. Every write converges when repeated
+ * in log order (min/max instants, add-to-set, replace-by-key, schema versions identified by fields
+ * and instant), so a batch replayed after a crash part-way through leaves the same documents.
+ */
+export const createMongoLineageWriter = (c: LineageCollections) => {
+  const upsert = { upsert: true } as const;
+
+  const dataset = async (d: NamedRef): Promise<string> => {
+    const _id = nodeKey(d);
+    await c.datasets.updateOne(
+      { _id },
+      { $setOnInsert: { namespace: d.namespace, name: d.name } },
+      upsert,
+    );
+    return _id;
+  };
+
+  const job = async (j: NamedRef, at: string): Promise<string> => {
+    const _id = nodeKey(j);
+    await c.jobs.updateOne(
+      { _id },
+      {
+        $setOnInsert: {
+          namespace: j.namespace,
+          name: j.name,
+          firstSeen: at,
+          lastSeen: at,
+          facetsJson: '{}',
+        },
+      },
+      upsert,
+    );
+    return _id;
+  };
+
+  const edge = async (into: LineageCollections['inputs'], d: NamedRef, j: NamedRef, at: string) => {
+    const ds = await dataset(d);
+    const jb = await job(j, at);
+    await into.updateOne(
+      { _id: JSON.stringify([ds, jb]) },
+      { $setOnInsert: { dataset: ds, job: jb }, $min: { validFrom: at }, $max: { lastSeen: at } },
+      upsert,
+    );
+  };
+
+  const jobSeen = async (ch: Change<'jobSeen'>): Promise<void> => {
+    const _id = nodeKey(ch.job);
+    const old = await c.jobs.findOne({ _id }, { projection: { facetsJson: 1 } });
+    await c.jobs.updateOne(
+      { _id },
+      {
+        $setOnInsert: { namespace: ch.job.namespace, name: ch.job.name },
+        $min: { firstSeen: ch.at },
+        $max: { lastSeen: ch.at },
+        $set: { facetsJson: merged(old?.facetsJson, ch.facets) },
+      },
+      upsert,
+    );
+  };
+
+  const schemaObserved = async (ch: Change<'schemaObserved'>): Promise<void> => {
+    const ds = await dataset(ch.dataset);
+    const fieldsJson = canonicalize(ch.fields);
+    const latest = await c.schemas.find({ dataset: ds }).sort({ version: -1 }).limit(1).next();
+    if (latest?.fieldsJson === fieldsJson) return;
+    // A replayed observation (same fields, same instant) is not a new version.
+    if (await c.schemas.findOne({ dataset: ds, fieldsJson, observedAt: ch.at })) return;
+    const version = (latest?.version ?? 0) + 1;
+    await c.schemas.insertOne({
+      _id: JSON.stringify([ds, version]),
+      dataset: ds,
+      version,
+      fieldsJson,
+      observedAt: ch.at,
+    });
+  };
+
+  const runObserved = async (ch: Change<'runObserved'>): Promise<void> => {
+    const _id = ch.runId;
+    let row = await c.runs.findOne({ _id });
+    if (!row) {
+      const archived = await c.runsArchive.findOne({ _id });
+      if (archived) {
+        await ignoringDuplicates(() => c.runs.insertOne(archived));
+        await c.runsArchive.deleteOne({ _id });
+      } else {
+        const jb = await job(ch.job, ch.at);
+        await c.runs.updateOne(
+          { _id },
+          {
+            $setOnInsert: {
+              job: jb,
+              state: null,
+              stateAt: null,
+              stateRank: 0,
+              startedAt: null,
+              endedAt: null,
+              facetsJson: '{}',
+              parent: null,
+              firstSeen: ch.at,
+              lastSeen: ch.at,
+              inputs: [],
+              outputs: [],
+            },
+          },
+          upsert,
+        );
+      }
+      row = await c.runs.findOne({ _id });
+    }
+    if (!row) throw new Error(`run ${_id} vanished while being written`);
+    row = normalRun(row);
+    const startedAt =
+      ch.eventType === 'START' && (row.startedAt === null || ch.at < row.startedAt)
+        ? ch.at
+        : row.startedAt;
+    const next = ch.eventType === null ? null : stateOf[ch.eventType];
+    const newState =
+      next &&
+      (row.stateAt === null ||
+        ch.at > row.stateAt ||
+        (ch.at === row.stateAt && next.rank > row.stateRank))
+        ? {
+            state: next.state,
+            stateAt: ch.at,
+            stateRank: next.rank,
+            endedAt: next.rank >= firstTerminalRank ? ch.at : null,
+          }
+        : {};
+    const inputs = await Promise.all(ch.inputs.map(dataset));
+    const outputs = await Promise.all(ch.outputs.map(dataset));
+    await c.runs.updateOne(
+      { _id },
+      {
+        $min: { firstSeen: ch.at },
+        $max: { lastSeen: ch.at },
+        $set: {
+          facetsJson: merged(row.facetsJson, ch.facets),
+          startedAt,
+          ...(ch.parent
+            ? {
+                parent: {
+                  runId: ch.parent.runId,
+                  job: { namespace: ch.parent.job.namespace, name: ch.parent.job.name },
+                },
+              }
+            : {}),
+          ...newState,
+        },
+        $addToSet: { inputs: { $each: inputs }, outputs: { $each: outputs } },
+      },
+    );
+  };
+
+  const columnDerived = async (ch: Change<'columnDerived'>): Promise<void> => {
+    const from = await dataset(ch.from.dataset);
+    const to = await dataset(ch.to.dataset);
+    const jb = await job(ch.job, ch.at);
+    const _id = JSON.stringify([from, ch.from.field, to, ch.to.field]);
+    await c.columnEdges.updateOne(
+      { _id },
+      {
+        $setOnInsert: {
+          fromDataset: from,
+          fromField: ch.from.field,
+          fromKey: columnKey(from, ch.from.field),
+          toDataset: to,
+          toField: ch.to.field,
+          toKey: columnKey(to, ch.to.field),
+        },
+        $min: { validFrom: ch.at },
+        $max: { lastSeen: ch.at, transformationsAt: ch.at, carriesPii: ch.carriesPii },
+      },
+      upsert,
+    );
+    // The job and transformations of the latest declaration (on a tie, the later in the log).
+    await c.columnEdges.updateOne(
+      { _id, transformationsAt: { $lte: ch.at } },
+      { $set: { job: jb, transformationsJson: JSON.stringify(ch.transformations) } },
+    );
+  };
+
+  const replaceTags = async (
+    ds: string,
+    clear: { field?: string; source: TagDoc['source'] },
+    tags: readonly { field: string; tag: string }[],
+  ): Promise<void> => {
+    await c.tags.deleteMany({ dataset: ds, ...clear });
+    if (tags.length === 0) return;
+    await c.tags.bulkWrite(
+      tags.map((t) => {
+        const doc: TagDoc = {
+          _id: JSON.stringify([ds, t.field, clear.source, t.tag]),
+          dataset: ds,
+          field: t.field,
+          key: columnKey(ds, t.field),
+          source: clear.source,
+          tag: t.tag,
+        };
+        return {
+          updateOne: { filter: { _id: doc._id }, update: { $setOnInsert: doc }, upsert: true },
+        };
+      }),
+      { ordered: false },
+    );
+  };
+
+  const apply = async (ch: LineageChange): Promise<void> => {
+    switch (ch.kind) {
+      case 'datasetSeen':
+        await c.datasets.updateOne(
+          { _id: nodeKey(ch.dataset) },
+          {
+            $setOnInsert: { namespace: ch.dataset.namespace, name: ch.dataset.name },
+            $min: { firstSeen: ch.at },
+            $max: { lastSeen: ch.at },
+            ...(ch.dataSource ? { $set: { dataSourceJson: JSON.stringify(ch.dataSource) } } : {}),
+          },
+          upsert,
+        );
+        return;
+      case 'jobSeen':
+        return jobSeen(ch);
+      case 'schemaObserved':
+        return schemaObserved(ch);
+      case 'runObserved':
+        return runObserved(ch);
+      case 'inputObserved':
+        return edge(c.inputs, ch.dataset, ch.job, ch.at);
+      case 'outputObserved':
+        return edge(c.outputs, ch.dataset, ch.job, ch.at);
+      case 'columnDerived':
+        return columnDerived(ch);
+      case 'piiClassified': {
+        const ds = await dataset(ch.dataset);
+        const field = ch.field ?? datasetLevel;
+        return replaceTags(
+          ds,
+          { field, source: 'classification' },
+          ch.tags.map((tag) => ({ field, tag })),
+        );
+      }
+      case 'piiTagsFaceted': {
+        const ds = await dataset(ch.dataset);
+        return replaceTags(
+          ds,
+          { source: 'openlineage' },
+          ch.tags.map((t) => ({ field: t.field ?? datasetLevel, tag: t.tag })),
+        );
+      }
+    }
+  };
+
+  return { apply };
+};

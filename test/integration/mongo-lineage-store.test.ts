@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { MongoClient, type Db } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lineageGraph } from '../../projections/lineage/evolve.js';
+import {
+  createMongoLineageStore,
+  type MongoLineageStore,
+} from '../../projections/lineage/mongo/store.js';
+import { lineageRunEvent } from '../support/events.js';
+import {
+  changesOf,
+  lineageStoreContract,
+  specEvents,
+  specSnapshot,
+} from '../support/contracts/lineage-store.js';
+import { minute, runEvent, uuidOf } from '../unit/lineage/support.js';
+
+const url =
+  process.env.GOUVERNAIL_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017/?directConnection=true';
+const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000 });
+const db: Db = client.db(`gv_test_lineage_${randomUUID().replaceAll('-', '').slice(0, 12)}`);
+
+beforeAll(async () => {
+  try {
+    await client.connect();
+    await db.command({ ping: 1 });
+  } catch (cause) {
+    throw new Error(
+      `MongoDB/FerretDB is not reachable at ${url} (set GOUVERNAIL_TEST_MONGO_URL or run ` +
+        '`bash scripts/services/up.sh ferretdb`)',
+      { cause },
+    );
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await db.dropDatabase().catch(() => undefined);
+  await client.close();
+});
+
+const freshStore = async (): Promise<MongoLineageStore> => {
+  const store = createMongoLineageStore({ db, archiveBatchSize: 2 });
+  await store.reset();
+  return store;
+};
+
+lineageStoreContract(
+  'mongo',
+  async () => ({ store: await freshStore(), cleanup: () => Promise.resolve() }),
+  { numRuns: 30 },
+);
+
+describe('mongo lineage graph (adapter)', () => {
+  it('converges when a batch is re-applied after a crash part-way through it', async () => {
+    const changes = changesOf(specEvents());
+    const once = await freshStore();
+    await once.apply(changes, 5);
+    const expected = await specSnapshot(once);
+    for (const cut of [1, Math.floor(changes.length / 2), changes.length - 1]) {
+      const store = await freshStore();
+      // A crash after `cut` writes: they are in the store, the checkpoint is not.
+      await store.apply(changes.slice(0, cut), 4);
+      await store.apply(changes, 5);
+      expect(await specSnapshot(store)).toEqual(expected);
+    }
+  });
+
+  it('archives finished runs that ended before a date, idempotently, and still serves them', async () => {
+    const store = await freshStore();
+    const events = [0, 1, 2].map((r) =>
+      lineageRunEvent(
+        runEvent({ run: r, job: 'etl', at: minute(10 * r), inputs: ['raw'], outputs: ['clean'] }),
+      ),
+    );
+    const running = lineageRunEvent(
+      runEvent({ run: 3, job: 'etl', at: minute(1), eventType: 'RUNNING', inputs: ['raw'] }),
+    );
+    for (const [i, e] of [...events, running].entries())
+      await store.apply(lineageGraph.changesFor(e, i), i);
+    expect(await store.archiveOlderThan(new Date(minute(15)))).toBe(2);
+    expect(await store.archiveOlderThan(new Date(minute(15)))).toBe(0);
+    expect(await db.collection('lineage_runs').countDocuments()).toBe(2);
+    expect(await db.collection('lineage_runs_archive').countDocuments()).toBe(2);
+    expect(await store.run(uuidOf(0))).toMatchObject({ state: 'COMPLETED', endedAt: minute(0) });
+    expect((await store.job({ namespace: 'scheduler', name: 'etl' }))?.latestRun?.runId).toBe(
+      uuidOf(2),
+    );
+
+    // A late event for an archived run brings it back first.
+    const late = lineageRunEvent(
+      runEvent({ run: 1, job: 'etl', at: minute(50), eventType: 'FAIL' }),
+    );
+    await store.apply(lineageGraph.changesFor(late, 9), 9);
+    expect(await store.run(uuidOf(1))).toMatchObject({
+      state: 'FAILED',
+      firstSeenAt: minute(10),
+      inputs: [{ namespace: 'warehouse', name: 'raw' }],
+    });
+    expect(await db.collection('lineage_runs_archive').countDocuments()).toBe(1);
+  });
+
+  it('creates the indexes its walks use, and again harmlessly', async () => {
+    const store = await freshStore();
+    await store.ensureIndexes();
+    await createMongoLineageStore({ db }).ensureIndexes();
+    const names = (await db.collection('lineage_column_edges').listIndexes().toArray()).map((i) =>
+      String(i.name),
+    );
+    expect(names).toEqual(expect.arrayContaining(['by_from', 'by_to']));
+  });
+});

@@ -1,0 +1,1 @@
+"""PySpark jobs of the gouvernail platform."""

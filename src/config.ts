@@ -18,6 +18,18 @@ export interface Config {
     readonly audience: string;
   };
   readonly logLevel: string;
+  /** Where the read models live: embedded SQLite, or MongoDB (lineage, configuration) + Cassandra (access). */
+  readonly readStores: 'sqlite' | 'mongo+cassandra';
+  readonly mongo: { readonly url: string; readonly database: string };
+  readonly cassandra: {
+    readonly contactPoints: readonly string[];
+    readonly localDataCenter: string;
+    readonly keyspace: string;
+    readonly username: string | undefined;
+    readonly password: string | undefined;
+  };
+  /** How often obsolete read-model documents move to archive collections (MongoDB), and their age. */
+  readonly archiveAfterDays: number;
 }
 
 export class ConfigError extends Error {
@@ -83,5 +95,31 @@ export const loadConfig = (env: Env = process.env, overrides: Partial<Pick<Confi
       audience: text(env, 'GOUVERNAIL_JWT_AUDIENCE', 'gouvernail'),
     }),
     logLevel,
+    readStores: oneOf(env, 'GOUVERNAIL_READ_STORES', ['sqlite', 'mongo+cassandra'] as const, 'sqlite'),
+    mongo: Object.freeze({
+      url: text(env, 'GOUVERNAIL_MONGO_URL', 'mongodb://127.0.0.1:27017/?directConnection=true'),
+      database: text(env, 'GOUVERNAIL_MONGO_DATABASE', 'gouvernail'),
+    }),
+    cassandra: Object.freeze({
+      contactPoints: text(env, 'GOUVERNAIL_CASSANDRA_CONTACT_POINTS', '127.0.0.1:9042').split(',').map((c) => c.trim()),
+      localDataCenter: text(env, 'GOUVERNAIL_CASSANDRA_DATACENTER', 'datacenter1'),
+      keyspace: keyspaceName(text(env, 'GOUVERNAIL_CASSANDRA_KEYSPACE', 'gouvernail')),
+      username: optional(env, 'GOUVERNAIL_CASSANDRA_USERNAME'),
+      password: optional(env, 'GOUVERNAIL_CASSANDRA_PASSWORD'),
+    }),
+    archiveAfterDays: integer(env, 'GOUVERNAIL_ARCHIVE_AFTER_DAYS', 400, 1, 36500),
   });
+};
+
+const oneOf = <T extends string>(env: Env, key: string, values: readonly T[], fallback: T): T => {
+  const raw = text(env, key, fallback);
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${key} must be one of ${values.join(', ')}, got '${raw}'`);
+  return raw as T;
+};
+
+const keyspaceName = (name: string): string => {
+  if (!/^[a-z][a-z0-9_]{0,47}$/.test(name)) {
+    throw new ConfigError(`GOUVERNAIL_CASSANDRA_KEYSPACE must be lower-case letters, digits and _, got '${name}'`);
+  }
+  return name;
 };

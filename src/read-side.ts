@@ -26,13 +26,22 @@ export const projectionNames = [accessHistory.name, configHistory.name, lineageG
 
 export const readModelFile = (dataDir: string): string => join(dataDir, 'read-models.sqlite');
 
-/** Embedded read models: one SQLite file beside the log, rebuildable from it at any time. */
-export const createSqliteReadSide = ({ dataDir, log, logger }: { dataDir: string; log: EventLog; logger: Logger }): ReadSide => {
-  const db = openSqlite(readModelFile(dataDir));
-  db.pragma('synchronous = NORMAL');
-  const access = createSqliteAccessStore({ db });
-  const config = createSqliteConfigStore({ db });
-  const lineage = createSqliteLineageStore({ db });
+/** Wires the projection runner over three stores. */
+export const assembleReadSide = ({
+  access,
+  config,
+  lineage,
+  log,
+  logger,
+  closeStores,
+}: {
+  access: AccessHistoryStore;
+  config: ConfigHistoryStore;
+  lineage: LineageStore;
+  log: EventLog;
+  logger: Logger;
+  closeStores: () => Promise<void>;
+}): ReadSide => {
   const runner = createProjectionRunner({
     log,
     batchSize: 1000,
@@ -52,7 +61,24 @@ export const createSqliteReadSide = ({ dataDir, log, logger }: { dataDir: string
     runner,
     close: async () => {
       await runner.stop();
-      db.close();
+      await closeStores();
     },
   };
+};
+
+/** Embedded read models: one SQLite file beside the log, rebuildable from it at any time. */
+export const createSqliteReadSide = ({ dataDir, log, logger }: { dataDir: string; log: EventLog; logger: Logger }): ReadSide => {
+  const db = openSqlite(readModelFile(dataDir));
+  db.pragma('synchronous = NORMAL');
+  return assembleReadSide({
+    access: createSqliteAccessStore({ db }),
+    config: createSqliteConfigStore({ db }),
+    lineage: createSqliteLineageStore({ db }),
+    log,
+    logger,
+    closeStores: () => {
+      db.close();
+      return Promise.resolve();
+    },
+  });
 };

@@ -17,7 +17,8 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { createPersonalReader, type PersonalReader } from './personal.js';
 import { createProofService } from './proofs.js';
 import { createAccessRecorder, type AccessRecorder } from './query-recorder.js';
-import { createSqliteReadSide, type ReadSide } from './read-side.js';
+import { createConfiguredReadSide } from './read-side-external.js';
+import type { ReadSide } from './read-side.js';
 import { localJwtSecret } from './secrets.js';
 
 /** Everything the running service is made of; `close` releases it in reverse order. */
@@ -55,7 +56,8 @@ export const createService = async (config: Config, logger: Logger): Promise<Ser
   });
   const tokens = await createTokenVerifier({ ...config.jwt, secret: config.jwt.secret ?? localJwtSecret(config.dataDir) });
   const ingestor = createIngestor({ log, vault, origin: config.origin, metrics });
-  const readSide = createSqliteReadSide({ dataDir: config.dataDir, log, logger: logger.child({ component: 'projections' }) });
+  const projectionLogger = logger.child({ component: 'projections' });
+  const readSide = await createConfiguredReadSide({ config, log, logger: projectionLogger });
   const recorder = createAccessRecorder({ ingestor, log: logger.child({ component: 'self-audit' }) });
   const personal = createPersonalReader({ log, vault, origin: config.origin });
   metrics.setLogSizeSource(() => log.tree.size());

@@ -12,7 +12,8 @@ import { loadConfig } from '../config.js';
 import { createSqliteEventLog } from '../log/sqlite/event-log.js';
 import { createLogger } from '../logger.js';
 import { createProofService } from '../proofs.js';
-import { createSqliteReadSide, projectionNames } from '../read-side.js';
+import { createConfiguredReadSide } from '../read-side-external.js';
+import { projectionNames } from '../read-side.js';
 import { localJwtSecret } from '../secrets.js';
 import { logFile } from '../service.js';
 import { loadDemo } from './demo.js';
@@ -159,7 +160,7 @@ export const runReplay = async (name: string | undefined, flags: Flags): Promise
   }
   const config = configFrom(flags);
   const log = createSqliteEventLog({ file: logFile(config.dataDir) });
-  const readSide = createSqliteReadSide({ dataDir: config.dataDir, log, logger: createLogger(config.logLevel) });
+  const readSide = await createConfiguredReadSide({ config, log, logger: createLogger(config.logLevel) });
   try {
     const bar = createProgressBar(`replay ${name}`);
     let last = { done: 0, total: 0 };

@@ -61,7 +61,7 @@ export const createSqliteAccessStore = ({
   );
   const insertRow = db.prepare(`INSERT INTO access_rows
     (idx, key, position, day, time_ms, occurred_at, event_id, principal, role, resource, action, decision, mechanism, client_address, operation, subject)
-    VALUES (@idx, @key, @position, @day, @timeMs, @time, @eventId, @principal, @role, @resource, @action, @decision, @mechanism, @clientAddress, @operation, @subject)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT DO NOTHING`);
   const setRetention = db.prepare(
     'INSERT INTO access_retention (resource, retention_days) VALUES (?, ?) ON CONFLICT (resource) DO UPDATE SET retention_days = excluded.retention_days',
@@ -81,9 +81,14 @@ export const createSqliteAccessStore = ({
 
   const applyOne = (c: AccessChange): void => {
     switch (c.kind) {
-      case 'rowIndexed':
-        insertRow.run({ ...c.row, idx: c.index, key: c.key, day: c.day, timeMs: c.timeMs });
+      case 'rowIndexed': {
+        const r = c.row;
+        insertRow.run(
+          c.index, c.key, r.position, c.day, c.timeMs, r.time, r.eventId, r.principal, r.role,
+          r.resource, r.action, r.decision, r.mechanism, r.clientAddress, r.operation, r.subject,
+        );
         return;
+      }
       case 'retentionSet':
         setRetention.run(c.resource, c.retentionDays);
         return;

@@ -35,7 +35,7 @@ export const createSqliteLineageStore = ({ db, name = lineageGraphName }: Sqlite
 
   const applyTx = db.transaction((changes: readonly LineageChange[], position: number) => {
     if (position <= checkpoint()) return;
-    changes.forEach(writer.apply);
+    writer.applyAll(changes);
     setCheckpoint.run(name, position);
   });
 

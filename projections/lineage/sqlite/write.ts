@@ -73,15 +73,33 @@ export const createLineageWriter = (db: Database) => {
   const clearFaceted = db.prepare("DELETE FROM lineage_tags WHERE dataset_id = ? AND source = 'openlineage'");
   const insertTag = db.prepare('INSERT OR IGNORE INTO lineage_tags (dataset_id, field, source, tag) VALUES (?, ?, ?, ?)');
 
+  // Ids of rows known to exist in the current transaction: rows are only deleted by `clear`, and
+  // `applyAll` starts each batch with empty maps, so a rolled-back batch leaves no stale id behind.
+  const datasetIds = new Map<string, number>();
+  const jobIds = new Map<string, number>();
+  const keyOf = (r: NamedRef): string => `${r.namespace}\u0000${r.name}`;
+
   const dataset = (d: NamedRef): number => {
-    ensureDataset.run(d.namespace, d.name);
-    return datasetId.get(d.namespace, d.name)!.id;
+    const key = keyOf(d);
+    let id = datasetIds.get(key);
+    if (id === undefined) {
+      ensureDataset.run(d.namespace, d.name);
+      id = datasetId.get(d.namespace, d.name)!.id;
+      datasetIds.set(key, id);
+    }
+    return id;
   };
   const job = (j: NamedRef, at: string): number => {
-    const found = jobId.get(j.namespace, j.name);
-    if (found) return found.id;
-    upsertJob.run({ namespace: j.namespace, name: j.name, at, facets: '{}' });
-    return jobId.get(j.namespace, j.name)!.id;
+    const key = keyOf(j);
+    const known = jobIds.get(key);
+    if (known !== undefined) return known;
+    let found = jobId.get(j.namespace, j.name);
+    if (!found) {
+      upsertJob.run({ namespace: j.namespace, name: j.name, at, facets: '{}' });
+      found = jobId.get(j.namespace, j.name)!;
+    }
+    jobIds.set(key, found.id);
+    return found.id;
   };
 
   const jobSeen = (c: Change<'jobSeen'>): void => {
@@ -98,8 +116,11 @@ export const createLineageWriter = (db: Database) => {
   };
 
   const runObserved = (c: Change<'runObserved'>): void => {
-    if (!getRun.get(c.runId)) insertRun.run(c.runId, job(c.job, c.at), c.at, c.at);
-    const row = getRun.get(c.runId)!;
+    let row = getRun.get(c.runId);
+    if (!row) {
+      insertRun.run(c.runId, job(c.job, c.at), c.at, c.at);
+      row = { state_at: null, state_rank: 0, started_at: null, facets: '{}' };
+    }
     const startedAt = c.eventType === 'START' && (row.started_at === null || c.at < row.started_at) ? c.at : row.started_at;
     touchRun.run({
       runId: c.runId,
@@ -166,9 +187,18 @@ export const createLineageWriter = (db: Database) => {
     }
   };
 
+  /** Applies a batch; call inside its transaction. */
+  const applyAll = (changes: readonly LineageChange[]): void => {
+    datasetIds.clear();
+    jobIds.clear();
+    for (const c of changes) apply(c);
+  };
+
   const clear = (): void => {
+    datasetIds.clear();
+    jobIds.clear();
     for (const table of lineageTables) db.prepare(`DELETE FROM ${table}`).run();
   };
 
-  return { apply, clear };
+  return { apply, applyAll, clear };
 };

@@ -1,0 +1,68 @@
+import cassandra from 'cassandra-driver';
+import { MongoClient } from 'mongodb';
+import { createCassandraAccessStore } from '../projections/access/cassandra/store.js';
+import { createMongoConfigStore } from '../projections/config/mongo/store.js';
+import { createMongoLineageStore } from '../projections/lineage/mongo/store.js';
+import type { Config } from './config.js';
+import type { EventLog } from './log/event-log.js';
+import type { Logger } from './logger.js';
+import { assembleReadSide, createSqliteReadSide, type ReadSide } from './read-side.js';
+
+/**
+ * Read models on the platform's own engines: lineage and configuration history in MongoDB (works on
+ * FerretDB too), access history in Cassandra. Connects, creates indexes, keyspace and tables, and
+ * fails naming the server it could not reach.
+ */
+export const createExternalReadSide = async ({ config, log, logger }: { config: Config; log: EventLog; logger: Logger }): Promise<ReadSide> => {
+  const mongo = new MongoClient(config.mongo.url, { serverSelectionTimeoutMS: 10_000 });
+  try {
+    await mongo.connect();
+  } catch (cause) {
+    throw new Error(`cannot reach MongoDB at ${config.mongo.url}: ${(cause as Error).message}`, { cause });
+  }
+  const { username, password } = config.cassandra;
+  const client = new cassandra.Client({
+    contactPoints: [...config.cassandra.contactPoints],
+    localDataCenter: config.cassandra.localDataCenter,
+    ...(username && password ? { credentials: { username, password } } : {}),
+  });
+  try {
+    await client.connect();
+  } catch (cause) {
+    await mongo.close();
+    throw new Error(`cannot reach Cassandra at ${config.cassandra.contactPoints.join(',')}: ${(cause as Error).message}`, { cause });
+  }
+  const db = mongo.db(config.mongo.database);
+  const access = createCassandraAccessStore({ client, keyspace: config.cassandra.keyspace });
+  const configStore = createMongoConfigStore({ db });
+  const lineage = createMongoLineageStore({ db });
+  await Promise.all([access.ensureSchema(), configStore.ensureIndexes(), lineage.ensureIndexes()]);
+  const archiveTimer = setInterval(
+    () => {
+      const before = new Date(Date.now() - config.archiveAfterDays * 86_400_000);
+      Promise.all([configStore.archiveOlderThan(before), lineage.archiveOlderThan(before)]).catch((e: unknown) => {
+        logger.warn({ err: e }, 'archiving obsolete read-model documents failed; will retry');
+      });
+    },
+    60 * 60 * 1000,
+  );
+  archiveTimer.unref();
+  logger.info({ mongo: config.mongo.database, cassandra: config.cassandra.keyspace }, 'read models on MongoDB and Cassandra');
+  return assembleReadSide({
+    access,
+    config: configStore,
+    lineage,
+    log,
+    logger,
+    closeStores: async () => {
+      clearInterval(archiveTimer);
+      await Promise.all([mongo.close(), client.shutdown()]);
+    },
+  });
+};
+
+/** The read side the configuration asks for (`GOUVERNAIL_READ_STORES`). */
+export const createConfiguredReadSide = async ({ config, log, logger }: { config: Config; log: EventLog; logger: Logger }): Promise<ReadSide> =>
+  config.readStores === 'sqlite'
+    ? createSqliteReadSide({ dataDir: config.dataDir, log, logger })
+    : createExternalReadSide({ config, log, logger });

@@ -1,0 +1,3 @@
+import { graphqlEndToEnd } from '../support/graphql-e2e.js';
+
+graphqlEndToEnd('embedded SQLite read stores', () => ({}));

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomFillSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hash, randomFillSync } from 'node:crypto';
 import { canonicalize } from '../../domain/canonical.js';
 import type { SealedRef } from '../../domain/envelope.js';
 import type { DataKey } from './key-vault.js';
@@ -46,8 +46,7 @@ export const sealAad = (origin: string, subject: string, eventId: string, keyId:
   Buffer.from(canonicalize(['gouvernail-seal/v1', origin, subject, eventId, keyId]), 'utf8');
 
 /** base64url (no padding, 43 characters) of SHA-256(blob): what the log entry keeps. */
-export const commitmentOf = (blob: Uint8Array): string =>
-  createHash('sha256').update(blob).digest('base64url');
+export const commitmentOf = (blob: Uint8Array): string => hash('sha256', blob, 'base64url');
 
 /**
  * Encrypts one subject's personal fields of one event with AES-256-GCM under the subject's data
@@ -80,7 +79,7 @@ export const sealFields = (args: {
   offset += cipher.final().copy(blob, offset);
   cipher.getAuthTag().copy(blob, offset);
   return {
-    ref: { keyId: key.keyId, fields: fieldNames(fields), commitment: commitmentOf(blob) },
+    ref: { commitment: commitmentOf(blob), fields: fieldNames(fields), keyId: key.keyId },
     blob,
   };
 };

@@ -4,6 +4,7 @@ import { validateNewEvent, type ValidationIssue } from '../../domain/validation.
 import type { KeyVault } from '../crypto/key-vault.js';
 import type { AppendOutcome, EventLog, PreparedEvent } from '../log/event-log.js';
 import type { Metrics } from '../metrics.js';
+import type { PreparePool } from './prepare-pool.js';
 import { prepareEvent } from './prepare.js';
 
 /** Where a refused event was in its batch, and every reason it was refused. */
@@ -31,12 +32,15 @@ export const createIngestor = ({
   origin,
   metrics,
   now = () => new Date(),
+  pool,
 }: {
   log: EventLog;
   vault: KeyVault;
   origin: string;
   metrics: Metrics;
   now?: () => Date;
+  /** Prepares (seals, encodes, hashes) batches on worker threads; in this thread when absent. */
+  pool?: PreparePool;
 }): Ingestor => ({
   ingest: async (inputs, source) => {
     const rejected: RejectedEvent[] = [];
@@ -55,12 +59,19 @@ export const createIngestor = ({
     const keys = subjects.size > 0 ? await vault.dataKeys([...subjects]) : new Map();
     const timer = metrics.appendSeconds.startTimer();
     const recordedAt = now().toISOString();
-    const prepared: PreparedEvent[] = valid.map((e) => prepareEvent(e, { origin, recordedAt, keys }));
+    const ctx = { origin, recordedAt, keys };
+    const prepared: PreparedEvent[] = pool ? await pool.prepare(valid, ctx) : valid.map((e) => prepareEvent(e, ctx));
     const outcomes = await log.append(prepared);
     timer();
+    const counts = new Map<string, number>();
     outcomes.forEach((o, i) => {
-      metrics.ingested.inc({ type: valid[i]!.type, source, outcome: o.status });
+      const key = `${o.status}\u0000${valid[i]!.type}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
     });
+    for (const [key, n] of counts) {
+      const [outcome, type] = key.split('\u0000') as [string, string];
+      metrics.ingested.inc({ type, source, outcome }, n);
+    }
     return { status: 'accepted', outcomes };
   },
 });

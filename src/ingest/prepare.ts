@@ -6,12 +6,14 @@ import { sealFields } from '../crypto/seal.js';
 import type { PreparedEvent } from '../log/event-log.js';
 import { leafHash } from '../merkle/hash.js';
 
+type ValidEvent = NewEventEnvelope & { type: EventType };
+
 /**
  * Turns a validated event into what the log stores: personal fields sealed under each subject's
  * key, the server's `recordedAt` added, canonically encoded and leaf-hashed.
  */
 export const prepareEvent = (
-  input: NewEventEnvelope & { type: EventType },
+  input: ValidEvent,
   ctx: { origin: string; recordedAt: string; keys: ReadonlyMap<string, DataKey> },
 ): PreparedEvent => {
   const sealedBlobs: { subject: string; blob: Uint8Array }[] = [];
@@ -23,18 +25,38 @@ export const prepareEvent = (
     (sealed ??= {})[subject] = ref;
     sealedBlobs.push({ subject, blob });
   }
-  const event: RecordedEnvelope = {
-    id: input.id,
-    type: input.type,
-    schemaVersion: input.schemaVersion,
-    occurredAt: input.occurredAt,
-    recordedAt: ctx.recordedAt,
-    producer: input.producer,
-    actor: input.actor,
-    subjects: input.subjects ?? [],
-    data: input.data,
-    ...(sealed ? { sealed } : {}),
-  };
+  const event = recordedEnvelope(input, ctx.recordedAt, sealed);
   const entry = canonicalBytes(event);
   return { event, entry, leafHash: leafHash(entry), stream: streamOf(event as AuditEvent), sealedBlobs };
 };
+
+/** The envelope the log records, keys in RFC 8785 order so the canonical encoder need not reorder it. */
+export const recordedEnvelope = (
+  input: ValidEvent,
+  recordedAt: string,
+  sealed: Readonly<Record<string, SealedRef>> | undefined,
+): RecordedEnvelope =>
+  sealed
+    ? {
+        actor: input.actor,
+        data: input.data,
+        id: input.id,
+        occurredAt: input.occurredAt,
+        producer: input.producer,
+        recordedAt,
+        schemaVersion: input.schemaVersion,
+        sealed,
+        subjects: input.subjects ?? [],
+        type: input.type,
+      }
+    : {
+        actor: input.actor,
+        data: input.data,
+        id: input.id,
+        occurredAt: input.occurredAt,
+        producer: input.producer,
+        recordedAt,
+        schemaVersion: input.schemaVersion,
+        subjects: input.subjects ?? [],
+        type: input.type,
+      };

@@ -11,6 +11,7 @@ import {
 } from '../event-log.js';
 import { openSqlite, type Db } from './open.js';
 import { migrateLog } from './schema.js';
+import { createBatchWriter } from './batch-writer.js';
 import { createSqliteTileStore } from './tiles.js';
 
 /** The embedded log, plus what only a log that integrates its own Merkle tree can offer. */
@@ -53,40 +54,49 @@ export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog
   }
 
   const byId = db.prepare<[string], { position: number }>('SELECT position FROM events WHERE id = ?');
-  const insert = db.prepare<[number, string, string, string, string, Uint8Array]>(
-    'INSERT INTO events (position, id, type, stream, recorded_at, entry) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  const insertBlob = db.prepare<[number, string, Uint8Array]>('INSERT INTO sealed_blobs (position, subject, blob) VALUES (?, ?, ?)');
+  const rows = createBatchWriter(db);
   const readFrom = db.prepare<[number, number], Row>('SELECT position, entry FROM events WHERE position >= ? ORDER BY position LIMIT ?');
   const readStream = db.prepare<[string, number, number], Row>(
     'SELECT position, entry FROM events WHERE stream = ? AND position >= ? ORDER BY position LIMIT ?',
   );
   const blobAt = db.prepare<[number, string], { blob: Buffer }>('SELECT blob FROM sealed_blobs WHERE position = ? AND subject = ?');
-  const deleteBlobs = db.prepare<[string]>('DELETE FROM sealed_blobs WHERE subject = ?');
+  const batchesWith = db.prepare<[string], { first: number; last: number }>(
+    'SELECT first, last FROM sealed_batches WHERE instr(subjects, ?) > 0',
+  );
+  const deleteInRange = db.prepare<[number, number, string]>(
+    'DELETE FROM sealed_blobs WHERE position BETWEEN ? AND ? AND subject = ?',
+  );
+  const deleteBlobs = db.transaction((subject: string): number => {
+    let n = 0;
+    for (const b of batchesWith.all(JSON.stringify(subject))) n += deleteInRange.run(b.first, b.last, subject).changes;
+    return n;
+  });
 
   const appended = new EventEmitter();
   appended.setMaxListeners(0);
   let closed = false;
 
   const appendBatch = db.transaction((batch: readonly PreparedEvent[]): AppendOutcome[] => {
+    const stored = rows.positionsOf(batch.map((p) => p.event.id));
     const outcomes: AppendOutcome[] = [];
-    const inBatch = new Map<string, number>();
+    const fresh: PreparedEvent[] = [];
     const leaves: Uint8Array[] = [];
-    let next = tree.size();
+    const first = tree.size();
+    let next = first;
     for (const p of batch) {
       const id = p.event.id;
-      const earlier = inBatch.get(id) ?? byId.get(id)?.position;
+      const earlier = stored.get(id);
       if (earlier !== undefined) {
         outcomes.push({ id, position: earlier, status: 'duplicate' });
         continue;
       }
-      insert.run(next, id, p.event.type, p.stream, p.event.recordedAt, p.entry);
-      for (const s of p.sealedBlobs) insertBlob.run(next, s.subject, s.blob);
+      stored.set(id, next);
+      fresh.push(p);
       leaves.push(p.leafHash);
-      inBatch.set(id, next);
       outcomes.push({ id, position: next, status: 'appended' });
       next++;
     }
+    rows.insert(first, fresh);
     if (leaves.length > 0) tree.append(leaves);
     return outcomes;
   });
@@ -117,7 +127,7 @@ export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog
     positionOf: (id) => Promise.resolve(byId.get(id)?.position ?? null),
     sealedBlob: (position, subject) => blobAt.get(position, subject)?.blob ?? null,
     deleteSealedBlobs: (subject) => {
-      const n = deleteBlobs.run(subject).changes;
+      const n = deleteBlobs(subject);
       db.pragma('wal_checkpoint(TRUNCATE)');
       return n;
     },
@@ -142,12 +152,17 @@ const follow = (
 ): Subscription => {
   let stopped = false;
   let wake: (() => void) | undefined;
-  const nudge = (): void => wake?.();
+  let missed = false;
+  const nudge = (): void => {
+    missed = true;
+    wake?.();
+  };
   appended.on('appended', nudge);
   appended.on('closed', nudge);
   const loop = async (): Promise<void> => {
     let next = from;
     while (!stopped) {
+      missed = false;
       const batch = await log.read(next, FOLLOW_BATCH);
       if (stopped) break;
       if (batch.length > 0) {
@@ -155,6 +170,7 @@ const follow = (
         next = batch[batch.length - 1]!.position + 1;
         continue;
       }
+      if (missed) continue;
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, 1000).unref();

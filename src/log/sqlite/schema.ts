@@ -1,6 +1,13 @@
 import type { Db } from './open.js';
 
-/** Tables of the embedded log: entries, sealed ciphertext, Merkle tiles, signed checkpoints. */
+/**
+ * Tables of the embedded log: entries, sealed ciphertext, Merkle tiles, signed checkpoints.
+ *
+ * `sealed_blobs` is keyed by (position, subject), so a batch writes at the end of one B-tree. A
+ * B-tree keyed by subject would take one random leaf write per sealed event and rewrite most of its
+ * pages at every commit; instead `sealed_batches` keeps one row per batch that sealed anything, with
+ * the JSON array of its subjects, and erasure scans those rows (one per batch, not per event).
+ */
 export const migrateLog = (db: Db): void => {
   db.exec(`
     CREATE TABLE IF NOT EXISTS events (
@@ -18,7 +25,11 @@ export const migrateLog = (db: Db): void => {
       blob     BLOB NOT NULL,
       PRIMARY KEY (position, subject)
     ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS sealed_blobs_by_subject ON sealed_blobs (subject);
+    CREATE TABLE IF NOT EXISTS sealed_batches (
+      first    INTEGER PRIMARY KEY,
+      last     INTEGER NOT NULL,
+      subjects TEXT NOT NULL
+    );
     CREATE TABLE IF NOT EXISTS tiles (
       level  INTEGER NOT NULL,
       idx    INTEGER NOT NULL,

@@ -3,6 +3,8 @@ import { AccessRecordedV1 } from './events/access.js';
 import { ConfigChangedV1 } from './events/config.js';
 import {
   ErasureCertifiedV1,
+  ErasureExemptionRecordedV1,
+  ErasureExtendedV1,
   ErasureRequestedV1,
   ErasureTaskCompletedV1,
   ErasureTaskIssuedV1,
@@ -54,6 +56,12 @@ export const catalogue = {
   ErasureTaskCompleted: entry(ErasureTaskCompletedV1, (d) => `erasure:${d.caseId}`, 'A system reported its erasure result'),
   SubjectKeyDestroyed: entry(SubjectKeyDestroyedV1, (d) => `subject:${d.subject}`, "The subject's data keys were destroyed"),
   ErasureCertified: entry(ErasureCertifiedV1, (d) => `erasure:${d.caseId}`, 'A signed erasure certificate was issued'),
+  ErasureExtended: entry(ErasureExtendedV1, (d) => `erasure:${d.caseId}`, 'The erasure deadline was extended (Art. 12(3))'),
+  ErasureExemptionRecorded: entry(
+    ErasureExemptionRecordedV1,
+    (d) => `erasure:${d.caseId}`,
+    'Some data is kept under an Art. 17(3) exemption',
+  ),
   RetentionPolicySet: entry(RetentionPolicySetV1, (d) => `retention:${d.scope}/${d.resource}`, 'A retention period was set'),
   CheckpointPublished: entry(CheckpointPublishedV1, () => 'checkpoints', 'A signed checkpoint of the log'),
 } as const;

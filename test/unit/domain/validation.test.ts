@@ -35,6 +35,8 @@ describe('event schemas', () => {
     ErasureCertified: 'certificateSha256',
     RetentionPolicySet: 'retentionDays',
     CheckpointPublished: 'rootHash',
+    ErasureExtended: 'dueAt',
+    ErasureExemptionRecorded: 'ground',
   };
 
   it.each(eventTypes)('refuses a %s whose data lacks a required field, naming it', (type) => {

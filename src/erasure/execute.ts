@@ -1,0 +1,87 @@
+import type {
+  ErasureTaskCompletedData,
+  SubjectKeyDestroyedData,
+} from '../../domain/events/erasure.js';
+import type { AccessHistoryReadModel } from '../../projections/access/ports.js';
+import type { KeyVault } from '../crypto/key-vault.js';
+import type { SqliteEventLog } from '../log/sqlite/event-log.js';
+import { builtinTasks, type BuiltinTaskId } from './locate.js';
+
+/** What a built-in executor did, for the caller to record. */
+export interface BuiltinOutcome {
+  readonly completed: ErasureTaskCompletedData;
+  /** Set by the subject-keys task: the `SubjectKeyDestroyed` to append before the completion. */
+  readonly keysDestroyed?: SubjectKeyDestroyedData;
+  /**
+   * Set by the sealed-ciphertext task: the ciphertext as it was just before deletion, so the canary
+   * scan can show no copy is left anywhere. Keep it in memory only.
+   */
+  readonly captured?: readonly Uint8Array[];
+}
+
+export interface BuiltinExecutors {
+  run(taskId: BuiltinTaskId, target: { caseId: string; subject: string }): Promise<BuiltinOutcome>;
+}
+
+export const isBuiltinTask = (taskId: string): taskId is BuiltinTaskId =>
+  (Object.values(builtinTasks) as string[]).includes(taskId);
+
+/**
+ * Executors for gouvernail's own stores. Each is safe to run again: a second run finds nothing and
+ * reports `nothing_found` with zero counts.
+ * - read models: `access.purgeSubject` (rows of the by-subject access index);
+ * - sealed ciphertext: `log.deleteSealedBlobs` (secure delete, then a WAL checkpoint), after
+ *   capturing the blobs for the canary scan;
+ * - subject keys: `vault.destroySubjectKeys` (crypto-shredding: every sealed field of the subject,
+ *   in backups too, becomes unreadable).
+ */
+export const createBuiltinExecutors = (deps: {
+  log: Pick<SqliteEventLog, 'deleteSealedBlobs' | 'db'>;
+  vault: Pick<KeyVault, 'destroySubjectKeys'>;
+  access: Pick<AccessHistoryReadModel, 'purgeSubject'>;
+}): BuiltinExecutors => {
+  const blobsOf = deps.log.db.prepare<[string], { blob: Buffer }>(
+    'SELECT blob FROM sealed_blobs WHERE subject = ?',
+  );
+  const done = (
+    caseId: string,
+    taskId: string,
+    n: number,
+    counts: Record<string, number>,
+    evidence?: unknown,
+  ): ErasureTaskCompletedData => ({
+    caseId,
+    taskId,
+    outcome: n > 0 ? 'erased' : 'nothing_found',
+    counts,
+    ...(evidence === undefined ? {} : { evidence }),
+  });
+  return {
+    run: async (taskId, { caseId, subject }) => {
+      switch (taskId) {
+        case builtinTasks.readModels: {
+          const rows = await deps.access.purgeSubject(subject);
+          return { completed: done(caseId, taskId, rows, { accessRowsDeleted: rows }) };
+        }
+        case builtinTasks.sealedCiphertext: {
+          const captured = blobsOf.all(subject).map((r) => new Uint8Array(r.blob));
+          const n = deps.log.deleteSealedBlobs(subject);
+          return { completed: done(caseId, taskId, n, { sealedBlobsDeleted: n }), captured };
+        }
+        case builtinTasks.subjectKeys: {
+          const keyIds = await deps.vault.destroySubjectKeys(subject);
+          return {
+            keysDestroyed: { subject, keyIds, caseId },
+            completed: done(
+              caseId,
+              taskId,
+              keyIds.length,
+              { keysDestroyed: keyIds.length },
+              { keyIds },
+            ),
+          };
+        }
+      }
+    },
+  };
+};

@@ -1,0 +1,195 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyLogFile } from '../../../src/audit/verify-log.js';
+import { verifierFromVkey } from '../../../src/checkpoint/keys.js';
+import { SealError } from '../../../src/crypto/seal.js';
+import { canaryPatterns, scanForTraces } from '../../../src/erasure/canary-scan.js';
+import { certificateSha256 } from '../../../src/erasure/certificate.js';
+import { verifyCertificate } from '../../../src/erasure/verify-certificate.js';
+import { camille, createHarness, dpo, eraseCamille, type Harness } from './harness.js';
+
+let h: Harness;
+beforeEach(() => {
+  h = createHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+describe('erasure service, end to end over the embedded stores', () => {
+  it('requests, locates, runs the built-in tasks, takes external reports and issues a certificate that verifies', async () => {
+    const done = await eraseCamille(h);
+
+    expect(done.tasks.map((t) => [t.target, t.executor])).toEqual([
+      ['kafka://prod/orders', 'external'],
+      ['mongodb://crm/people', 'external'],
+      ['s3://lake/orders_clean', 'external'],
+      ['streamlit://bi/sales', 'external'],
+      ['gouvernail:read-models', 'builtin'],
+      ['gouvernail:sealed-ciphertext', 'builtin'],
+      ['gouvernail:subject-keys', 'builtin'],
+    ]);
+    expect(done.builtins.completed.map((c) => [c.taskId, c.outcome, c.counts])).toEqual([
+      ['gouvernail:read-models', 'erased', { accessRowsDeleted: 2 }],
+      ['gouvernail:sealed-ciphertext', 'erased', { sealedBlobsDeleted: 3 }],
+      ['gouvernail:subject-keys', 'erased', { keysDestroyed: 1 }],
+    ]);
+
+    expect(verifyCertificate(done.certificate, h.key.vkey)).toEqual({ ok: true, problems: [] });
+    expect(verifyCertificate(done.certificate, h.key.publicKeyPem).ok).toBe(true);
+    expect(done.certificate).toMatchObject({
+      subject: camille,
+      canaryScan: { result: 'no-trace', hits: [], ciphertextBlobs: 3 },
+    });
+    expect(JSON.stringify(done.certificate)).not.toContain('camille.martin');
+    expect(done.certificate.consistency.fromSize).toBeLessThan(done.certificate.consistency.toSize);
+    expect(await h.service.certificate(done.caseId)).toEqual(done.certificate);
+    expect(certificateSha256(done.certificate)).toBe(done.certificateSha256);
+
+    const view = await h.erasureStore.case(done.caseId);
+    expect(view).toMatchObject({
+      status: 'certified',
+      certificateSha256: done.certificateSha256,
+      overdue: false,
+    });
+    expect(view?.events.map((e) => e.position)).toEqual(
+      done.certificate.events.map((e) => e.leafIndex).concat(view!.events.at(-1)!.position),
+    );
+  });
+
+  it("leaves no readable trace: the subject's fields fail with key-destroyed, the files hold neither canary nor e-mail, the log still verifies", async () => {
+    const done = await eraseCamille(h);
+    await expect(h.personal.read(done.camilleEvent, camille)).rejects.toSatisfy(
+      (e: unknown) => e instanceof SealError && e.reason === 'key-destroyed',
+    );
+    expect(await h.personal.read(done.otherEvent, 'subj_SomeoneElse00000001')).toEqual({
+      email: 'someone.else@example.org',
+    });
+    const scan = await scanForTraces(
+      [h.dir],
+      [
+        ...canaryPatterns(done.canary),
+        { name: 'email', bytes: new TextEncoder().encode('camille.martin@example.org') },
+      ],
+    );
+    expect(scan.hits).toEqual([]);
+    expect(scan.filesScanned).toBeGreaterThanOrEqual(3);
+    expect((await h.accessStore.accessHistory({ subject: camille, first: 10 })).rows).toEqual([]);
+    h.publisher.publish();
+    expect(verifyLogFile(join(h.dir, 'log.sqlite'), verifierFromVkey(h.key.vkey)).ok).toBe(true);
+  });
+
+  it('refuses to certify while tasks are open, with a wrong canary, or when a trace is left', async () => {
+    await h.seed();
+    const r = await h.service.request({
+      subject: camille,
+      legalGround: 'Art. 17(1)(a)',
+      actor: dpo,
+    });
+    if (!r.ok) throw new Error('request failed');
+    const { caseId, canary, tasks } = r.value;
+    expect(await h.service.certify(caseId, { canary })).toMatchObject({
+      ok: false,
+      error: { type: 'TasksStillOpen' },
+    });
+    await h.service.runBuiltinTasks(caseId);
+    for (const t of tasks.filter((x) => x.executor === 'external'))
+      await h.service.reportTask(caseId, t.taskId, 'nothing_found', {});
+    expect(await h.service.certify(caseId, { canary: 'not-the-canary' })).toEqual({
+      ok: false,
+      error: { type: 'CanaryMismatch' },
+    });
+    writeFileSync(join(h.dir, 'export.csv'), `id,token\n1,${canary}\n`);
+    expect(await h.service.certify(caseId, { canary })).toMatchObject({
+      ok: false,
+      error: {
+        type: 'TracesFound',
+        hits: [{ file: join(h.dir, 'export.csv'), offset: 11, pattern: 'canary:utf8' }],
+      },
+    });
+  });
+
+  it('accepts a completion arriving as a plain event, and treats a repeat as a duplicate', async () => {
+    await h.seed();
+    const r = await h.service.request({
+      subject: camille,
+      legalGround: 'Art. 17(1)(a)',
+      actor: dpo,
+    });
+    if (!r.ok) throw new Error('request failed');
+    const task = r.value.tasks.find((t) => t.system === 'spark')!;
+    const data = {
+      caseId: r.value.caseId,
+      taskId: task.taskId,
+      outcome: 'erased' as const,
+      counts: { rowsDeleted: 12 },
+    };
+    expect(await h.service.checkTaskCompletion(data)).toEqual({
+      ok: true,
+      value: { duplicate: false },
+    });
+    await h.ingest([
+      {
+        id: 'spark-report-1',
+        type: 'ErasureTaskCompleted',
+        schemaVersion: 1,
+        occurredAt: '2026-01-05T00:00:00.000Z',
+        producer: 'spark-jobs',
+        actor: { principal: 'erase_subject', role: 'producer' },
+        data,
+      },
+    ]);
+    expect(await h.service.checkTaskCompletion(data)).toEqual({
+      ok: true,
+      value: { duplicate: true },
+    });
+    expect(await h.service.checkTaskCompletion({ ...data, taskId: 'nope' })).toMatchObject({
+      ok: false,
+      error: { type: 'TaskUnknown' },
+    });
+    expect(
+      await h.service.reportTask(r.value.caseId, task.taskId, 'erased', { rowsDeleted: 12 }),
+    ).toEqual({ ok: true, value: { recorded: false } });
+    expect(
+      await h.service.reportTask(r.value.caseId, 'gouvernail:subject-keys', 'erased', {}),
+    ).toMatchObject({ ok: false, error: { type: 'BuiltinTask' } });
+    expect(
+      (await h.service.state(r.value.caseId))?.tasks.find((t) => t.taskId === task.taskId),
+    ).toMatchObject({ outcome: 'erased', counts: { rowsDeleted: 12 } });
+  });
+
+  it('extends the deadline and records exemptions through the log', async () => {
+    await h.seed();
+    const r = await h.service.request({
+      subject: camille,
+      legalGround: 'Art. 17(1)(a)',
+      actor: dpo,
+      receivedAt: new Date(Date.now() - 86_400_000).toISOString(),
+    });
+    if (!r.ok) throw new Error('request failed');
+    const { caseId, tasks } = r.value;
+    const extended = await h.service.extend(caseId, {
+      by: 2,
+      reason: 'lake backups must be restored',
+      actor: dpo,
+    });
+    expect(extended.ok && extended.value.dueAt > r.value.dueAt).toBe(true);
+    expect(await h.service.extend(caseId, { by: 1, reason: 'more', actor: dpo })).toMatchObject({
+      ok: false,
+      error: { type: 'ExtensionTooLong' },
+    });
+    const kafka = tasks.find((t) => t.system === 'kafka')!;
+    expect(
+      await h.service.exempt(caseId, {
+        category: 'invoices',
+        ground: 'legal-obligation',
+        taskId: kafka.taskId,
+        actor: dpo,
+      }),
+    ).toEqual({ ok: true, value: null });
+    const state = await h.service.state(caseId);
+    expect(state?.extensions).toHaveLength(1);
+    expect(state?.tasks.find((t) => t.taskId === kafka.taskId)?.outcome).toBe('exempted');
+  });
+});

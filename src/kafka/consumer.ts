@@ -1,0 +1,176 @@
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { EventType } from '../../domain/catalogue.js';
+import type { NewEventEnvelope } from '../../domain/envelope.js';
+import type { Ingestor } from '../ingest/ingest.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { classifyMessage, reasonText, type DeadLetterReason } from './classify.js';
+import type { KafkaSettings } from './config.js';
+import { kafkaMetrics } from './metrics.js';
+
+/** Headers a dead letter carries besides the original ones. */
+export const deadLetterHeaders = {
+  reason: 'x-gouvernail-reason',
+  topic: 'x-gouvernail-source-topic',
+  partition: 'x-gouvernail-source-partition',
+  offset: 'x-gouvernail-source-offset',
+  timestamp: 'x-gouvernail-source-timestamp',
+} as const;
+
+export interface KafkaIngest {
+  /** Connects, joins the consumer group and starts consuming; resolves once consumption runs. */
+  start(): Promise<void>;
+  /** Lets the batch in flight finish (append, dead letters, commit), then leaves the group and disconnects. */
+  stop(): Promise<void>;
+}
+
+export interface KafkaIngestDeps {
+  readonly kafka: Kafka;
+  readonly config: Pick<KafkaSettings, 'groupId' | 'topics' | 'maxMessageBytes'>;
+  readonly ingestor: Ingestor;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** Messages validated and appended together, between two commits and heartbeats (default 1000). */
+  readonly chunkSize?: number;
+  /** Passed to kafkajs; how long the group waits for a silent member before rebalancing (default 30 s). */
+  readonly sessionTimeoutMs?: number;
+  /** Passed to kafkajs; bytes fetched per partition at a time, so roughly the batch size (default 4 MiB). */
+  readonly maxBytesPerPartition?: number;
+}
+
+type Valid = NewEventEnvelope & { type: EventType };
+interface DeadLetter {
+  readonly message: KafkaMessage;
+  readonly reason: DeadLetterReason;
+  readonly text: string;
+  readonly type: string;
+}
+
+const toDeadLetter = (topic: string, partition: number, d: DeadLetter): Message => {
+  const headers: IHeaders = { ...d.message.headers };
+  headers[deadLetterHeaders.reason] = d.text;
+  headers[deadLetterHeaders.topic] = topic;
+  headers[deadLetterHeaders.partition] = String(partition);
+  headers[deadLetterHeaders.offset] = d.message.offset;
+  headers[deadLetterHeaders.timestamp] = d.message.timestamp;
+  return { key: d.message.key, value: d.message.value, headers };
+};
+
+/**
+ * Kafka ingest: a consumer group on the access, config, lineage and events topics. Each batch is
+ * validated message by message; valid events are appended to the log (duplicates are absorbed by
+ * the log), invalid ones are sent with their original key, value and headers to the dead-letter
+ * topic with the reason and source position in headers. Offsets are committed only once the append
+ * and the dead-letter sends are acknowledged: a crash before the commit means redelivery, which the
+ * log deduplicates, so nothing is lost and nothing is recorded twice. A dead letter may be sent twice
+ * after such a crash; its source topic, partition and offset headers identify it.
+ */
+export const createKafkaIngest = ({
+  kafka,
+  config,
+  ingestor,
+  metrics,
+  log,
+  chunkSize = 1000,
+  sessionTimeoutMs = 30_000,
+  maxBytesPerPartition = 4 * 1024 * 1024,
+}: KafkaIngestDeps): KafkaIngest => {
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
+  const km = kafkaMetrics(metrics);
+  const { topics } = config;
+  const inputs = [topics.access, topics.config, topics.lineage, topics.events];
+  let consumer: Consumer | undefined;
+  let producer: Producer | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const sendDeadLetters = async (topic: string, partition: number, dead: readonly DeadLetter[]): Promise<void> => {
+    if (dead.length === 0) return;
+    await producer!.send({ topic: topics.dlq, acks: -1, messages: dead.map((d) => toDeadLetter(topic, partition, d)) });
+    for (const d of dead) {
+      km.deadLetters.inc({ topic, reason: d.reason });
+      metrics.ingested.inc({ type: d.type, source: 'kafka', outcome: 'invalid' });
+    }
+    log.warn({ topic, partition, count: dead.length, first: { offset: dead[0]!.message.offset, reason: dead[0]!.text } }, 'messages sent to the dead-letter topic');
+  };
+
+  const append = async (valid: readonly { message: KafkaMessage; event: Valid }[]): Promise<DeadLetter[]> => {
+    if (valid.length === 0) return [];
+    const result = await ingestor.ingest(
+      valid.map((v) => v.event),
+      'kafka',
+    );
+    if (result.status === 'accepted') return [];
+    // The ingestor re-validates; it refused what we let through. Dead-letter those, append the rest.
+    const refused = new Map(result.rejected.map((r) => [r.index, r]));
+    const rest = valid.filter((_, i) => !refused.has(i));
+    if (rest.length > 0) {
+      const again = await ingestor.ingest(
+        rest.map((v) => v.event),
+        'kafka',
+      );
+      if (again.status === 'rejected') throw new Error(`the ingestor refused a batch it had accepted: ${JSON.stringify(again.rejected[0])}`);
+    }
+    return [...refused].map(([i, r]) => ({
+      message: valid[i]!.message,
+      reason: 'invalid-event',
+      text: `invalid-event: ${r.issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`,
+      type: valid[i]!.event.type,
+    }));
+  };
+
+  const processChunk = async (topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> => {
+    const valid: { message: KafkaMessage; event: Valid }[] = [];
+    const dead: DeadLetter[] = [];
+    for (const message of messages) {
+      const c = classifyMessage({ topic, value: message.value }, config);
+      if (c.ok) valid.push({ message, event: c.event });
+      else dead.push({ message, reason: c.reason, text: reasonText(c), type: 'unknown' });
+    }
+    // Both must be acknowledged before the offsets move; wait for both even when one fails.
+    const [sent, appended] = await Promise.allSettled([sendDeadLetters(topic, partition, dead), append(valid)]);
+    if (sent.status === 'rejected') throw sent.reason;
+    if (appended.status === 'rejected') throw appended.reason;
+    await sendDeadLetters(topic, partition, appended.value);
+  };
+
+  const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
+    const { topic, partition, messages } = payload.batch;
+    for (let i = 0; i < messages.length; i += chunkSize) {
+      if (!payload.isRunning() || payload.isStale()) return;
+      const chunk = messages.slice(i, i + chunkSize);
+      await processChunk(topic, partition, chunk);
+      payload.resolveOffset(chunk[chunk.length - 1]!.offset);
+      // With autoCommit off, only explicitly given offsets are committed.
+      await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
+      km.committed.inc({ topic }, chunk.length);
+      await payload.heartbeat();
+    }
+  };
+
+  return {
+    start: async () => {
+      if (consumer) throw new Error('Kafka ingest already started');
+      producer = kafka.producer({ allowAutoTopicCreation: false });
+      consumer = kafka.consumer({ groupId: config.groupId, sessionTimeout: sessionTimeoutMs, maxBytesPerPartition, maxBytes: 4 * maxBytesPerPartition });
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        log.error({ err: payload.error, restart: payload.restart }, 'Kafka consumer crashed');
+      });
+      await producer.connect();
+      await consumer.connect();
+      await consumer.subscribe({ topics: inputs, fromBeginning: true });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+      log.info({ groupId: config.groupId, topics: inputs }, 'Kafka ingest started');
+    },
+    stop: () => {
+      stopping ??= (async () => {
+        try {
+          await consumer?.disconnect();
+        } finally {
+          await producer?.disconnect();
+          log.info({ groupId: config.groupId }, 'Kafka ingest stopped');
+        }
+      })();
+      return stopping;
+    },
+  };
+};

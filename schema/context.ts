@@ -4,6 +4,8 @@ import type { ConfigHistoryReadModel } from '../projections/config/ports.js';
 import type { LineageReadModel } from '../projections/lineage/ports.js';
 import type { Principal } from '../src/auth/jwt.js';
 import type { StoredCheckpoint } from '../src/checkpoint/store.js';
+import type { ErasureCaseReadModel } from '../projections/erasure/ports.js';
+import type { ErasureService } from '../src/erasure/ports.js';
 import type { InclusionProofDocument } from '../src/proofs.js';
 
 /** What one access to the GraphQL endpoint looked like, for the audit log. */
@@ -31,6 +33,11 @@ export interface GraphQLContext {
      * audited AccessRecorded. Throws SealError (src/crypto/seal.ts) with reason 'key-destroyed' after erasure.
      */
     readPersonal(eventId: string, subject: string): Promise<Record<string, unknown>>;
+  };
+  /** Erasure cases (read model) and the commands on them; dpo only. */
+  readonly erasure: {
+    readonly cases: ErasureCaseReadModel;
+    readonly service: Pick<ErasureService, 'request' | 'extend' | 'exempt' | 'runBuiltinTasks' | 'reportTask' | 'certify' | 'certificate'>;
   };
   /** Called once per operation with what the auditors need (appended to the log as AccessRecorded). */
   recordQuery(entry: QueryAuditEntry): void;

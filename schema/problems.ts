@@ -12,7 +12,8 @@ export type ProblemCode =
   | 'QUERY_TOO_COSTLY'
   | 'TOO_MANY_ALIASES'
   | 'PAGE_TOO_LARGE'
-  | 'LINEAGE_TOO_DEEP';
+  | 'LINEAGE_TOO_DEEP'
+  | 'ERASURE_REFUSED';
 
 /** Codes that mean the request was refused (recorded as a denied access). */
 export const refusalCodes: ReadonlySet<string> = new Set<ProblemCode>([

@@ -2,6 +2,7 @@ import cassandra from 'cassandra-driver';
 import { MongoClient } from 'mongodb';
 import { createCassandraAccessStore } from '../projections/access/cassandra/store.js';
 import { createMongoConfigStore } from '../projections/config/mongo/store.js';
+import { createMongoErasureStore } from '../projections/erasure/mongo/store.js';
 import { createMongoLineageStore } from '../projections/lineage/mongo/store.js';
 import type { Config } from './config.js';
 import type { EventLog } from './log/event-log.js';
@@ -36,7 +37,8 @@ export const createExternalReadSide = async ({ config, log, logger }: { config: 
   const access = createCassandraAccessStore({ client, keyspace: config.cassandra.keyspace });
   const configStore = createMongoConfigStore({ db });
   const lineage = createMongoLineageStore({ db });
-  await Promise.all([access.ensureSchema(), configStore.ensureIndexes(), lineage.ensureIndexes()]);
+  const erasure = createMongoErasureStore({ db });
+  await Promise.all([access.ensureSchema(), configStore.ensureIndexes(), lineage.ensureIndexes(), erasure.ensureIndexes()]);
   const archiveTimer = setInterval(
     () => {
       const before = new Date(Date.now() - config.archiveAfterDays * 86_400_000);
@@ -52,6 +54,7 @@ export const createExternalReadSide = async ({ config, log, logger }: { config: 
     access,
     config: configStore,
     lineage,
+    erasure,
     log,
     logger,
     closeStores: async () => {

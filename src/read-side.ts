@@ -8,6 +8,9 @@ import { createSqliteConfigStore } from '../projections/config/sqlite/store.js';
 import { lineageGraph } from '../projections/lineage/evolve.js';
 import type { LineageStore } from '../projections/lineage/ports.js';
 import { createSqliteLineageStore } from '../projections/lineage/sqlite/store.js';
+import { erasureCases } from '../projections/erasure/evolve.js';
+import type { ErasureStore } from '../projections/erasure/ports.js';
+import { createSqliteErasureStore } from '../projections/erasure/sqlite/store.js';
 import { createProjectionRunner, type ProjectionRunner } from '../projections/runner.js';
 import type { EventLog } from './log/event-log.js';
 import { openSqlite } from './log/sqlite/open.js';
@@ -18,11 +21,12 @@ export interface ReadSide {
   readonly access: AccessHistoryStore;
   readonly config: ConfigHistoryStore;
   readonly lineage: LineageStore;
+  readonly erasure: ErasureStore;
   readonly runner: ProjectionRunner;
   close(): Promise<void>;
 }
 
-export const projectionNames = [accessHistory.name, configHistory.name, lineageGraph.name] as const;
+export const projectionNames = [accessHistory.name, configHistory.name, lineageGraph.name, erasureCases.name] as const;
 
 export const readModelFile = (dataDir: string): string => join(dataDir, 'read-models.sqlite');
 
@@ -31,24 +35,30 @@ export const assembleReadSide = ({
   access,
   config,
   lineage,
+  erasure,
   log,
   logger,
   closeStores,
+  batchSize = 1000,
 }: {
   access: AccessHistoryStore;
   config: ConfigHistoryStore;
   lineage: LineageStore;
+  erasure: ErasureStore;
   log: EventLog;
   logger: Logger;
   closeStores: () => Promise<void>;
+  /** Events per batch; each store applies a batch in one write. */
+  batchSize?: number;
 }): ReadSide => {
   const runner = createProjectionRunner({
     log,
-    batchSize: 1000,
+    batchSize,
     projections: [
       { projection: accessHistory, store: access },
       { projection: configHistory, store: config },
       { projection: lineageGraph, store: lineage },
+      { projection: erasureCases, store: erasure },
     ],
     onError: (error, name) => {
       logger.error({ err: error, projection: name }, 'projection failed; retrying from its checkpoint');
@@ -58,6 +68,7 @@ export const assembleReadSide = ({
     access,
     config,
     lineage,
+    erasure,
     runner,
     close: async () => {
       await runner.stop();
@@ -70,12 +81,17 @@ export const assembleReadSide = ({
 export const createSqliteReadSide = ({ dataDir, log, logger }: { dataDir: string; log: EventLog; logger: Logger }): ReadSide => {
   const db = openSqlite(readModelFile(dataDir));
   db.pragma('synchronous = NORMAL');
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('wal_autocheckpoint = 10000');
   return assembleReadSide({
     access: createSqliteAccessStore({ db }),
     config: createSqliteConfigStore({ db }),
     lineage: createSqliteLineageStore({ db }),
+    erasure: createSqliteErasureStore({ db }),
     log,
     logger,
+    batchSize: 5000,
     closeStores: () => {
       db.close();
       return Promise.resolve();

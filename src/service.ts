@@ -8,6 +8,10 @@ import type { Config } from './config.js';
 import { loadOrCreateKek } from './crypto/kek.js';
 import type { KeyVault } from './crypto/key-vault.js';
 import { createSqliteKeyVault } from './crypto/sqlite-key-vault.js';
+import { randomUUID } from 'node:crypto';
+import { registerErasureMetrics } from './erasure/metrics.js';
+import type { ErasureService } from './erasure/ports.js';
+import { createErasureService } from './erasure/service.js';
 import { createGraphQLContextFactory } from './graphql/context.js';
 import { createGraphQLHandler } from './graphql/yoga.js';
 import { createIngestor } from './ingest/ingest.js';
@@ -31,6 +35,7 @@ export interface Service {
   readonly readSide: ReadSide;
   readonly personal: PersonalReader;
   readonly recorder: AccessRecorder;
+  readonly erasure: ErasureService;
   close(): Promise<void>;
 }
 
@@ -71,8 +76,24 @@ export const createService = async (config: Config, logger: Logger): Promise<Ser
     );
   });
   const proofs = createProofService({ log, store, publisher, origin: config.origin });
+  const erasure = createErasureService({
+    log,
+    ingestor,
+    vault,
+    access: readSide.access,
+    lineage: readSide.lineage,
+    erasureStore: readSide.erasure,
+    signer,
+    proofs,
+    checkpoints: store,
+    origin: config.origin,
+    dataDirs: [config.dataDir],
+    now: () => new Date(),
+    newId: randomUUID,
+  });
+  registerErasureMetrics(metrics.registry, readSide.erasure);
   const graphql = createGraphQLHandler({
-    context: createGraphQLContextFactory({ tokens, log, readSide, proofs, checkpoints: store, personal, recorder, metrics }),
+    context: createGraphQLContextFactory({ tokens, log, readSide, proofs, checkpoints: store, personal, recorder, metrics, erasure }),
     graphiql: true,
     logging: false,
   });
@@ -105,6 +126,7 @@ export const createService = async (config: Config, logger: Logger): Promise<Ser
     readSide,
     personal,
     recorder,
+    erasure,
     close: async () => {
       open = false;
       publisher.stop();

@@ -16,6 +16,8 @@ import { createConfiguredReadSide } from '../read-side-external.js';
 import { projectionNames } from '../read-side.js';
 import { localJwtSecret } from '../secrets.js';
 import { logFile } from '../service.js';
+import { loadCase } from '../erasure/case-stream.js';
+import { verifyCertificate } from '../erasure/verify-certificate.js';
 import { loadDemo } from './demo.js';
 import { createProgressBar } from './progress.js';
 
@@ -188,5 +190,58 @@ export const runDemo = async (flags: Flags): Promise<number> => {
   const loaded = await loadDemo(url, token);
   say(`loaded ${loaded.lineage} OpenLineage events and ${loaded.audit} audit events into ${url}`);
   say('try: the GraphiQL queries in README.md ("First queries"), with a token from `gouvernail token --role admin`');
+  return 0;
+};
+
+/** `gouvernail certificate CASE`: the signed erasure certificate of a certified case, from the log. */
+export const runCertificate = async (caseId: string | undefined, flags: Flags): Promise<number> => {
+  if (!caseId) {
+    complain('certificate: a case id is required');
+    return 2;
+  }
+  const config = configFrom(flags);
+  const log = createSqliteEventLog({ file: logFile(config.dataDir) });
+  try {
+    const { entries } = await loadCase(log, caseId);
+    if (entries.length === 0) {
+      complain(`certificate: no erasure case '${caseId}'`);
+      return 1;
+    }
+    const certified = entries.find((e) => e.event.type === 'ErasureCertified');
+    if (certified?.event.type !== 'ErasureCertified') {
+      complain(`certificate: case '${caseId}' is not certified yet`);
+      return 1;
+    }
+    const text = `${JSON.stringify(certified.event.data.certificate, null, 2)}\n`;
+    if (flags.out) {
+      writeFileSync(flags.out, text);
+      say(`wrote the erasure certificate of ${caseId} to ${flags.out}`);
+    } else process.stdout.write(text);
+    return 0;
+  } finally {
+    await log.close();
+  }
+};
+
+/** `gouvernail verify-certificate FILE --key KEYFILE`: offline, trusting only the key. */
+export const runVerifyCertificate = (file: string | undefined, flags: Flags): number => {
+  if (!file || !flags.key) {
+    complain('verify-certificate: a certificate FILE and --key KEYFILE are required');
+    return 2;
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    complain(`FAIL: ${file} is not a JSON certificate: ${(e as Error).message}`);
+    return 1;
+  }
+  const verdict = verifyCertificate(doc, readFileSync(flags.key, 'utf8'));
+  if (!verdict.ok) {
+    for (const p of verdict.problems) complain(`FAIL: ${p.code}: ${p.message}`);
+    return 1;
+  }
+  const c = doc as { caseId?: string; subject?: string; events?: unknown[] };
+  say(`OK: erasure certificate of case ${c.caseId ?? '?'} (subject ${c.subject ?? '?'}) verifies: signature, ${c.events?.length ?? 0} inclusion proofs, consistency proof, every task done, keys destroyed, no trace of the canary`);
   return 0;
 };

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { runDemo, runProof, runReplay, runSchemas, runToken, runVerify, runVerifyProof } from './commands.js';
+import { runCertificate, runDemo, runProof, runReplay, runVerifyCertificate, runSchemas, runToken, runVerify, runVerifyProof } from './commands.js';
 
 const USAGE = `gouvernail — tamper-evident audit and lineage log
 
@@ -12,6 +12,9 @@ Usage:
                                                             a development token signed with the local key
   gouvernail replay PROJECTION [--data-dir DIR]             rebuild a read model from position 0
                                                             (accessHistory, configHistory, lineageGraph)
+  gouvernail certificate CASE_ID [--data-dir DIR] [--out FILE]
+                                                            write the signed erasure certificate of a case
+  gouvernail verify-certificate FILE --key KEYFILE          check an erasure certificate offline
   gouvernail demo [--url URL] [--data-dir DIR]              load a demo platform story into a running instance
   gouvernail schemas --out DIR                              write the JSON Schema of every event type
 `;
@@ -63,6 +66,10 @@ export const main = async (argv: readonly string[]): Promise<number> => {
         return runVerifyProof(rest[0], values);
       case 'replay':
         return await runReplay(rest[0], values);
+      case 'certificate':
+        return await runCertificate(rest[0], values);
+      case 'verify-certificate':
+        return runVerifyCertificate(rest[0], values);
       case 'demo':
         return await runDemo(values);
       case 'token':

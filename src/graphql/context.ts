@@ -2,6 +2,7 @@ import type { GraphQLContext } from '../../schema/context.js';
 import { AuthError, type Principal, type TokenVerifier } from '../auth/jwt.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import type { SqliteEventLog } from '../log/sqlite/event-log.js';
+import type { ErasureService } from '../erasure/ports.js';
 import type { Metrics } from '../metrics.js';
 import type { PersonalReader } from '../personal.js';
 import type { ProofService } from '../proofs.js';
@@ -17,6 +18,7 @@ export interface GraphQLContextDeps {
   readonly personal: PersonalReader;
   readonly recorder: AccessRecorder;
   readonly metrics: Metrics;
+  readonly erasure: ErasureService;
 }
 
 /**
@@ -47,6 +49,7 @@ export const createGraphQLContextFactory =
       access: deps.readSide.access,
       config: deps.readSide.config,
       lineage: deps.readSide.lineage,
+      erasure: { cases: deps.readSide.erasure, service: deps.erasure },
       events: {
         byId: async (id) => {
           const position = await deps.log.positionOf(id);

@@ -8,6 +8,7 @@ import { createSqliteAccessStore } from '../../../projections/access/sqlite/stor
 import { configHistoryChanges } from '../../../projections/config/evolve.js';
 import { createSqliteConfigStore } from '../../../projections/config/sqlite/store.js';
 import { lineageGraph } from '../../../projections/lineage/evolve.js';
+import { createSqliteErasureStore } from '../../../projections/erasure/sqlite/store.js';
 import { createSqliteLineageStore } from '../../../projections/lineage/sqlite/store.js';
 import type { GraphQLContext, QueryAuditEntry } from '../../../schema/context.js';
 import type { QueryLimits } from '../../../schema/limits.js';
@@ -165,6 +166,17 @@ export const harness = async (limits?: Partial<QueryLimits>): Promise<Harness> =
   await project((c, p) => config.apply(c, p), configHistoryChanges, configEvents);
   await project((c, p) => lineage.apply(c, p), lineageGraph.changesFor, lineageEvents);
 
+  const erasureCases = createSqliteErasureStore({ db });
+  const refused = (caseId: string) => Promise.resolve({ ok: false as const, error: { type: 'CaseNotFound' as const, caseId } });
+  const erasureService: GraphQLContext['erasure']['service'] = {
+    request: () => Promise.resolve({ ok: true, value: { caseId: 'case-1', canary: 'canary-1', receivedAt: '2026-06-01T00:00:00.000Z', dueAt: '2026-07-01T00:00:00.000Z', tasks: [] } }),
+    extend: (caseId) => refused(caseId),
+    exempt: (caseId) => refused(caseId),
+    runBuiltinTasks: (caseId) => refused(caseId),
+    reportTask: (caseId) => refused(caseId),
+    certify: (caseId) => refused(caseId),
+    certificate: () => Promise.resolve(null),
+  };
   const recordedEntries: QueryAuditEntry[] = [];
   const readPersonal = vi.fn<GraphQLContext['events']['readPersonal']>((_eventId, subject) => {
     if (subject === erased)
@@ -183,6 +195,7 @@ export const harness = async (limits?: Partial<QueryLimits>): Promise<Harness> =
         access,
         config,
         lineage,
+        erasure: { cases: erasureCases, service: erasureService },
         events: {
           byId: (id) =>
             Promise.resolve(

@@ -16,6 +16,7 @@ const dateTime = /^\d{4}-(0[1-9]|1[0-2])-\d{2}[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5
 
 export const isUuid = (v: unknown): v is string => typeof v === 'string' && uuid.test(v);
 export const isUri = (v: unknown): v is string => typeof v === 'string' && uri.test(v);
+const uriOrScheme = /^[A-Za-z][A-Za-z0-9+.-]*(:[^\s]*)?$/;
 const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
 
 export const isDateTime = (v: unknown): v is string => {
@@ -52,6 +53,10 @@ export const checkBoolean = (issues: Issues, v: unknown, path: string): v is boo
 
 export const checkUri = (issues: Issues, v: unknown, path: string): v is string =>
   isUri(v) || fail(issues, path, 'must be a URI');
+
+/** A URI, or a bare scheme such as `file` (what the OpenLineage Spark listener sends as a dataSource uri). */
+export const checkUriOrScheme = (issues: Issues, v: unknown, path: string): v is string =>
+  (typeof v === 'string' && uriOrScheme.test(v)) || fail(issues, path, 'must be a URI');
 
 export const checkUuid = (issues: Issues, v: unknown, path: string): v is string =>
   isUuid(v) || fail(issues, path, 'must be a UUID');

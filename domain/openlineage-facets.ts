@@ -3,6 +3,7 @@ import {
   checkEach,
   checkEnum,
   checkName,
+  checkUriOrScheme,
   checkObject,
   checkString,
   checkUri,
@@ -138,7 +139,8 @@ const checkColumnLineageFacet: Check = (issues, v, path) => {
 const checkDataSourceFacet: Check = (issues, v, path) => {
   const facet = v as JsonObject;
   const nameOk = optional(issues, facet, 'name', path, checkString);
-  return optional(issues, facet, 'uri', path, checkUri) && nameOk;
+  // The OpenLineage Spark listener sends `uri: "file"` for local files: a bare scheme is accepted.
+  return optional(issues, facet, 'uri', path, checkUriOrScheme) && nameOk;
 };
 
 const checkTagEntry: Check = (issues, v, path) => {

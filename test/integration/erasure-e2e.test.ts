@@ -183,8 +183,11 @@ describe('GDPR erasure end to end with real PySpark, FerretDB and Cassandra', ()
     await settle();
     const done = await gql('dpo', `{ erasureCase(caseId: "${caseId}") { status tasks { target outcome counts } } }`);
     expect(done.data?.erasureCase.status).toBe('KEYS_DESTROYED');
-    const rawDone = (done.data?.erasureCase.tasks as { target: string; outcome: string; counts: Record<string, number> }[]).find((t) => t.target.endsWith('/raw'))!;
-    expect(rawDone).toMatchObject({ outcome: 'ERASED', counts: { rowsDeleted: 2 } });
+    const byTarget = (suffix: string) =>
+      (done.data?.erasureCase.tasks as { target: string; outcome: string; counts: Record<string, number> }[]).find((t) => t.target.endsWith(suffix));
+    // raw: the subject's row twice (a duplicate the clean job dropped) and the planted canary row; clean: one and the canary
+    expect(byTarget('/raw')).toMatchObject({ outcome: 'ERASED', counts: { rowsBefore: 5, rowsDeleted: 3, rowsAfter: 2 } });
+    expect(byTarget('/clean')).toMatchObject({ outcome: 'ERASED', counts: { rowsBefore: 4, rowsDeleted: 2, rowsAfter: 2 } });
 
     const certified = await gql('dpo', `mutation { certifyErasure(caseId: "${caseId}", canary: "${canary}") { certificateSha256 } }`);
     expect(certified.errors).toBeUndefined();

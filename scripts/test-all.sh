@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 REPORTS=$ROOT/.ci/reports
 mkdir -p "$REPORTS"
-rm -f "$REPORTS"/*.json "$REPORTS"/*.xml
+rm -f "$REPORTS"/*.json "$REPORTS"/*.xml "$REPORTS"/*.exit
 TIERS=${TIERS:-unit e2e integration spark}
 SERVICES_STARTED=0
 step() { printf '\n=== %s [%(%H:%M:%S)T]\n' "$*" -1; }
@@ -46,7 +46,7 @@ want() { [[ " $TIERS " == *" $1 "* ]]; }
 for tier in unit e2e; do
   if want "$tier" && has_tests "test/$tier" '*.test.ts'; then
     step "$tier tests"
-    npx vitest run --project "$tier" --reporter=default --reporter=json --outputFile.json="$REPORTS/$tier.json"
+    npx vitest run --project "$tier" --reporter=default --reporter=json --outputFile.json="$REPORTS/$tier.json" || echo $? > "$REPORTS/$tier.exit"
   fi
 done
 
@@ -67,14 +67,16 @@ if [ ${#need_services[@]} -gt 0 ]; then
   SERVICES_STARTED=1
   bash scripts/services/up.sh "${need_services[@]}" || fatal "a server did not start (see above)"
   step "integration tests against the real servers"
-  GOUVERNAIL_REAL_SERVERS=1 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$REPORTS/integration.json"
+  GOUVERNAIL_REAL_SERVERS=1 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$REPORTS/integration.json" || echo $? > "$REPORTS/integration.exit"
   stop_services
   SERVICES_STARTED=0
 fi
 
 if [ "$need_spark" = 1 ]; then
   step "spark-jobs pytest"
-  (cd spark-jobs && PYSPARK_PYTHON="$ROOT/.ci/venv/bin/python" "$ROOT/.ci/venv/bin/python" -m pytest -q --junitxml="$REPORTS/spark.xml")
+  (cd spark-jobs && JAVA_HOME="${SVC_JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}" SPARK_LOCAL_IP=127.0.0.1 \
+    PYSPARK_PYTHON="$ROOT/.ci/venv/bin/python" PYSPARK_DRIVER_PYTHON="$ROOT/.ci/venv/bin/python" \
+    "$ROOT/.ci/venv/bin/python" -m pytest -q --junitxml="$REPORTS/spark.xml") || echo $? > "$REPORTS/spark.exit"
 fi
 
 step "summary"

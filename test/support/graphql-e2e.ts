@@ -45,7 +45,7 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
       for (let i = 0; i < 200; i++) {
         const metrics = await (await fetch(`${server.url}/metrics`)).text();
         const lags = [...metrics.matchAll(/^gouvernail_projection_lag_events\{[^}]*\} (\d+)/gm)].map((m) => Number(m[1]));
-        if (lags.length === 3 && lags.every((l) => l === 0)) return;
+        if (lags.length >= 4 && lags.every((l) => l === 0)) return;
         await new Promise((r) => setTimeout(r, 100));
       }
       throw new Error('projections did not catch up in 20 s');

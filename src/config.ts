@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import { ConfigError } from './config-error.js';
+import { loadKafkaConfig, type KafkaConfig } from './kafka/config.js';
 
 /** Everything the service reads from its environment, parsed once and frozen. */
 export interface Config {
@@ -30,11 +32,11 @@ export interface Config {
   };
   /** How often obsolete read-model documents move to archive collections (MongoDB), and their age. */
   readonly archiveAfterDays: number;
+  /** Kafka ingest, collector and checkpoint publication; off unless GOUVERNAIL_KAFKA_BROKERS is set. */
+  readonly kafka: KafkaConfig;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -108,6 +110,7 @@ export const loadConfig = (env: Env = process.env, overrides: Partial<Pick<Confi
       password: optional(env, 'GOUVERNAIL_CASSANDRA_PASSWORD'),
     }),
     archiveAfterDays: integer(env, 'GOUVERNAIL_ARCHIVE_AFTER_DAYS', 400, 1, 36500),
+    kafka: loadKafkaConfig(env),
   });
 };
 

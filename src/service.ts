@@ -15,6 +15,7 @@ import { createErasureService } from './erasure/service.js';
 import { createGraphQLContextFactory } from './graphql/context.js';
 import { createGraphQLHandler } from './graphql/yoga.js';
 import { createIngestor } from './ingest/ingest.js';
+import { startKafka, type KafkaRuntime } from './kafka/runtime.js';
 import { createSqliteEventLog, type SqliteEventLog } from './log/sqlite/event-log.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -50,6 +51,8 @@ export const createService = async (config: Config, logger: Logger): Promise<Ser
   const vault = createSqliteKeyVault({ file: vaultFile(config.dataDir), kek });
   const { signer, vkey, spkiPem } = loadOrCreateCheckpointSigner(config.dataDir, config.origin);
   const store = createSqliteCheckpointStore(log.db);
+  const kafkaConfig = config.kafka;
+  let kafka: KafkaRuntime | undefined;
   const publisher = createCheckpointPublisher({
     tree: () => log.tree,
     store,
@@ -58,6 +61,7 @@ export const createService = async (config: Config, logger: Logger): Promise<Ser
     intervalMs: config.checkpointIntervalMs,
     metrics,
     log: logger.child({ component: 'checkpoints' }),
+    onPublished: (note) => kafka?.onCheckpoint(note),
   });
   const tokens = await createTokenVerifier({ ...config.jwt, secret: config.jwt.secret ?? localJwtSecret(config.dataDir) });
   const ingestor = createIngestor({ log, vault, origin: config.origin, metrics });
@@ -112,9 +116,14 @@ export const createService = async (config: Config, logger: Logger): Promise<Ser
     keys: { vkey, spkiPem },
     ready: () => Promise.resolve(open && caughtUp),
   });
+  if (kafkaConfig.enabled) {
+    kafka = await startKafka({ settings: kafkaConfig, ingestor, metrics, readSide, logger });
+    logger.info({ brokers: kafkaConfig.brokers, group: kafkaConfig.groupId }, 'consuming from Kafka');
+  }
   publisher.start();
   void readSide.runner.start().then(() => {
     caughtUp = true;
+    kafka?.startCollector();
     logger.info('projections caught up');
   });
   return {
@@ -129,6 +138,7 @@ export const createService = async (config: Config, logger: Logger): Promise<Ser
     erasure,
     close: async () => {
       open = false;
+      await kafka?.stop();
       publisher.stop();
       await recorder.stop();
       await readSide.close();

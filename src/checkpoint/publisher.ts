@@ -23,6 +23,7 @@ export const createCheckpointPublisher = ({
   intervalMs,
   metrics,
   log,
+  onPublished,
   now = () => new Date(),
 }: {
   tree: () => MerkleTree;
@@ -32,6 +33,8 @@ export const createCheckpointPublisher = ({
   intervalMs: number;
   metrics?: Metrics;
   log?: Logger;
+  /** Called with every newly signed note (e.g. to publish it to Kafka for witnesses). */
+  onPublished?: (note: string) => void;
   now?: () => Date;
 }): CheckpointPublisher => {
   let timer: NodeJS.Timeout | undefined;
@@ -45,6 +48,7 @@ export const createCheckpointPublisher = ({
     const note = signNote(formatCheckpointBody({ origin, size, root }), signer);
     const checkpoint = { size, root, note, publishedAt: now().toISOString() };
     store.save(checkpoint);
+    onPublished?.(note);
     metrics?.checkpointSize.set(size);
     log?.info({ size }, 'checkpoint published');
     return checkpoint;

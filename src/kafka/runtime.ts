@@ -1,0 +1,80 @@
+import type { Ingestor } from '../ingest/ingest.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { ReadSide } from '../read-side.js';
+import { publishCheckpoints } from './checkpoints.js';
+import { createKafkaClient } from './client.js';
+import { createKafkaCollector, ingestThrough } from './collector.js';
+import type { KafkaSettings } from './config.js';
+import { createKafkaIngest } from './consumer.js';
+import { createConsumerLagMonitor } from './lag.js';
+
+export interface KafkaRuntime {
+  /** Publishes a signed checkpoint note to the checkpoints topic (never throws). */
+  onCheckpoint(note: string): void;
+  /** Starts the configuration collector; call once the projections have caught up. */
+  startCollector(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything gouvernail does with Kafka: the ingest consumer group, consumer-lag measurement, the
+ * topic-configuration and ACL collector, and checkpoint publication for outside witnesses.
+ */
+export const startKafka = async ({
+  settings,
+  ingestor,
+  metrics,
+  readSide,
+  logger,
+}: {
+  settings: KafkaSettings;
+  ingestor: Ingestor;
+  metrics: Metrics;
+  readSide: ReadSide;
+  logger: Logger;
+}): Promise<KafkaRuntime> => {
+  const kafka = createKafkaClient(settings, logger.child({ component: 'kafka' }));
+  const admin = kafka.admin();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  try {
+    await Promise.all([admin.connect(), producer.connect()]);
+  } catch (cause) {
+    throw new Error(`cannot reach Kafka at ${settings.brokers.join(',')}: ${(cause as Error).message}`, { cause });
+  }
+  const ingest = createKafkaIngest({ kafka, config: settings, ingestor, metrics, log: logger.child({ component: 'kafka-ingest' }) });
+  const { access, config, lineage, events, checkpoints } = settings.topics;
+  const lag = createConsumerLagMonitor({
+    admin,
+    groupId: settings.groupId,
+    topics: [access, config, lineage, events],
+    intervalMs: settings.lagIntervalMs,
+    metrics,
+    log: logger.child({ component: 'kafka-lag' }),
+  });
+  const collector =
+    settings.collectorIntervalMs > 0
+      ? createKafkaCollector({
+          admin,
+          ingest: ingestThrough(ingestor),
+          intervalMs: settings.collectorIntervalMs,
+          log: logger.child({ component: 'kafka-collector' }),
+          recorded: async () => new Map((await readSide.config.currentConfig({ component: 'kafka' })).map((s) => [s.target, s.value])),
+        })
+      : undefined;
+  const sink = publishCheckpoints({ producer, topic: checkpoints, metrics, log: logger.child({ component: 'kafka-checkpoints' }) });
+  await ingest.start();
+  lag.start();
+  return {
+    onCheckpoint: (note) => {
+      void sink.onCheckpoint(note);
+    },
+    startCollector: () => collector?.start(),
+    stop: async () => {
+      await ingest.stop();
+      lag.stop();
+      await collector?.stop();
+      await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+    },
+  };
+};

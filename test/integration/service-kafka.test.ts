@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigResourceTypes, KafkaClient, logLevel } from '../../src/kafka/client.js';
+import { removeDir, startServer, tempDir, tokenFor, type RunningServer } from '../support/cli.js';
+import { newAccessEvent } from '../support/new-events.js';
+
+/**
+ * The whole service consuming from the real Kafka broker: events produced to its topics appear
+ * in GraphQL, bad messages in the dead-letter topic, a retention change made on the broker in the
+ * configuration history, and signed checkpoints on the checkpoints topic.
+ */
+const brokers = (process.env.GOUVERNAIL_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const run = randomBytes(4).toString('hex');
+const t = (name: string): string => `gv-svc-${run}-${name}`;
+const topics = { access: t('access'), config: t('config'), lineage: t('lineage'), events: t('events'), dlq: t('dlq'), checkpoints: t('checkpoints') };
+
+describe('the service on a real Kafka broker', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: Producer;
+  let dir: string;
+  let server: RunningServer;
+  let auditor: string;
+  const consumers: Consumer[] = [];
+
+  const gql = async (query: string) => {
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${auditor}` },
+      body: JSON.stringify({ query }),
+    });
+    return (await res.json()) as { data?: Record<string, any>; errors?: unknown[] };
+  };
+  const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> => {
+    const until = Date.now() + ms;
+    for (;;) {
+      const v = await probe();
+      if (v !== undefined) return v;
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const drain = async (topic: string, until: (values: string[]) => boolean): Promise<{ value: string; headers: Record<string, string> }[]> => {
+    const consumer = kafka.consumer({ groupId: `gv-svc-reader-${run}-${topic}` });
+    consumers.push(consumer);
+    const seen: { value: string; headers: Record<string, string> }[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+        seen.push({ value: message.value?.toString() ?? '', headers });
+      },
+    });
+    await eventually(`messages on ${topic}`, () => Promise.resolve(until(seen.map((s) => s.value)) ? true : undefined));
+    return seen;
+  };
+
+  beforeAll(async () => {
+    kafka = new KafkaClient({ clientId: `gv-svc-test-${run}`, brokers, logLevel: logLevel.NOTHING, connectionTimeout: 3000 });
+    admin = kafka.admin();
+    producer = kafka.producer();
+    try {
+      await admin.connect();
+    } catch (e) {
+      throw new Error(`no Kafka broker at ${brokers.join(',')} (start one: bash scripts/services/up.sh kafka): ${(e as Error).message}`);
+    }
+    await producer.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })) });
+    dir = tempDir();
+    server = await startServer(dir, {
+      GOUVERNAIL_KAFKA_BROKERS: brokers.join(','),
+      GOUVERNAIL_KAFKA_GROUP_ID: `gv-svc-${run}`,
+      GOUVERNAIL_KAFKA_TOPIC_ACCESS: topics.access,
+      GOUVERNAIL_KAFKA_TOPIC_CONFIG: topics.config,
+      GOUVERNAIL_KAFKA_TOPIC_LINEAGE: topics.lineage,
+      GOUVERNAIL_KAFKA_TOPIC_EVENTS: topics.events,
+      GOUVERNAIL_KAFKA_TOPIC_DLQ: topics.dlq,
+      GOUVERNAIL_KAFKA_TOPIC_CHECKPOINTS: topics.checkpoints,
+      GOUVERNAIL_KAFKA_COLLECTOR_INTERVAL_MS: '1000',
+      GOUVERNAIL_CHECKPOINT_INTERVAL_MS: '500',
+    });
+    auditor = await tokenFor(dir, 'auditor');
+  }, 120_000);
+  afterAll(async () => {
+    await server.stop();
+    for (const c of consumers) await c.disconnect();
+    await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+    await Promise.all([producer.disconnect(), admin.disconnect()]);
+    removeDir(dir);
+  });
+
+  it('records events produced to its topics, once, and dead-letters a malformed message with the reason', async () => {
+    const good = newAccessEvent(`kafka-svc-${run}`, { resource: `kafka://prod/svc-${run}` });
+    await producer.send({
+      topic: topics.access,
+      messages: [{ value: JSON.stringify(good) }, { value: JSON.stringify(good) }, { key: 'bad', value: '{"id": oops' }],
+    });
+    const rows = await eventually('the access row in GraphQL', async () => {
+      const r = await gql(`{ accessHistory(resource: "kafka://prod/svc-${run}") { edges { node { eventId } } } }`);
+      const edges = r.data?.accessHistory?.edges as { node: { eventId: string } }[] | undefined;
+      return edges && edges.length > 0 ? edges : undefined;
+    });
+    expect(rows.map((e) => e.node.eventId)).toEqual([good.id]);
+    const dead = await drain(topics.dlq, (values) => values.length >= 1);
+    expect(dead[0]!.value).toBe('{"id": oops');
+    expect(dead[0]!.headers['x-gouvernail-reason']).toMatch(/^malformed-json/);
+  });
+
+  it("shows a retention change made on the broker in the configuration history", async () => {
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topics.events, configEntries: [{ name: 'retention.ms', value: '3600000' }] }],
+    });
+    const change = await eventually('the retention change in configHistory', async () => {
+      const r = await gql(`{ configHistory(component: "kafka", target: "topic/${topics.events}") { edges { node { kind before after } } } }`);
+      const edges = (r.data?.configHistory?.edges ?? []) as { node: { kind: string; after: Record<string, string> | null } }[];
+      return edges.find((e) => e.node.kind === 'RETENTION' && e.node.after?.['retention.ms'] === '3600000');
+    });
+    expect(change.node.after?.['retention.ms']).toBe('3600000');
+  });
+
+  it('publishes signed checkpoints to the checkpoints topic for outside witnesses', async () => {
+    const notes = await drain(topics.checkpoints, (values) => values.length >= 1);
+    expect(notes[0]!.value).toMatch(/^gouvernail\.local\/audit-log\n\d+\n[A-Za-z0-9+/=]{44}\n\n— gouvernail\.local\/audit-log /);
+  });
+});

@@ -10,7 +10,7 @@ const pureRestrictions = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.ci/**', 'data/**', 'bin/**', 'spark-jobs/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.ci/**', 'data/**', 'bin/**', 'spark-jobs/**', 'coverage/**', 'eslint.config.js', 'scripts/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -1,4 +1,4 @@
-import { exemptionGroundNames, ExemptionGrounds, type ExemptionGround } from '../domain/events/erasure.js';
+import { exemptionGroundNames, ExemptionGrounds } from '../domain/events/erasure.js';
 import type { ErasureStatus, ErasureTask, Exemption, Extension } from '../domain/erasure/decider.js';
 import type { Result } from '../domain/result.js';
 import type { ErasureCaseSummary } from '../projections/erasure/ports.js';
@@ -10,14 +10,12 @@ const statuses: ErasureStatus[] = ['requested', 'located', 'tasks-completed', 'k
 const enumName = (v: string): string => v.toUpperCase().replace(/-/g, '_');
 
 const ErasureStatusEnum = builder.enumType('ErasureStatus', {
-  values: Object.fromEntries(statuses.map((s) => [enumName(s), { value: s }])) as Record<string, { value: ErasureStatus }>,
+  values: Object.fromEntries(statuses.map((s) => [enumName(s), { value: s }])),
 });
 
 const ExemptionGroundEnum = builder.enumType('ExemptionGround', {
   description: 'GDPR Art. 17(3) grounds on which erasure does not apply.',
-  values: Object.fromEntries(
-    exemptionGroundNames.map((g) => [enumName(g), { value: g, description: ExemptionGrounds[g] }]),
-  ) as Record<string, { value: ExemptionGround }>,
+  values: Object.fromEntries(exemptionGroundNames.map((g) => [enumName(g), { value: g, description: ExemptionGrounds[g] }])),
 });
 
 const TaskOutcomeEnum = builder.enumType('ErasureTaskOutcome', {

@@ -72,6 +72,7 @@ describe('GDPR erasure end to end with real PySpark, FerretDB and Cassandra', ()
       headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[role]!}` },
       body: JSON.stringify({ query, variables }),
     });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- GraphQL answers are checked field by field
     return (await res.json()) as { data?: Record<string, any>; errors?: { message: string; extensions?: { code?: string } }[] };
   };
   const settle = async (): Promise<void> => {

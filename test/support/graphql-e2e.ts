@@ -8,7 +8,6 @@ const K = 'kafka://kafka-prod-eu:9092';
 const M = 'mongodb://mongo-prod:27017';
 const C = 'cassandra://cassandra-prod:9042';
 const ordersRaw = { namespace: K, name: 'orders.raw' };
-const ordersClean = { namespace: M, name: 'analytics.orders_clean' };
 const camille = 'subj_demoCamille0000000001';
 
 interface GqlResult {

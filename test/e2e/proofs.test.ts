@@ -63,14 +63,14 @@ describe('proofs verified offline with only the public key', () => {
   it('rejects a proof whose entry, path or checkpoint was altered', async () => {
     const doc = await inclusion('p-7');
     const entry = Buffer.from(doc.entry as string, 'base64');
-    entry[entry.length - 5] ^= 0x01;
+    entry[entry.length - 5] = entry[entry.length - 5]! ^ 0x01;
     const alteredEntry = await verifyOffline({ ...doc, entry: entry.toString('base64') });
     expect(alteredEntry.code).toBe(1);
     expect(alteredEntry.stderr).toMatch(/^FAIL: the inclusion path does not lead/);
 
     const path = [...(doc.inclusion as string[])];
     const h = Buffer.from(path[0]!, 'base64');
-    h[0] ^= 0x80;
+    h[0] = h[0]! ^ 0x80;
     path[0] = h.toString('base64');
     expect((await verifyOffline({ ...doc, inclusion: path })).code).toBe(1);
 

@@ -19,6 +19,7 @@ if (url) {
   });
 } else {
   describe('EventLog contract: eventstoredb', () => {
-    it.skip('needs GOUVERNAIL_ESDB_URL (no EventStoreDB server is installable here)', () => undefined);
+    it.skip('needs GOUVERNAIL_ESDB_URL (no EventStoreDB server is installable here)', () =>
+      undefined);
   });
 }

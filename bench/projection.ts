@@ -110,6 +110,9 @@ interface Round {
   /** CPU seconds of this process over wall seconds, per phase: below 1 means waiting (I/O, a busy machine). */
   readonly appendCpu: number;
   readonly projectCpu: number;
+  /** Events per CPU second of this process, per phase: steadier than wall time on a shared machine. */
+  readonly appendPerCpu: number;
+  readonly projectPerCpu: number;
 }
 
 const cpuSeconds = (since: NodeJS.CpuUsage): number => {
@@ -129,7 +132,8 @@ const round = async (events: readonly unknown[]): Promise<Round> => {
     if (r.status !== 'accepted') throw new Error(`bench batch rejected: ${JSON.stringify(r.rejected[0])}`);
   }
   const appendSeconds = (performance.now() - t0) / 1000;
-  const appendCpu = cpuSeconds(c0) / appendSeconds;
+  const appendCpuSeconds = cpuSeconds(c0);
+  const appendCpu = appendCpuSeconds / appendSeconds;
   const append = events.length / appendSeconds;
 
   const readSide = createSqliteReadSide({ dataDir: dir.dir, log, logger: createLogger('warn') });
@@ -137,7 +141,8 @@ const round = async (events: readonly unknown[]): Promise<Round> => {
   const t1 = performance.now();
   await readSide.runner.start();
   const projectSeconds = (performance.now() - t1) / 1000;
-  const projectCpu = cpuSeconds(c1) / projectSeconds;
+  const projectCpuSeconds = cpuSeconds(c1);
+  const projectCpu = projectCpuSeconds / projectSeconds;
   const project = events.length / projectSeconds;
   await readSide.runner.stop();
   for (const lag of await readSide.runner.lag()) {
@@ -153,7 +158,15 @@ const round = async (events: readonly unknown[]): Promise<Round> => {
   await vault.close();
   await log.close();
   dir.remove();
-  return { append, project, alone, appendCpu, projectCpu };
+  return {
+    append,
+    project,
+    alone,
+    appendCpu,
+    projectCpu,
+    appendPerCpu: events.length / appendCpuSeconds,
+    projectPerCpu: events.length / projectCpuSeconds,
+  };
 };
 
 const main = async (): Promise<void> => {
@@ -165,11 +178,17 @@ const main = async (): Promise<void> => {
   const appends: number[] = [];
   const projects: number[] = [];
   const ratios: number[] = [];
+  const cpuRatios: number[] = [];
+  const appendsPerCpu: number[] = [];
+  const projectsPerCpu: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const res = await round(events);
     appends.push(res.append);
     projects.push(res.project);
     ratios.push(res.project / res.append);
+    appendsPerCpu.push(res.appendPerCpu);
+    projectsPerCpu.push(res.projectPerCpu);
+    cpuRatios.push(res.projectPerCpu / res.appendPerCpu);
     console.log(
       `  round ${r + 1}: append ${fmt(res.append)} events/s, three projections together ${fmt(res.project)} events/s; each alone (replay from 0): ` +
         Object.entries(res.alone)
@@ -182,6 +201,10 @@ const main = async (): Promise<void> => {
   console.log(
     `projection: ${fmt(median(projects))} events/s (three projections to the head, median); append: ${fmt(median(appends))} events/s (median); ` +
       `ratio projection/append ${fmt(median(ratios), 2)} (median of per-round ratios; goal >= 1)`,
+  );
+  console.log(
+    `CPU time: projection ${fmt(median(projectsPerCpu))} events per CPU-second, append ${fmt(median(appendsPerCpu))} (medians); ` +
+      `ratio ${fmt(median(cpuRatios), 2)} (median of per-round ratios; CPU of this process, all threads)`,
   );
 };
 

@@ -1,4 +1,4 @@
-import { upcast } from '../domain/catalogue.js';
+import { upcast, type AuditEvent } from '../domain/catalogue.js';
 import type { EventLog, StoredEntry, Subscription } from '../src/log/event-log.js';
 import type { Projection, ProjectionStore } from './ports.js';
 
@@ -6,6 +6,21 @@ import type { Projection, ProjectionStore } from './ports.js';
 export interface ProjectionBinding<C = unknown> {
   readonly projection: Projection<C>;
   readonly store: ProjectionStore<C>;
+}
+
+/**
+ * Optional capability of a store on a synchronous database (SQLite): stores whose `scope` is the
+ * same apply a batch together in one transaction, opened with any one of their `transaction`s.
+ */
+export interface SharedTransaction<C = unknown> {
+  /** The database; stores with the same scope can share a transaction. */
+  readonly scope: object;
+  /** Runs `work` in one transaction of the scope; a throw rolls all of it back. */
+  readonly transaction: (work: () => void) => void;
+  /** Applies a batch within the open transaction; a no-op when `position` ≤ checkpoint. */
+  readonly applyWithin: (changes: readonly C[], position: number) => void;
+  /** The store's own `apply`: a wrapper that replaces `apply` does not take the shared path. */
+  readonly apply: ProjectionStore<C>['apply'];
 }
 
 /** How far one projection is behind the log. Positions are -1 when nothing is applied or logged. */
@@ -42,6 +57,10 @@ export interface ProjectionRunnerDeps {
  * Runs projections over the log: each catches up from its checkpoint, then follows new appends.
  * A batch's changes and its last position are written in one `store.apply`, so a crash between two
  * batches neither loses nor repeats an event.
+ *
+ * Projections at the same point read the log together: each batch is read and upcast once and fed
+ * to all of them, and stores sharing a database (`shared`) apply it in one transaction. A projection
+ * that is behind (after a failure or a replay) catches up alone, then joins the others.
  */
 export interface ProjectionRunner {
   /**
@@ -60,10 +79,23 @@ interface Worker {
   readonly name: string;
   readonly binding: ProjectionBinding;
   position: number;
-  subscription: Subscription | null;
   retry: ReturnType<typeof setTimeout> | null;
+  /** Work on this projection alone (resume, replay); work on the followers goes through `group`. */
   queue: Promise<void>;
 }
+
+interface Pending {
+  readonly w: Worker;
+  readonly changes: unknown[];
+  readonly position: number;
+}
+
+type Failure = readonly [Worker, unknown];
+
+const sharedOf = (store: ProjectionStore<unknown>): SharedTransaction | null => {
+  const shared = (store as { shared?: SharedTransaction }).shared;
+  return shared && shared.apply === store.apply ? shared : null;
+};
 
 export const createProjectionRunner = (deps: ProjectionRunnerDeps): ProjectionRunner => {
   const { log, batchSize, onProgress, onError, retryDelayMs = 1000 } = deps;
@@ -73,35 +105,111 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps): ProjectionRu
   for (const binding of deps.projections) {
     const name = binding.projection.name;
     if (workers.has(name)) throw new RangeError(`two projections named ${name}`);
-    workers.set(name, {
-      name,
-      binding,
-      position: -1,
-      subscription: null,
-      retry: null,
-      queue: Promise.resolve(),
-    });
+    workers.set(name, { name, binding, position: -1, retry: null, queue: Promise.resolve() });
   }
   let running = false;
+  /** The projections following the log together, over one subscription. */
+  const followers = new Set<Worker>();
+  const group: { subscription: Subscription | null; queue: Promise<void> } = {
+    subscription: null,
+    queue: Promise.resolve(),
+  };
 
   const exclusive = (w: Worker, task: () => Promise<void>): Promise<void> => {
     const next = w.queue.then(task);
     w.queue = next.catch(() => undefined);
     return next;
   };
-
-  const applyBatch = async (w: Worker, entries: readonly StoredEntry[]): Promise<void> => {
-    const fresh = entries.filter((e) => e.position > w.position);
-    const last = fresh.at(-1);
-    if (!last) return;
-    const { projection, store } = w.binding;
-    const changes = fresh.flatMap((e) => projection.changesFor(upcast(e.event), e.position));
-    await store.apply(changes, last.position);
-    w.position = last.position;
-    onProgress?.({ name: w.name, position: w.position });
+  const groupExclusive = (task: () => Promise<void>): Promise<void> => {
+    const next = group.queue.then(task);
+    group.queue = next.catch(() => undefined);
+    return next;
   };
 
-  const catchUp = async (
+  const applied = (p: Pending): void => {
+    p.w.position = p.position;
+    onProgress?.({ name: p.w.name, position: p.position });
+  };
+
+  const applyAlone = async (p: Pending, failures: Failure[]): Promise<void> => {
+    try {
+      await p.w.binding.store.apply(p.changes, p.position);
+      applied(p);
+    } catch (error) {
+      failures.push([p.w, error]);
+    }
+  };
+
+  /** One transaction for all; if it fails, each alone, so only the failing projection stops. */
+  const applyTogether = async (
+    shared: SharedTransaction,
+    batch: readonly Pending[],
+    failures: Failure[],
+  ): Promise<void> => {
+    if (batch.length > 1) {
+      try {
+        shared.transaction(() => {
+          for (const p of batch) sharedOf(p.w.binding.store)!.applyWithin(p.changes, p.position);
+        });
+        batch.forEach(applied);
+        return;
+      } catch {
+        // fall through: find out which one fails
+      }
+    }
+    for (const p of batch) await applyAlone(p, failures);
+  };
+
+  /**
+   * Applies `entries` to each of `ws` past its position: each entry is upcast once, and
+   * stores sharing a database write in one transaction. Returns the projections that failed.
+   */
+  const applyBatch = async (
+    ws: readonly Worker[],
+    entries: readonly StoredEntry[],
+  ): Promise<Failure[]> => {
+    const last = entries.at(-1);
+    if (!last) return [];
+    const failures: Failure[] = [];
+    const events: (AuditEvent | undefined)[] = new Array<AuditEvent | undefined>(entries.length);
+    const together = new Map<object, Pending[]>();
+    const alone: Pending[] = [];
+    for (const w of ws) {
+      let i = 0;
+      while (i < entries.length && entries[i]!.position <= w.position) i++;
+      if (i === entries.length) continue;
+      const { projection, store } = w.binding;
+      const changes: unknown[] = [];
+      try {
+        for (; i < entries.length; i++) {
+          const entry = entries[i]!;
+          const event = (events[i] ??= upcast(entry.event));
+          for (const c of projection.changesFor(event, entry.position)) changes.push(c);
+        }
+      } catch (error) {
+        failures.push([w, error]);
+        continue;
+      }
+      const p: Pending = { w, changes, position: last.position };
+      const shared = sharedOf(store);
+      if (!shared) alone.push(p);
+      else {
+        const list = together.get(shared.scope);
+        if (list) list.push(p);
+        else together.set(shared.scope, [p]);
+      }
+    }
+    await Promise.all([
+      ...[...together.values()].map((batch) =>
+        applyTogether(sharedOf(batch[0]!.w.binding.store)!, batch, failures),
+      ),
+      ...alone.map((p) => applyAlone(p, failures)),
+    ]);
+    return failures;
+  };
+
+  /** Catches one projection up on its own; throws when a batch fails. */
+  const catchUpAlone = async (
     w: Worker,
     go: () => boolean,
     progress?: (position: number) => void,
@@ -109,64 +217,101 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps): ProjectionRu
     while (go()) {
       const entries = await log.read(w.position + 1, batchSize);
       if (entries.length === 0) return;
-      await applyBatch(w, entries);
+      const failure = (await applyBatch([w], entries))[0];
+      if (failure) throw failure[1];
       progress?.(w.position);
     }
   };
 
-  const detach = (w: Worker): Subscription | null => {
-    if (w.retry) clearTimeout(w.retry);
-    w.retry = null;
-    const sub = w.subscription;
-    w.subscription = null;
-    return sub;
-  };
-
   const failed = (w: Worker, error: unknown): void => {
+    followers.delete(w);
     onError?.(error, w.name);
-    void detach(w)
-      ?.close()
-      .catch(() => undefined);
-    if (running) w.retry = setTimeout(() => void resume(w), retryDelayMs);
+    if (w.retry) clearTimeout(w.retry);
+    w.retry = running ? setTimeout(() => void resume(w), retryDelayMs) : null;
   };
 
-  const follow = (w: Worker): void => {
-    const sub = log.subscribe(w.position + 1, (batch) =>
-      exclusive(w, async () => {
-        if (w.subscription !== sub) return;
-        try {
-          for (let i = 0; i < batch.length; i += batchSize)
-            await applyBatch(w, batch.slice(i, i + batchSize));
-        } catch (error) {
-          failed(w, error);
+  const follow = (from: number): void => {
+    const sub = log.subscribe(from, (batch) =>
+      groupExclusive(async () => {
+        if (group.subscription !== sub) return;
+        for (let i = 0; i < batch.length && followers.size > 0; i += batchSize) {
+          const ws = [...followers];
+          try {
+            for (const [w, error] of await applyBatch(ws, batch.slice(i, i + batchSize)))
+              failed(w, error);
+          } catch (error) {
+            for (const w of ws) failed(w, error);
+          }
         }
       }),
     );
-    w.subscription = sub;
+    group.subscription = sub;
   };
+
+  /** Adds a caught-up projection to the followers, after applying what the log gained meanwhile. */
+  const join = (w: Worker): Promise<void> =>
+    groupExclusive(async () => {
+      if (!running) return;
+      try {
+        await catchUpAlone(w, () => running);
+      } catch (error) {
+        failed(w, error);
+        return;
+      }
+      if (!running) return;
+      followers.add(w);
+      if (!group.subscription) follow(w.position + 1);
+    });
 
   const resume = (w: Worker): Promise<void> =>
     exclusive(w, async () => {
       w.retry = null;
-      if (!running || w.subscription) return;
+      if (!running || followers.has(w)) return;
       try {
         w.position = await w.binding.store.checkpoint();
-        follow(w);
+        await catchUpAlone(w, () => running);
       } catch (error) {
         failed(w, error);
+        return;
       }
+      await join(w);
     });
 
-  const startWorker = (w: Worker): Promise<void> =>
-    exclusive(w, async () => {
-      try {
-        w.position = await w.binding.store.checkpoint();
-        await catchUp(w, () => running);
-        if (running && !w.subscription) follow(w);
-      } catch (error) {
-        failed(w, error);
+  /** Catches all projections up together, reading each batch once, then follows. */
+  const startAll = async (): Promise<void> => {
+    const ready: Worker[] = [];
+    await Promise.all(
+      [...workers.values()].map((w) =>
+        exclusive(w, async () => {
+          try {
+            w.position = await w.binding.store.checkpoint();
+            ready.push(w);
+          } catch (error) {
+            failed(w, error);
+          }
+        }),
+      ),
+    );
+    await groupExclusive(async () => {
+      let cohort = ready;
+      while (running && cohort.length > 0) {
+        const from = Math.min(...cohort.map((w) => w.position)) + 1;
+        let failures: Failure[];
+        try {
+          const entries = await log.read(from, batchSize);
+          if (entries.length === 0) break;
+          failures = await applyBatch(cohort, entries);
+        } catch (error) {
+          failures = cohort.map((w) => [w, error] as const);
+        }
+        for (const [w, error] of failures) failed(w, error);
+        cohort = cohort.filter((w) => !failures.some(([f]) => f === w));
       }
+      if (!running || cohort.length === 0) return;
+      for (const w of cohort) followers.add(w);
+      if (!group.subscription) follow(Math.min(...cohort.map((w) => w.position)) + 1);
     });
+  };
 
   const workerNamed = (name: string): Worker => {
     const w = workers.get(name);
@@ -178,16 +323,20 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps): ProjectionRu
     start: async () => {
       if (running) return;
       running = true;
-      await Promise.all([...workers.values()].map(startWorker));
+      await startAll();
     },
     stop: async () => {
       running = false;
-      await Promise.all(
-        [...workers.values()].map(async (w) => {
-          await detach(w)?.close();
-          await w.queue;
-        }),
-      );
+      for (const w of workers.values()) {
+        if (w.retry) clearTimeout(w.retry);
+        w.retry = null;
+      }
+      const sub = group.subscription;
+      group.subscription = null;
+      await sub?.close();
+      await group.queue;
+      followers.clear();
+      await Promise.all([...workers.values()].map((w) => w.queue));
     },
     lag: async () => {
       const headPosition = (await log.size()) - 1;
@@ -205,17 +354,19 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps): ProjectionRu
     },
     replay: async (name, options = {}) => {
       const w = workerNamed(name);
-      await detach(w)?.close();
       await exclusive(w, async () => {
-        void detach(w)
-          ?.close()
-          .catch(() => undefined);
+        if (w.retry) clearTimeout(w.retry);
+        w.retry = null;
+        await groupExclusive(() => {
+          followers.delete(w);
+          return Promise.resolve();
+        });
         try {
           const total = await log.size();
           await w.binding.store.reset();
           w.position = -1;
           options.onProgress?.({ name, done: 0, total });
-          await catchUp(
+          await catchUpAlone(
             w,
             () => true,
             (position) =>
@@ -229,7 +380,7 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps): ProjectionRu
           if (running) w.retry = setTimeout(() => void resume(w), retryDelayMs);
           throw error;
         }
-        if (running) follow(w);
+        await join(w);
       });
     },
   };

@@ -91,7 +91,7 @@ export const createSqliteReadSide = ({ dataDir, log, logger }: { dataDir: string
     erasure: createSqliteErasureStore({ db }),
     log,
     logger,
-    batchSize: 5000,
+    batchSize: 10_000,
     closeStores: () => {
       db.close();
       return Promise.resolve();

@@ -1,6 +1,5 @@
-export const accessSchema = `
-CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS access_rows (
+
+const accessRowsTable = `CREATE TABLE IF NOT EXISTS access_rows (
   idx TEXT NOT NULL,
   key TEXT NOT NULL,
   position INTEGER NOT NULL,
@@ -17,12 +16,20 @@ CREATE TABLE IF NOT EXISTS access_rows (
   client_address TEXT,
   operation TEXT,
   subject TEXT,
-  PRIMARY KEY (idx, key, position)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS access_rows_by_time ON access_rows (idx, key, time_ms, position);
-CREATE INDEX IF NOT EXISTS access_rows_by_decision ON access_rows (idx, key, decision, time_ms, position);
-CREATE INDEX IF NOT EXISTS access_rows_by_action ON access_rows (idx, key, action, time_ms, position);
-CREATE INDEX IF NOT EXISTS access_rows_expiry ON access_rows (resource, time_ms);
+  PRIMARY KEY (idx, key, time_ms, position)
+) WITHOUT ROWID`;
+
+/**
+ * Rows are clustered the way every page is read: one index key, newest first; `action`, `decision`
+ * and retention filter that walk. A row's time is that of its event, so the key is as unique as
+ * (idx, key, position). The purges walk `access_rows_by_age` from the oldest row; it grows at its
+ * end as time goes on, so it costs a write a page or two per batch where an index by resource would
+ * touch a page per resource.
+ */
+export const accessSchema = `
+CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+${accessRowsTable};
+CREATE INDEX IF NOT EXISTS access_rows_by_age ON access_rows (time_ms);
 CREATE TABLE IF NOT EXISTS access_retention (resource TEXT PRIMARY KEY, retention_days INTEGER NOT NULL);
 `;
 

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { SharedTransaction } from '../../runner.js';
 import { encodeAccessCursor } from '../cursor.js';
 import { accessHistoryName } from '../evolve.js';
 import type {
@@ -21,6 +22,10 @@ export interface SqliteAccessStoreDeps {
   /** Clock used to hide rows past their retention period; defaults to the system clock. */
   readonly now?: () => Date;
 }
+
+const rowColumns = 16;
+const rowsPerInsert = 32;
+const rowPlaceholders = `(${Array.from({ length: rowColumns }, () => '?').join(', ')})`;
 
 const whereOf = (q: ResolvedAccessQuery): { sql: string; params: Record<string, unknown> } => {
   const conds = ['r.idx = @idx', 'r.key = @key', withinRetention];
@@ -51,7 +56,9 @@ export const createSqliteAccessStore = ({
   db,
   name = accessHistoryName,
   now = () => new Date(),
-}: SqliteAccessStoreDeps): AccessHistoryStore => {
+}: SqliteAccessStoreDeps): AccessHistoryStore & {
+  readonly shared: SharedTransaction<AccessChange>;
+} => {
   db.exec(accessSchema);
   const getCheckpoint = db.prepare<[string], { position: number }>(
     'SELECT position FROM projection_checkpoints WHERE name = ?',
@@ -59,10 +66,19 @@ export const createSqliteAccessStore = ({
   const setCheckpoint = db.prepare(
     'INSERT INTO projection_checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
   );
-  const insertRow = db.prepare(`INSERT INTO access_rows
-    (idx, key, position, day, time_ms, occurred_at, event_id, principal, role, resource, action, decision, mechanism, client_address, operation, subject)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT DO NOTHING`);
+  const insertStatements = new Map<number, Statement>();
+  /** Inserts `n` rows in one statement, each skipped if already there. */
+  const insertRows = (n: number): Statement => {
+    let stmt = insertStatements.get(n);
+    if (!stmt) {
+      stmt = db.prepare(`INSERT INTO access_rows
+        (idx, key, position, day, time_ms, occurred_at, event_id, principal, role, resource, action, decision, mechanism, client_address, operation, subject)
+        VALUES ${Array.from({ length: n }, () => rowPlaceholders).join(', ')}
+        ON CONFLICT DO NOTHING`);
+      insertStatements.set(n, stmt);
+    }
+    return stmt;
+  };
   const setRetention = db.prepare(
     'INSERT INTO access_retention (resource, retention_days) VALUES (?, ?) ON CONFLICT (resource) DO UPDATE SET retention_days = excluded.retention_days',
   );
@@ -79,16 +95,42 @@ export const createSqliteAccessStore = ({
 
   const checkpoint = (): number => getCheckpoint.get(name)?.position ?? -1;
 
+  // Row values wait here until `rowsPerInsert` rows fill one statement, or another kind of
+  // change (or the end of the batch) comes.
+  const pending: unknown[] = new Array<unknown>(rowsPerInsert * rowColumns);
+  let pendingRows = 0;
+  const flushRows = (): void => {
+    if (pendingRows === 0) return;
+    const values = pendingRows === rowsPerInsert ? pending : pending.slice(0, pendingRows * rowColumns);
+    pendingRows = 0;
+    insertRows(values.length / rowColumns).run(values);
+  };
+
   const applyOne = (c: AccessChange): void => {
+    if (c.kind === 'rowIndexed') {
+      const r = c.row;
+      let i = pendingRows * rowColumns;
+      pending[i++] = c.index;
+      pending[i++] = c.key;
+      pending[i++] = r.position;
+      pending[i++] = c.day;
+      pending[i++] = c.timeMs;
+      pending[i++] = r.time;
+      pending[i++] = r.eventId;
+      pending[i++] = r.principal;
+      pending[i++] = r.role;
+      pending[i++] = r.resource;
+      pending[i++] = r.action;
+      pending[i++] = r.decision;
+      pending[i++] = r.mechanism;
+      pending[i++] = r.clientAddress;
+      pending[i++] = r.operation;
+      pending[i] = r.subject;
+      if (++pendingRows === rowsPerInsert) flushRows();
+      return;
+    }
+    flushRows();
     switch (c.kind) {
-      case 'rowIndexed': {
-        const r = c.row;
-        insertRow.run(
-          c.index, c.key, r.position, c.day, c.timeMs, r.time, r.eventId, r.principal, r.role,
-          r.resource, r.action, r.decision, r.mechanism, r.clientAddress, r.operation, r.subject,
-        );
-        return;
-      }
       case 'retentionSet':
         setRetention.run(c.resource, c.retentionDays);
         return;
@@ -98,11 +140,21 @@ export const createSqliteAccessStore = ({
     }
   };
 
-  const applyTx = db.transaction((changes: readonly AccessChange[], position: number) => {
+  const applyWithin = (changes: readonly AccessChange[], position: number): void => {
     if (position <= checkpoint()) return;
-    changes.forEach(applyOne);
+    try {
+      for (const c of changes) applyOne(c);
+      flushRows();
+    } finally {
+      pendingRows = 0;
+    }
     setCheckpoint.run(name, position);
-  });
+  };
+  const applyTx = db.transaction(applyWithin);
+  const apply = (changes: readonly AccessChange[], position: number): Promise<void> =>
+    promised(() => {
+      applyTx(changes, position);
+    });
 
   const purgeTx = db.transaction((nowMs: number) => {
     let purged = 0;
@@ -148,10 +200,15 @@ export const createSqliteAccessStore = ({
 
   return {
     checkpoint: () => promised(checkpoint),
-    apply: (changes, position) =>
-      promised(() => {
-        applyTx(changes, position);
+    apply,
+    shared: {
+      scope: db,
+      transaction: db.transaction((work: () => void) => {
+        work();
       }),
+      applyWithin,
+      apply,
+    },
     reset: () =>
       promised(() => {
         resetTx();

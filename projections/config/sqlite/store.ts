@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import type { SharedTransaction } from '../../runner.js';
 import type { Actor } from '../../../domain/primitives.js';
 import { decodeConfigCursor, encodeConfigCursor } from '../cursor.js';
 import type { JsonDiffOp } from '../diff.js';
@@ -65,7 +66,9 @@ const filterParams = (f: ConfigFilter): Record<string, string> => ({
 export const createSqliteConfigStore = ({
   db,
   name = configHistoryName,
-}: SqliteConfigStoreDeps): ConfigHistoryStore => {
+}: SqliteConfigStoreDeps): ConfigHistoryStore & {
+  readonly shared: SharedTransaction<ConfigChange>;
+} => {
   db.exec(configSchema);
   const getCheckpoint = db.prepare<[string], { position: number }>(
     'SELECT position FROM projection_checkpoints WHERE name = ?',
@@ -117,11 +120,16 @@ export const createSqliteConfigStore = ({
     }
   };
 
-  const applyTx = db.transaction((changes: readonly ConfigChange[], position: number) => {
+  const applyWithin = (changes: readonly ConfigChange[], position: number): void => {
     if (position <= checkpoint()) return;
-    changes.forEach(applyOne);
+    for (const c of changes) applyOne(c);
     setCheckpoint.run(name, position);
-  });
+  };
+  const applyTx = db.transaction(applyWithin);
+  const apply = (changes: readonly ConfigChange[], position: number): Promise<void> =>
+    promised(() => {
+      applyTx(changes, position);
+    });
 
   const resetTx = db.transaction(() => {
     db.exec('DELETE FROM config_history; DELETE FROM config_current;');
@@ -166,10 +174,15 @@ export const createSqliteConfigStore = ({
 
   return {
     checkpoint: () => promised(checkpoint),
-    apply: (changes, position) =>
-      promised(() => {
-        applyTx(changes, position);
+    apply,
+    shared: {
+      scope: db,
+      transaction: db.transaction((work: () => void) => {
+        work();
       }),
+      applyWithin,
+      apply,
+    },
     reset: () =>
       promised(() => {
         resetTx();

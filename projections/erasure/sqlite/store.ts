@@ -1,3 +1,4 @@
+import type { SharedTransaction } from '../../runner.js';
 import type { Database } from 'better-sqlite3';
 import { erasureCasesName, evolveCaseView } from '../evolve.js';
 import type {
@@ -36,7 +37,7 @@ export const createSqliteErasureStore = ({
   db,
   name = erasureCasesName,
   now = () => new Date(),
-}: SqliteErasureStoreDeps): ErasureStore => {
+}: SqliteErasureStoreDeps): ErasureStore & { readonly shared: SharedTransaction<ErasureChange> } => {
   db.exec(erasureSchema);
   const getCheckpoint = db.prepare<[string], { position: number }>(
     'SELECT position FROM projection_checkpoints WHERE name = ?',
@@ -121,11 +122,16 @@ export const createSqliteErasureStore = ({
     }
   };
 
-  const applyTx = db.transaction((changes: readonly ErasureChange[], position: number) => {
+  const applyWithin = (changes: readonly ErasureChange[], position: number): void => {
     if (position <= checkpoint()) return;
     changes.forEach(applyOne);
     setCheckpoint.run(name, position);
-  });
+  };
+  const applyTx = db.transaction(applyWithin);
+  const apply = (changes: readonly ErasureChange[], position: number): Promise<void> =>
+    promised(() => {
+      applyTx(changes, position);
+    });
   const resetTx = db.transaction(() => {
     db.exec('DELETE FROM erasure_cases; DELETE FROM erasure_pii;');
     deleteCheckpoint.run(name);
@@ -187,10 +193,15 @@ export const createSqliteErasureStore = ({
 
   return {
     checkpoint: () => promised(checkpoint),
-    apply: (changes, position) =>
-      promised(() => {
-        applyTx(changes, position);
+    apply,
+    shared: {
+      scope: db,
+      transaction: db.transaction((work: () => void) => {
+        work();
       }),
+      applyWithin,
+      apply,
+    },
     reset: () =>
       promised(() => {
         resetTx();

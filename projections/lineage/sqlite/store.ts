@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import type { SharedTransaction } from '../../runner.js';
 import { lineageGraphName } from '../evolve.js';
 import type { LineageChange, LineageStore } from '../ports.js';
 import { createPii } from './pii.js';
@@ -20,9 +21,16 @@ export interface SqliteLineageStoreDeps {
  * `apply` writes a batch and the checkpoint in one transaction and skips a batch at or below the
  * checkpoint. Walks are breadth-first with one batched query per frontier over indexed edge tables.
  */
-export const createSqliteLineageStore = ({ db, name = lineageGraphName }: SqliteLineageStoreDeps): LineageStore => {
+export const createSqliteLineageStore = ({
+  db,
+  name = lineageGraphName,
+}: SqliteLineageStoreDeps): LineageStore & {
+  readonly shared: SharedTransaction<LineageChange>;
+} => {
   db.exec(lineageSchema);
-  const getCheckpoint = db.prepare<[string], { position: number }>('SELECT position FROM projection_checkpoints WHERE name = ?');
+  const getCheckpoint = db.prepare<[string], { position: number }>(
+    'SELECT position FROM projection_checkpoints WHERE name = ?',
+  );
   const setCheckpoint = db.prepare(
     'INSERT INTO projection_checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
   );
@@ -33,11 +41,16 @@ export const createSqliteLineageStore = ({ db, name = lineageGraphName }: Sqlite
 
   const checkpoint = (): number => getCheckpoint.get(name)?.position ?? -1;
 
-  const applyTx = db.transaction((changes: readonly LineageChange[], position: number) => {
+  const applyWithin = (changes: readonly LineageChange[], position: number): void => {
     if (position <= checkpoint()) return;
     writer.applyAll(changes);
     setCheckpoint.run(name, position);
-  });
+  };
+  const applyTx = db.transaction(applyWithin);
+  const apply = (changes: readonly LineageChange[], position: number): Promise<void> =>
+    promised(() => {
+      applyTx(changes, position);
+    });
 
   const resetTx = db.transaction(() => {
     writer.clear();
@@ -46,10 +59,15 @@ export const createSqliteLineageStore = ({ db, name = lineageGraphName }: Sqlite
 
   return {
     checkpoint: () => promised(checkpoint),
-    apply: (changes, position) =>
-      promised(() => {
-        applyTx(changes, position);
+    apply,
+    shared: {
+      scope: db,
+      transaction: db.transaction((work: () => void) => {
+        work();
       }),
+      applyWithin,
+      apply,
+    },
     reset: () =>
       promised(() => {
         resetTx();

@@ -35,14 +35,13 @@ export const createLineageWriter = (db: Database) => {
   const ensureDataset = db.prepare('INSERT INTO lineage_datasets (namespace, name) VALUES (?, ?) ON CONFLICT DO NOTHING');
   const datasetId = db.prepare<[string, string], { id: number }>('SELECT id FROM lineage_datasets WHERE namespace = ? AND name = ?');
   const jobId = db.prepare<[string, string], { id: number }>('SELECT id FROM lineage_jobs WHERE namespace = ? AND name = ?');
-  const upsertDataset = db.prepare(`INSERT INTO lineage_datasets (namespace, name, first_seen, last_seen, data_source)
-    VALUES (@namespace, @name, @at, @at, @dataSource)
-    ON CONFLICT (namespace, name) DO UPDATE SET first_seen = ${earlier('first_seen')}, last_seen = ${later('last_seen')},
-      data_source = COALESCE(excluded.data_source, data_source)`);
   const jobFacets = db.prepare<[string, string], { facets: string }>('SELECT facets FROM lineage_jobs WHERE namespace = ? AND name = ?');
   const upsertJob = db.prepare(`INSERT INTO lineage_jobs (namespace, name, first_seen, last_seen, facets)
     VALUES (@namespace, @name, @at, @at, @facets)
     ON CONFLICT (namespace, name) DO UPDATE SET first_seen = ${earlier('first_seen')}, last_seen = ${later('last_seen')}, facets = excluded.facets`);
+  const datasetSeen = db.prepare(`UPDATE lineage_datasets SET first_seen = CASE WHEN first_seen IS NULL OR @first < first_seen THEN @first ELSE first_seen END,
+    last_seen = CASE WHEN last_seen IS NULL OR @last > last_seen THEN @last ELSE last_seen END,
+    data_source = COALESCE(@dataSource, data_source) WHERE id = @id`);
   const edgeUpsert = (table: string): string => `INSERT INTO ${table} (dataset_id, job_id, valid_from, last_seen) VALUES (?, ?, ?, ?)
     ON CONFLICT DO UPDATE SET valid_from = ${earlier('valid_from')}, last_seen = ${later('last_seen')}`;
   const upsertInput = db.prepare(edgeUpsert('lineage_inputs'));
@@ -72,6 +71,41 @@ export const createLineageWriter = (db: Database) => {
   const clearClassified = db.prepare("DELETE FROM lineage_tags WHERE dataset_id = ? AND field = ? AND source = 'classification'");
   const clearFaceted = db.prepare("DELETE FROM lineage_tags WHERE dataset_id = ? AND source = 'openlineage'");
   const insertTag = db.prepare('INSERT OR IGNORE INTO lineage_tags (dataset_id, field, source, tag) VALUES (?, ?, ?, ?)');
+
+  // Dataset sightings and dataset–job edges of the batch, merged per row and written once at its
+  // end: nothing in the batch reads them back, and min, max and last non-null merge in any grouping.
+  type Sighting = { first: string; last: string };
+  const seenDatasets = new Map<number, Sighting & { dataSource: string | null }>();
+  const seenEdges = { input: new Map<string, Sighting & { datasetId: number; jobId: number }>(), output: new Map<string, Sighting & { datasetId: number; jobId: number }>() };
+  const widen = (s: Sighting, at: string): void => {
+    if (at < s.first) s.first = at;
+    if (at > s.last) s.last = at;
+  };
+  const seen = (id: number, at: string, dataSource: string | null): void => {
+    const s = seenDatasets.get(id);
+    if (!s) seenDatasets.set(id, { first: at, last: at, dataSource });
+    else {
+      widen(s, at);
+      if (dataSource !== null) s.dataSource = dataSource;
+    }
+  };
+  const edge = (role: 'input' | 'output', datasetId: number, jobId: number, at: string): void => {
+    const key = `${datasetId}:${jobId}`;
+    const e = seenEdges[role].get(key);
+    if (!e) seenEdges[role].set(key, { datasetId, jobId, first: at, last: at });
+    else widen(e, at);
+  };
+  const forgetSeen = (): void => {
+    seenDatasets.clear();
+    seenEdges.input.clear();
+    seenEdges.output.clear();
+  };
+  const flushSeen = (): void => {
+    for (const [id, s] of seenDatasets) datasetSeen.run({ id, first: s.first, last: s.last, dataSource: s.dataSource });
+    for (const e of seenEdges.input.values()) upsertInput.run(e.datasetId, e.jobId, e.first, e.last);
+    for (const e of seenEdges.output.values()) upsertOutput.run(e.datasetId, e.jobId, e.first, e.last);
+    forgetSeen();
+  };
 
   // Ids of rows known to exist in the current transaction: rows are only deleted by `clear`, and
   // `applyAll` starts each batch with empty maps, so a rolled-back batch leaves no stale id behind.
@@ -142,7 +176,7 @@ export const createLineageWriter = (db: Database) => {
   const apply = (c: LineageChange): void => {
     switch (c.kind) {
       case 'datasetSeen':
-        upsertDataset.run({ ...c.dataset, at: c.at, dataSource: c.dataSource ? JSON.stringify(c.dataSource) : null });
+        seen(dataset(c.dataset), c.at, c.dataSource ? JSON.stringify(c.dataSource) : null);
         return;
       case 'jobSeen':
         jobSeen(c);
@@ -154,10 +188,10 @@ export const createLineageWriter = (db: Database) => {
         runObserved(c);
         return;
       case 'inputObserved':
-        upsertInput.run(dataset(c.dataset), job(c.job, c.at), c.at, c.at);
+        edge('input', dataset(c.dataset), job(c.job, c.at), c.at);
         return;
       case 'outputObserved':
-        upsertOutput.run(dataset(c.dataset), job(c.job, c.at), c.at, c.at);
+        edge('output', dataset(c.dataset), job(c.job, c.at), c.at);
         return;
       case 'columnDerived':
         upsertColumnEdge.run({
@@ -191,14 +225,17 @@ export const createLineageWriter = (db: Database) => {
   const applyAll = (changes: readonly LineageChange[]): void => {
     datasetIds.clear();
     jobIds.clear();
+    forgetSeen();
     for (const c of changes) apply(c);
+    flushSeen();
   };
 
   const clear = (): void => {
     datasetIds.clear();
     jobIds.clear();
+    forgetSeen();
     for (const table of lineageTables) db.prepare(`DELETE FROM ${table}`).run();
   };
 
-  return { apply, applyAll, clear };
+  return { applyAll, clear };
 };

@@ -64,16 +64,31 @@ const cpuMicros = (): number => {
 
 const fullPath = async (
   round: number,
-): Promise<{ rate: number; cpuUs: number; entries: Uint8Array[]; dir: ReturnType<typeof tempDir> }> => {
+): Promise<{
+  rate: number;
+  cpuUs: number;
+  entries: Uint8Array[];
+  dir: ReturnType<typeof tempDir>;
+}> => {
   const dir = tempDir('gv-bench-');
   const log = createSqliteEventLog({ file: join(dir.dir, 'log.sqlite') });
-  const vault = createSqliteKeyVault({ file: join(dir.dir, 'keys.sqlite'), kek: loadOrCreateKek({ dataDir: dir.dir }) });
+  const vault = createSqliteKeyVault({
+    file: join(dir.dir, 'keys.sqlite'),
+    kek: loadOrCreateKek({ dataDir: dir.dir }),
+  });
   const pool = WORKERS > 0 ? createPreparePool({ size: WORKERS }) : undefined;
-  const ingestor = createIngestor({ log, vault, origin: ORIGIN, metrics: createMetrics(), ...(pool ? { pool } : {}) });
+  const ingestor = createIngestor({
+    log,
+    vault,
+    origin: ORIGIN,
+    metrics: createMetrics(),
+    ...(pool ? { pool } : {}),
+  });
   const events = makeEvents(round);
   const ingest = async (from: number): Promise<void> => {
     const r = await ingestor.ingest(events.slice(from, from + BATCH), 'bench');
-    if (r.status !== 'accepted') throw new Error(`bench batch rejected: ${JSON.stringify(r.rejected[0])}`);
+    if (r.status !== 'accepted')
+      throw new Error(`bench batch rejected: ${JSON.stringify(r.rejected[0])}`);
   };
   const t0 = performance.now();
   const c0 = cpuMicros();
@@ -93,12 +108,17 @@ const fullPath = async (
   return { rate: EVENTS / seconds, cpuUs, entries, dir };
 };
 
-const baseline = (entries: readonly Uint8Array[], ids: readonly string[]): { rate: number; cpuUs: number } => {
+const baseline = (
+  entries: readonly Uint8Array[],
+  ids: readonly string[],
+): { rate: number; cpuUs: number } => {
   const dir = tempDir('gv-bench-base-');
   const db = new Database(join(dir.dir, 'plain.sqlite'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  db.exec('CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, entry BLOB NOT NULL)');
+  db.exec(
+    'CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, entry BLOB NOT NULL)',
+  );
   const insert = db.prepare('INSERT INTO events (position, id, entry) VALUES (?, ?, ?)');
   const batch = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) insert.run(i, ids[i], entries[i]);
@@ -117,7 +137,13 @@ const proofTimes = async (dataDir: string): Promise<{ generateUs: number; verify
   const log = createSqliteEventLog({ file: join(dataDir, 'log.sqlite') });
   const store = createSqliteCheckpointStore(log.db);
   const { signer, vkey } = loadOrCreateCheckpointSigner(dataDir, ORIGIN);
-  const publisher = createCheckpointPublisher({ tree: () => log.tree, store, signer, origin: ORIGIN, intervalMs: 60_000 });
+  const publisher = createCheckpointPublisher({
+    tree: () => log.tree,
+    store,
+    signer,
+    origin: ORIGIN,
+    intervalMs: 60_000,
+  });
   publisher.publish();
   const proofs = createProofService({ log, store, publisher, origin: ORIGIN });
   const n = 500;
@@ -140,7 +166,9 @@ const proofTimes = async (dataDir: string): Promise<{ generateUs: number; verify
 };
 
 const main = async (): Promise<void> => {
-  console.log(`bench/append: ${fmt(EVENTS)} events of ~1 KB, batches of ${BATCH}, ${ROUNDS} rounds (full path and baseline alternate)`);
+  console.log(
+    `bench/append: ${fmt(EVENTS)} events of ~1 KB, batches of ${BATCH}, ${ROUNDS} rounds (full path and baseline alternate)`,
+  );
   console.log(
     WORKERS > 0
       ? `  full path: seal+encode+hash on ${WORKERS} worker thread(s), up to ${INFLIGHT} ingest calls in flight (concurrent producers); validate and commit on the main thread`
@@ -156,7 +184,9 @@ const main = async (): Promise<void> => {
     const ids = Array.from({ length: EVENTS }, (_, i) => `r${round}-e${i}`);
     const { rate: base, cpuUs } = baseline(full.entries, ids);
     const size = full.entries.reduce((s, e) => s + e.byteLength, 0) / EVENTS;
-    console.log(`  round ${round + 1}: full path ${fmt(full.rate)} events/s, baseline ${fmt(base)} rows/s, ratio ${fmt(full.rate / base, 2)} (mean entry ${fmt(size)} bytes)`);
+    console.log(
+      `  round ${round + 1}: full path ${fmt(full.rate)} events/s, baseline ${fmt(base)} rows/s, ratio ${fmt(full.rate / base, 2)} (mean entry ${fmt(size)} bytes)`,
+    );
     rates.push(full.rate);
     bases.push(base);
     cpuFull.push(full.cpuUs);
@@ -167,13 +197,17 @@ const main = async (): Promise<void> => {
   const rate = median(rates);
   const base = median(bases);
   console.log(`append   full path: ${fmt(rate)} events/s (median)   goal >= 30,000`);
-  console.log(`baseline plain SQLite batched insert of the same bytes: ${fmt(base)} rows/s (median)`);
+  console.log(
+    `baseline plain SQLite batched insert of the same bytes: ${fmt(base)} rows/s (median)`,
+  );
   console.log(`ratio    ${fmt(rate / base, 2)}   goal >= 0.5`);
   console.log(
     `cpu      full path ${fmt(median(cpuFull), 1)} µs/event (all threads), baseline ${fmt(median(cpuBase), 1)} µs/row (median; steadier than wall time on a shared machine)`,
   );
   const p = await proofTimes(firstDir!.dir);
-  console.log(`proofs   inclusion proof generation ${fmt(p.generateUs, 1)} µs each, offline verification ${fmt(p.verifyUs, 1)} µs each (tree of ${fmt(EVENTS)})`);
+  console.log(
+    `proofs   inclusion proof generation ${fmt(p.generateUs, 1)} µs each, offline verification ${fmt(p.verifyUs, 1)} µs each (tree of ${fmt(EVENTS)})`,
+  );
   firstDir!.remove();
 };
 

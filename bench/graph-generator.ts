@@ -52,20 +52,78 @@ interface Layer {
 
 const layers: readonly Layer[] = [
   { name: 'raw', prefix: 'raw', namespace: 'kafka://prod-eu', jobNamespace: '', share: 0.25 },
-  { name: 'staging', prefix: 'stg', namespace: 's3://lake', jobNamespace: 'flink://ingest', share: 0.25 },
-  { name: 'intermediate', prefix: 'int', namespace: 's3://lake', jobNamespace: 'spark://analytics', share: 0.2 },
-  { name: 'marts', prefix: 'mart', namespace: 'snowflake://prod', jobNamespace: 'dbt://warehouse', share: 0.15 },
-  { name: 'aggregates', prefix: 'agg', namespace: 'snowflake://prod', jobNamespace: 'dbt://warehouse', share: 0.08 },
-  { name: 'reports', prefix: 'rpt', namespace: 'snowflake://prod', jobNamespace: 'dbt://warehouse', share: 0.05 },
-  { name: 'exports', prefix: 'exp', namespace: 'postgres://serving', jobNamespace: 'airflow://prod', share: 0.02 },
+  {
+    name: 'staging',
+    prefix: 'stg',
+    namespace: 's3://lake',
+    jobNamespace: 'flink://ingest',
+    share: 0.25,
+  },
+  {
+    name: 'intermediate',
+    prefix: 'int',
+    namespace: 's3://lake',
+    jobNamespace: 'spark://analytics',
+    share: 0.2,
+  },
+  {
+    name: 'marts',
+    prefix: 'mart',
+    namespace: 'snowflake://prod',
+    jobNamespace: 'dbt://warehouse',
+    share: 0.15,
+  },
+  {
+    name: 'aggregates',
+    prefix: 'agg',
+    namespace: 'snowflake://prod',
+    jobNamespace: 'dbt://warehouse',
+    share: 0.08,
+  },
+  {
+    name: 'reports',
+    prefix: 'rpt',
+    namespace: 'snowflake://prod',
+    jobNamespace: 'dbt://warehouse',
+    share: 0.05,
+  },
+  {
+    name: 'exports',
+    prefix: 'exp',
+    namespace: 'postgres://serving',
+    jobNamespace: 'airflow://prod',
+    share: 0.02,
+  },
 ];
 /** Layers whose jobs also read earlier datasets of their own layer, and how often. */
 const chained = [2, 3, 4];
 const sameLayer = 0.15;
 /** Layers whose datasets other domains may read (intermediate and marts). */
 const sharedLayers = [2, 3];
-const areas = ['sales', 'billing', 'crm', 'logistics', 'marketing', 'risk', 'hr', 'product', 'support', 'finance'];
-const entities = ['orders', 'customers', 'payments', 'invoices', 'shipments', 'sessions', 'events', 'accounts', 'products', 'contracts'];
+const areas = [
+  'sales',
+  'billing',
+  'crm',
+  'logistics',
+  'marketing',
+  'risk',
+  'hr',
+  'product',
+  'support',
+  'finance',
+];
+const entities = [
+  'orders',
+  'customers',
+  'payments',
+  'invoices',
+  'shipments',
+  'sessions',
+  'events',
+  'accounts',
+  'products',
+  'contracts',
+];
 
 /** mulberry32: a small seeded PRNG, so every run builds the same graph. */
 export const rng = (seed: number): (() => number) => {
@@ -80,27 +138,48 @@ export const rng = (seed: number): (() => number) => {
 };
 
 /** How many inputs a job reads: 1 (30%), 2 (30%), 3 (20%), 4 (12%), 5–6 (8%). */
-const inputCount = (r: number): number => (r < 0.3 ? 1 : r < 0.6 ? 2 : r < 0.8 ? 3 : r < 0.92 ? 4 : r < 0.96 ? 5 : 6);
+const inputCount = (r: number): number =>
+  r < 0.3 ? 1 : r < 0.6 ? 2 : r < 0.8 ? 3 : r < 0.92 ? 4 : r < 0.96 ? 5 : 6;
 
 const split = (total: number, shares: readonly number[]): number[] => {
   const sum = shares.reduce((a, b) => a + b, 0);
   const out = shares.map((s) => Math.floor((total * s) / sum));
-  for (let i = 0, rest = total - out.reduce((a, b) => a + b, 0); rest > 0; i = (i + 1) % out.length, rest--) out[i]! += 1;
+  for (
+    let i = 0, rest = total - out.reduce((a, b) => a + b, 0);
+    rest > 0;
+    i = (i + 1) % out.length, rest--
+  )
+    out[i]! += 1;
   return out;
 };
 
-export const generateLineageGraph = ({ datasets: totalDatasets, jobs: totalJobs, seed = 42, domainSize = 1000, crossDomain = 0.03 }: GraphOptions): GeneratedGraph => {
+export const generateLineageGraph = ({
+  datasets: totalDatasets,
+  jobs: totalJobs,
+  seed = 42,
+  domainSize = 1000,
+  crossDomain = 0.03,
+}: GraphOptions): GeneratedGraph => {
   const random = rng(seed);
   const domains = Math.max(1, Math.round(totalDatasets / domainSize));
-  const datasetsPerDomain = split(totalDatasets, Array.from({ length: domains }, () => 1));
-  const jobsPerDomain = split(totalJobs, Array.from({ length: domains }, () => 1));
+  const datasetsPerDomain = split(
+    totalDatasets,
+    Array.from({ length: domains }, () => 1),
+  );
+  const jobsPerDomain = split(
+    totalJobs,
+    Array.from({ length: domains }, () => 1),
+  );
   const datasets: GeneratedDataset[] = [];
   /** [domain][layer] → dataset indexes */
   const byLayer: number[][][] = [];
   for (let d = 0; d < domains; d++) {
     const area = `${areas[d % areas.length]!}${String(Math.floor(d / areas.length)).padStart(2, '0')}`;
     byLayer.push(
-      split(datasetsPerDomain[d]!, layers.map((l) => l.share)).map((n, l) => {
+      split(
+        datasetsPerDomain[d]!,
+        layers.map((l) => l.share),
+      ).map((n, l) => {
         const layer = layers[l]!;
         return Array.from({ length: n }, (_, i) => {
           datasets.push({
@@ -123,7 +202,13 @@ export const generateLineageGraph = ({ datasets: totalDatasets, jobs: totalJobs,
   const read = new Uint8Array(datasets.length);
   for (let d = 0; d < domains; d++) {
     const area = datasets[byLayer[d]![0]![0] ?? 0]!.name.split('.')[0]!;
-    const jobsByLayer = [0, ...split(jobsPerDomain[d]!, layers.slice(1).map((l) => l.share))];
+    const jobsByLayer = [
+      0,
+      ...split(
+        jobsPerDomain[d]!,
+        layers.slice(1).map((l) => l.share),
+      ),
+    ];
     const firstJobOfDomain = jobs.length;
     for (let l = 1; l < layers.length; l++) {
       const outs = byLayer[d]![l]!;
@@ -137,7 +222,8 @@ export const generateLineageGraph = ({ datasets: totalDatasets, jobs: totalJobs,
           if (r < crossDomain && domains > 1) {
             const other = (d + 1 + Math.floor(random() * (domains - 1))) % domains;
             const shared = sharedLayers.filter((s) => s < l);
-            if (shared.length > 0) picked = pick(other, shared[Math.floor(random() * shared.length)]!);
+            if (shared.length > 0)
+              picked = pick(other, shared[Math.floor(random() * shared.length)]!);
           } else if (r < crossDomain + sameLayer && chained.includes(l) && j > 0) {
             // a model built on an earlier model of the same layer (dbt-style chains)
             picked = outs[Math.floor(Math.min(j, outs.length) * random() ** 2)];
@@ -160,7 +246,9 @@ export const generateLineageGraph = ({ datasets: totalDatasets, jobs: totalJobs,
       }
     }
     // a raw topic nobody reads is still consumed by one ingest job
-    const ingest = jobs.slice(firstJobOfDomain).filter((j) => j.layer === 1) as unknown as { inputs: number[] }[];
+    const ingest = jobs.slice(firstJobOfDomain).filter((j) => j.layer === 1) as unknown as {
+      inputs: number[];
+    }[];
     let next = 0;
     for (const raw of byLayer[d]![0]!) {
       if (read[raw] || ingest.length === 0) continue;
@@ -172,7 +260,10 @@ export const generateLineageGraph = ({ datasets: totalDatasets, jobs: totalJobs,
   for (const j of jobs) for (const i of j.inputs) fanOut[i]! += 1;
   const maxFanOut = fanOut.reduce((a, b) => Math.max(a, b), 0);
   const edges = jobs.reduce((s, j) => s + j.inputs.length + j.outputs.length, 0);
-  const perLayer = split(domainSize, layers.map((l) => l.share));
+  const perLayer = split(
+    domainSize,
+    layers.map((l) => l.share),
+  );
   const shape =
     `${domains} domains × ${layers.length}-layer pipelines (${layers.map((l, i) => `${l.name} ${perLayer[i]!}`).join(' → ')} datasets per domain); ` +
     `jobs of layer L read 1–6 inputs (mean ${(jobs.reduce((s, j) => s + j.inputs.length, 0) / jobs.length).toFixed(2)}): mostly from L−1, some from lower layers, ` +
@@ -184,15 +275,21 @@ export const generateLineageGraph = ({ datasets: totalDatasets, jobs: totalJobs,
 
 const producer = 'https://github.com/OpenLineage/OpenLineage/tree/1.24.2/integration/spark';
 const runSchema = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
-const facet = (name: string, version = '1-1-1') => ({ _producer: producer, _schemaURL: `https://openlineage.io/spec/facets/${version}/${name}.json#/$defs/${name}` });
+const facet = (name: string, version = '1-1-1') => ({
+  _producer: producer,
+  _schemaURL: `https://openlineage.io/spec/facets/${version}/${name}.json#/$defs/${name}`,
+});
 
-export const uuidOf = (n: number): string => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+export const uuidOf = (n: number): string =>
+  `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 
 const fieldsOf = (index: number) =>
-  ['id', 'customer_id', 'amount', 'currency', 'updated_at', 'email', 'country'].slice(0, 4 + (index % 4)).map((name) => ({
-    name,
-    type: name === 'amount' ? 'decimal(18,2)' : name === 'updated_at' ? 'timestamp' : 'string',
-  }));
+  ['id', 'customer_id', 'amount', 'currency', 'updated_at', 'email', 'country']
+    .slice(0, 4 + (index % 4))
+    .map((name) => ({
+      name,
+      type: name === 'amount' ? 'decimal(18,2)' : name === 'updated_at' ? 'timestamp' : 'string',
+    }));
 
 /**
  * An OpenLineage RunEvent of one run of a generated job: inputs by reference, outputs with a schema
@@ -202,10 +299,18 @@ const fieldsOf = (index: number) =>
 export const runEventOf = (
   graph: GeneratedGraph,
   jobIndex: number,
-  o: { readonly run: number; readonly eventType: 'START' | 'COMPLETE' | 'FAIL'; readonly at: string; readonly columns?: boolean },
+  o: {
+    readonly run: number;
+    readonly eventType: 'START' | 'COMPLETE' | 'FAIL';
+    readonly at: string;
+    readonly columns?: boolean;
+  },
 ): Record<string, unknown> => {
   const job = graph.jobs[jobIndex]!;
-  const ref = (i: number) => ({ namespace: graph.datasets[i]!.namespace, name: graph.datasets[i]!.name });
+  const ref = (i: number) => ({
+    namespace: graph.datasets[i]!.namespace,
+    name: graph.datasets[i]!.name,
+  });
   const first = job.inputs[0];
   const complete = o.eventType !== 'START';
   return {
@@ -215,9 +320,26 @@ export const runEventOf = (
     schemaURL: runSchema,
     run: {
       runId: uuidOf(o.run),
-      facets: { processing_engine: { ...facet('ProcessingEngineRunFacet'), version: '3.5.1', name: 'spark' } },
+      facets: {
+        processing_engine: {
+          ...facet('ProcessingEngineRunFacet'),
+          version: '3.5.1',
+          name: 'spark',
+        },
+      },
     },
-    job: { namespace: job.namespace, name: job.name, facets: { jobType: { ...facet('JobTypeJobFacet', '2-0-3'), processingType: 'BATCH', integration: 'SPARK', jobType: 'JOB' } } },
+    job: {
+      namespace: job.namespace,
+      name: job.name,
+      facets: {
+        jobType: {
+          ...facet('JobTypeJobFacet', '2-0-3'),
+          processingType: 'BATCH',
+          integration: 'SPARK',
+          jobType: 'JOB',
+        },
+      },
+    },
     inputs: job.inputs.map(ref),
     outputs: job.outputs.map((i) => {
       if (!complete) return ref(i);
@@ -231,7 +353,18 @@ export const runEventOf = (
                 columnLineage: {
                   ...facet('ColumnLineageDatasetFacet', '1-2-0'),
                   fields: Object.fromEntries(
-                    fields.slice(0, 3).map((f) => [f.name, { inputFields: [{ ...ref(first), field: f.name, transformations: [{ type: 'DIRECT', subtype: 'IDENTITY' }] }] }]),
+                    fields.slice(0, 3).map((f) => [
+                      f.name,
+                      {
+                        inputFields: [
+                          {
+                            ...ref(first),
+                            field: f.name,
+                            transformations: [{ type: 'DIRECT', subtype: 'IDENTITY' }],
+                          },
+                        ],
+                      },
+                    ]),
                   ),
                 },
               }

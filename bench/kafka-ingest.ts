@@ -59,7 +59,11 @@ const event = (i: number) => ({
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-const until = async (what: string, done: () => boolean | Promise<boolean>, timeoutMs = 600_000): Promise<void> => {
+const until = async (
+  what: string,
+  done: () => boolean | Promise<boolean>,
+  timeoutMs = 600_000,
+): Promise<void> => {
   const t0 = Date.now();
   while (!(await done())) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
@@ -86,7 +90,9 @@ const produce = async (kafka: Kafka, topic: string): Promise<number> => {
   await Promise.all(inFlight);
   const seconds = (performance.now() - t0) / 1000;
   await producer.disconnect();
-  console.log(`produce  ${fmt(EVENTS)} messages, mean ${fmt(bytes / EVENTS)} bytes, ${fmt(EVENTS / seconds)} msg/s`);
+  console.log(
+    `produce  ${fmt(EVENTS)} messages, mean ${fmt(bytes / EVENTS)} bytes, ${fmt(EVENTS / seconds)} msg/s`,
+  );
   return bytes / EVENTS;
 };
 
@@ -113,13 +119,24 @@ const rawConsume = async (kafka: Kafka, topic: string): Promise<number> => {
 interface EndToEnd {
   readonly rate: number;
   readonly appendMsPerChunk: number;
-  readonly projections?: { readonly lagAtEnd: number; readonly catchUpMs: number; readonly rate: number };
+  readonly projections?: {
+    readonly lagAtEnd: number;
+    readonly catchUpMs: number;
+    readonly rate: number;
+  };
 }
 
-const endToEnd = async (kafka: Kafka, topics: KafkaTopics, withProjections: boolean): Promise<EndToEnd> => {
+const endToEnd = async (
+  kafka: Kafka,
+  topics: KafkaTopics,
+  withProjections: boolean,
+): Promise<EndToEnd> => {
   const dir = tempDir('gv-bench-kafka-');
   const log = createSqliteEventLog({ file: join(dir.dir, 'log.sqlite') });
-  const vault = createSqliteKeyVault({ file: join(dir.dir, 'keys.sqlite'), kek: loadOrCreateKek({ dataDir: dir.dir }) });
+  const vault = createSqliteKeyVault({
+    file: join(dir.dir, 'keys.sqlite'),
+    kek: loadOrCreateKek({ dataDir: dir.dir }),
+  });
   const metrics = createMetrics();
   const real = createIngestor({ log, vault, origin: 'bench.gouvernail/kafka', metrics });
   let first = 0;
@@ -138,17 +155,35 @@ const endToEnd = async (kafka: Kafka, topics: KafkaTopics, withProjections: bool
   const readSide = createSqliteReadSide({ dataDir: dir.dir, log, logger: quiet });
   if (withProjections) await readSide.runner.start();
   const committed = kafkaMetrics(metrics).committed;
-  const committedCount = async (): Promise<number> => (await committed.get()).values.reduce((s, v) => s + v.value, 0);
-  const ingest = createKafkaIngest({ kafka, config: { groupId: `gv-bench-ingest-${run}-${withProjections ? 'p' : 'n'}`, topics, maxMessageBytes: 1024 * 1024 }, ingestor, metrics, log: quiet, chunkSize: CHUNK });
+  const committedCount = async (): Promise<number> =>
+    (await committed.get()).values.reduce((s, v) => s + v.value, 0);
+  const ingest = createKafkaIngest({
+    kafka,
+    config: {
+      groupId: `gv-bench-ingest-${run}-${withProjections ? 'p' : 'n'}`,
+      topics,
+      maxMessageBytes: 1024 * 1024,
+    },
+    ingestor,
+    metrics,
+    log: quiet,
+    chunkSize: CHUNK,
+  });
   await ingest.start();
   await until('the ingest consumer', async () => (await committedCount()) >= EVENTS);
   const end = performance.now();
   let projections: EndToEnd['projections'];
   if (withProjections) {
     const lagAtEnd = Math.max(...(await readSide.runner.lag()).map((l) => l.behind));
-    await until('the projections', async () => (await readSide.runner.lag()).every((l) => l.behind === 0));
+    await until('the projections', async () =>
+      (await readSide.runner.lag()).every((l) => l.behind === 0),
+    );
     const projectedEnd = performance.now();
-    projections = { lagAtEnd, catchUpMs: projectedEnd - end, rate: EVENTS / ((projectedEnd - first) / 1000) };
+    projections = {
+      lagAtEnd,
+      catchUpMs: projectedEnd - end,
+      rate: EVENTS / ((projectedEnd - first) / 1000),
+    };
   }
   await ingest.stop();
   const size = await log.size();
@@ -157,7 +192,11 @@ const endToEnd = async (kafka: Kafka, topics: KafkaTopics, withProjections: bool
   await vault.close();
   await log.close();
   dir.remove();
-  return { rate: EVENTS / ((end - first) / 1000), appendMsPerChunk: appendMs / chunks, ...(projections ? { projections } : {}) };
+  return {
+    rate: EVENTS / ((end - first) / 1000),
+    appendMsPerChunk: appendMs / chunks,
+    ...(projections ? { projections } : {}),
+  };
 };
 
 const main = async (): Promise<void> => {
@@ -174,9 +213,14 @@ const main = async (): Promise<void> => {
   };
   await admin.createTopics({
     waitForLeaders: true,
-    topics: Object.values(topics).map((topic) => ({ topic, numPartitions: topic === topics.access ? PARTITIONS : 1 })),
+    topics: Object.values(topics).map((topic) => ({
+      topic,
+      numPartitions: topic === topics.access ? PARTITIONS : 1,
+    })),
   });
-  console.log(`bench/kafka-ingest: ${fmt(EVENTS)} AccessRecorded events, ${PARTITIONS} partitions, chunks of ${CHUNK}, broker ${brokers.join(',')}`);
+  console.log(
+    `bench/kafka-ingest: ${fmt(EVENTS)} AccessRecorded events, ${PARTITIONS} partitions, chunks of ${CHUNK}, broker ${brokers.join(',')}`,
+  );
   await produce(kafka, topics.access);
   const raw = await rawConsume(kafka, topics.access);
   console.log(`raw      kafkajs consume (count only): ${fmt(raw)} msg/s`);

@@ -36,7 +36,10 @@ const lineageEvent = (graph: GeneratedGraph, job: number): AuditEvent => {
     producer: 'spark-openlineage',
     actor: { principal: 'spark', role: 'producer' },
     subjects: [],
-    data: { kind: 'RunEvent', event: runEventOf(graph, job, { run: job, eventType: 'COMPLETE', at, columns: COLUMNS }) },
+    data: {
+      kind: 'RunEvent',
+      event: runEventOf(graph, job, { run: job, eventType: 'COMPLETE', at, columns: COLUMNS }),
+    },
   } as unknown as AuditEvent;
 };
 
@@ -47,7 +50,8 @@ const build = async (graph: GeneratedGraph, store: ReturnType<typeof createSqlit
   for (let from = 0; from < graph.jobs.length; from += BATCH_JOBS) {
     const batch: LineageChange[] = [];
     const to = Math.min(graph.jobs.length, from + BATCH_JOBS);
-    for (let j = from; j < to; j++) for (const c of lineageGraph.changesFor(lineageEvent(graph, j), j)) batch.push(c);
+    for (let j = from; j < to; j++)
+      for (const c of lineageGraph.changesFor(lineageEvent(graph, j), j)) batch.push(c);
     changes += batch.length;
     await store.apply(batch, to - 1);
   }
@@ -76,7 +80,11 @@ const adjacencyOf = (graph: GeneratedGraph): Adjacency => {
 };
 
 /** Downstream of a dataset, `depth` dataset hops: the same walk as the store's, over the maps. */
-const bfs = (adj: Adjacency, start: number, depth: number): { datasets: Set<number>; jobs: Set<number>; edges: number } => {
+const bfs = (
+  adj: Adjacency,
+  start: number,
+  depth: number,
+): { datasets: Set<number>; jobs: Set<number>; edges: number } => {
   const datasets = new Set([start]);
   const jobs = new Set<number>();
   let edges = 0;
@@ -107,14 +115,23 @@ const bfs = (adj: Adjacency, start: number, depth: number): { datasets: Set<numb
   return { datasets, jobs, edges };
 };
 
-const check = (graph: GeneratedGraph, start: number, got: LineageGraph, want: ReturnType<typeof bfs>): void => {
-  const key = (kind: string, n: { namespace: string; name: string }): string => `${kind}\u0000${n.namespace}\u0000${n.name}`;
+const check = (
+  graph: GeneratedGraph,
+  start: number,
+  got: LineageGraph,
+  want: ReturnType<typeof bfs>,
+): void => {
+  const key = (kind: string, n: { namespace: string; name: string }): string =>
+    `${kind}\u0000${n.namespace}\u0000${n.name}`;
   const expected = new Set([
     ...[...want.datasets].map((d) => key('dataset', graph.datasets[d]!)),
     ...[...want.jobs].map((j) => key('job', graph.jobs[j]!)),
   ]);
   const actual = new Set(got.nodes.map((n) => key(n.kind, n)));
-  const same = actual.size === expected.size && got.nodes.length === actual.size && [...expected].every((k) => actual.has(k));
+  const same =
+    actual.size === expected.size &&
+    got.nodes.length === actual.size &&
+    [...expected].every((k) => actual.has(k));
   if (!same || got.edges.length !== want.edges) {
     throw new Error(
       `wrong answer from ${graph.datasets[start]!.name}: SQLite ${actual.size} nodes / ${got.edges.length} edges, in-memory BFS ${expected.size} nodes / ${want.edges} edges`,
@@ -142,9 +159,16 @@ const main = async (): Promise<void> => {
   const adj = adjacencyOf(graph);
   const random = rng(7);
   const candidates = [...adj.readers.keys()];
-  const starts = Array.from({ length: WARMUP + QUERIES }, () => candidates[Math.floor(random() * candidates.length)]!);
+  const starts = Array.from(
+    { length: WARMUP + QUERIES },
+    () => candidates[Math.floor(random() * candidates.length)]!,
+  );
   const query = (d: number): Promise<LineageGraph> =>
-    store.lineage({ node: { kind: 'dataset', ...graph.datasets[d]! }, direction: 'DOWNSTREAM', depth: DEPTH });
+    store.lineage({
+      node: { kind: 'dataset', ...graph.datasets[d]! },
+      direction: 'DOWNSTREAM',
+      depth: DEPTH,
+    });
 
   for (const s of starts.slice(0, WARMUP)) {
     await query(s);

@@ -25,11 +25,26 @@ const ORIGIN = 'bench.gouvernail/log';
 const SUBJECTS = 2000;
 
 const subjectOf = (i: number): string => `subj_bench${String(i % SUBJECTS).padStart(12, '0')}`;
-const principals = ['User:analytics-svc', 'User:etl-runner', 'User:bi-dashboard', 'User:fraud-model', 'User:support-app'];
-const clusters = ['kafka://prod-eu', 'kafka://prod-us', 'mongodb://crm', 'postgres://serving', 's3://lake'];
+const principals = [
+  'User:analytics-svc',
+  'User:etl-runner',
+  'User:bi-dashboard',
+  'User:fraud-model',
+  'User:support-app',
+];
+const clusters = [
+  'kafka://prod-eu',
+  'kafka://prod-us',
+  'mongodb://crm',
+  'postgres://serving',
+  's3://lake',
+];
 
 /** The mixed stream: deterministic, times one second apart. */
-const makeEvents = (): { events: unknown[]; mix: { access: number; config: number; lineage: number } } => {
+const makeEvents = (): {
+  events: unknown[];
+  mix: { access: number; config: number; lineage: number };
+} => {
   const random = rng(11);
   const graph = generateLineageGraph({ datasets: 20_000, jobs: 10_000, seed: 5 });
   const settings = new Map<string, number>();
@@ -79,7 +94,10 @@ const makeEvents = (): { events: unknown[]; mix: { access: number; config: numbe
           component: 'kafka',
           target,
           kind: 'retention',
-          before: before === undefined ? null : { 'retention.ms': before, 'cleanup.policy': 'delete', partitions: 12 },
+          before:
+            before === undefined
+              ? null
+              : { 'retention.ms': before, 'cleanup.policy': 'delete', partitions: 12 },
           after: { 'retention.ms': after, 'cleanup.policy': 'delete', partitions: 12 },
           changeRef: `MR-${i}`,
         },
@@ -96,7 +114,12 @@ const makeEvents = (): { events: unknown[]; mix: { access: number; config: numbe
       actor: { principal: 'spark', role: 'producer' },
       data: {
         kind: 'RunEvent',
-        event: runEventOf(graph, run % graph.jobs.length, { run, eventType: n % 2 === 0 ? 'START' : 'COMPLETE', at: occurredAt, columns: true }),
+        event: runEventOf(graph, run % graph.jobs.length, {
+          run,
+          eventType: n % 2 === 0 ? 'START' : 'COMPLETE',
+          at: occurredAt,
+          columns: true,
+        }),
       },
     };
   });
@@ -123,13 +146,17 @@ const cpuSeconds = (since: NodeJS.CpuUsage): number => {
 const round = async (events: readonly unknown[]): Promise<Round> => {
   const dir = tempDir('gv-bench-proj-');
   const log = createSqliteEventLog({ file: join(dir.dir, 'log.sqlite') });
-  const vault = createSqliteKeyVault({ file: join(dir.dir, 'keys.sqlite'), kek: loadOrCreateKek({ dataDir: dir.dir }) });
+  const vault = createSqliteKeyVault({
+    file: join(dir.dir, 'keys.sqlite'),
+    kek: loadOrCreateKek({ dataDir: dir.dir }),
+  });
   const ingestor = createIngestor({ log, vault, origin: ORIGIN, metrics: createMetrics() });
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < events.length; i += BATCH) {
     const r = await ingestor.ingest(events.slice(i, i + BATCH), 'bench');
-    if (r.status !== 'accepted') throw new Error(`bench batch rejected: ${JSON.stringify(r.rejected[0])}`);
+    if (r.status !== 'accepted')
+      throw new Error(`bench batch rejected: ${JSON.stringify(r.rejected[0])}`);
   }
   const appendSeconds = (performance.now() - t0) / 1000;
   const appendCpuSeconds = cpuSeconds(c0);
@@ -146,7 +173,8 @@ const round = async (events: readonly unknown[]): Promise<Round> => {
   const project = events.length / projectSeconds;
   await readSide.runner.stop();
   for (const lag of await readSide.runner.lag()) {
-    if (lag.behind !== 0 || lag.headPosition !== events.length - 1) throw new Error(`${lag.name} stopped at ${lag.position} of ${lag.headPosition}`);
+    if (lag.behind !== 0 || lag.headPosition !== events.length - 1)
+      throw new Error(`${lag.name} stopped at ${lag.position} of ${lag.headPosition}`);
   }
   const alone: Record<string, number> = {};
   for (const name of projectionNames) {

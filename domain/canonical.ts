@@ -10,7 +10,8 @@
  * in sorted order such as array indices) takes the reference encoder, with the same result or error.
  */
 export const canonicalize = (value: unknown): string => {
-  if (typeof (objectPrototype as { toJSON?: unknown }).toJSON === 'function') return reference(value);
+  if (typeof (objectPrototype as { toJSON?: unknown }).toJSON === 'function')
+    return reference(value);
   const sorted = normalize(value);
   if (sorted === FALLBACK) return reference(value);
   return JSON.stringify(sorted);
@@ -32,10 +33,12 @@ const objectPrototype = Object.prototype;
 const normalize = (value: unknown): unknown => {
   switch (typeof value) {
     case 'string':
-      if (!isWellFormed(value)) throw new CanonicalEncodingError('string contains a lone surrogate');
+      if (!isWellFormed(value))
+        throw new CanonicalEncodingError('string contains a lone surrogate');
       return value;
     case 'number':
-      if (!Number.isFinite(value)) throw new CanonicalEncodingError(`number ${value} is not valid JSON`);
+      if (!Number.isFinite(value))
+        throw new CanonicalEncodingError(`number ${value} is not valid JSON`);
       return value;
     case 'boolean':
       return value;
@@ -81,7 +84,12 @@ const normalizeObject = (obj: Record<string, unknown>): unknown => {
   return sortedCopy(obj, keys, inOrder, changed);
 };
 
-const sortedCopy = (obj: Record<string, unknown>, keys: string[], inOrder: boolean, changed: unknown[] | undefined): unknown => {
+const sortedCopy = (
+  obj: Record<string, unknown>,
+  keys: string[],
+  inOrder: boolean,
+  changed: unknown[] | undefined,
+): unknown => {
   const order = keys.map((_, i) => i);
   if (!inOrder) order.sort((a, b) => (keys[a]! < keys[b]! ? -1 : 1));
   const copy: Record<string, unknown> = {};
@@ -108,11 +116,13 @@ const reference = (value: unknown): string => {
 const write = (value: unknown, out: string[]): void => {
   switch (typeof value) {
     case 'string':
-      if (!isWellFormed(value)) throw new CanonicalEncodingError('string contains a lone surrogate');
+      if (!isWellFormed(value))
+        throw new CanonicalEncodingError('string contains a lone surrogate');
       out.push(JSON.stringify(value));
       return;
     case 'number':
-      if (!Number.isFinite(value)) throw new CanonicalEncodingError(`number ${value} is not valid JSON`);
+      if (!Number.isFinite(value))
+        throw new CanonicalEncodingError(`number ${value} is not valid JSON`);
       out.push(JSON.stringify(value));
       return;
     case 'boolean':
@@ -151,7 +161,8 @@ const writeObject = (obj: Record<string, unknown>, out: string[]): void => {
   out.push('}');
 };
 
-const isWellFormed = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed();
+const isWellFormed = (s: string): boolean =>
+  (s as string & { isWellFormed(): boolean }).isWellFormed();
 
 export class CanonicalEncodingError extends Error {
   override readonly name = 'CanonicalEncodingError';

@@ -2,9 +2,13 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Actor, EventId, JsonValue, ShortText, SubjectId, Timestamp } from './primitives.js';
 
 /** Cleartext personal fields per subject, as a producer submits them. Sealed before the log. */
-export const PersonalFields = Type.Record(SubjectId, Type.Record(Type.String({ minLength: 1, maxLength: 128 }), JsonValue), {
-  maxProperties: 1000,
-});
+export const PersonalFields = Type.Record(
+  SubjectId,
+  Type.Record(Type.String({ minLength: 1, maxLength: 128 }), JsonValue),
+  {
+    maxProperties: 1000,
+  },
+);
 
 /**
  * What the log holds in place of a subject's personal fields: the key id, the field names and a

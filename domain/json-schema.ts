@@ -2,7 +2,8 @@ import { catalogue, eventTypes } from './catalogue.js';
 import { NewEventEnvelope } from './envelope.js';
 
 /** Plain JSON of a TypeBox schema (TypeBox keeps its own symbols on the objects). */
-const plain = (schema: unknown): Record<string, unknown> => JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
+const plain = (schema: unknown): Record<string, unknown> =>
+  JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
 
 /**
  * One JSON Schema (draft 2020-12) per event type and schema version, describing the whole

@@ -8,25 +8,30 @@ export type JsonObject = Readonly<Record<string, unknown>>;
 export const pointer = (path: string, key: string | number): string =>
   `${path}/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`;
 
-export const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const uri = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$/;
-const dateTime = /^\d{4}-(0[1-9]|1[0-2])-\d{2}[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d)(\.\d{1,9})?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+const dateTime =
+  /^\d{4}-(0[1-9]|1[0-2])-\d{2}[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d)(\.\d{1,9})?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
 export const isUuid = (v: unknown): v is string => typeof v === 'string' && uuid.test(v);
 export const isUri = (v: unknown): v is string => typeof v === 'string' && uri.test(v);
 const uriOrScheme = /^[A-Za-z][A-Za-z0-9+.-]*(:[^\s]*)?$/;
-const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
+const daysIn = (year: number, month: number): number =>
+  new Date(Date.UTC(year, month, 0)).getUTCDate();
 
 export const isDateTime = (v: unknown): v is string => {
-  if (typeof v !== 'string' || !dateTime.test(v) || Number.isNaN(Date.parse(v.replace(' ', 'T')))) return false;
+  if (typeof v !== 'string' || !dateTime.test(v) || Number.isNaN(Date.parse(v.replace(' ', 'T'))))
+    return false;
   const [year = 0, month = 0, day = 0] = v.slice(0, 10).split('-').map(Number);
   return day >= 1 && day <= daysIn(year, month);
 };
 
 /** An RFC 3339 date-time as a UTC instant with millisecond precision, so instants sort as strings. */
-export const toInstant = (v: string): string => new Date(Date.parse(v.replace(' ', 'T'))).toISOString();
+export const toInstant = (v: string): string =>
+  new Date(Date.parse(v.replace(' ', 'T'))).toISOString();
 
 const fail = (issues: Issues, path: string, message: string): false => {
   issues.push({ path: path || '/', message });
@@ -64,8 +69,12 @@ export const checkUuid = (issues: Issues, v: unknown, path: string): v is string
 export const checkDateTime = (issues: Issues, v: unknown, path: string): v is string =>
   isDateTime(v) || fail(issues, path, 'must be an RFC 3339 date-time with a time zone offset');
 
-export const checkEnum = <T extends string>(issues: Issues, v: unknown, values: readonly T[], path: string): v is T =>
-  values.includes(v as T) || fail(issues, path, `must be one of ${values.join(', ')}`);
+export const checkEnum = <T extends string>(
+  issues: Issues,
+  v: unknown,
+  values: readonly T[],
+  path: string,
+): v is T => values.includes(v as T) || fail(issues, path, `must be one of ${values.join(', ')}`);
 
 /** Checks `obj[key]` with `check` when present; absent optional keys pass. */
 export const optional = (

@@ -100,7 +100,8 @@ const checkSchemaField: Check = (issues, v, path) => {
 const checkTransformation: Check = (issues, v, path) => {
   if (!checkObject(issues, v, path)) return false;
   const before = issues.length;
-  if (required(issues, v, 'type', path)) checkEnum(issues, v.type, transformationTypes, pointer(path, 'type'));
+  if (required(issues, v, 'type', path))
+    checkEnum(issues, v.type, transformationTypes, pointer(path, 'type'));
   optional(issues, v, 'subtype', path, checkString);
   optional(issues, v, 'description', path, checkString);
   optional(issues, v, 'masking', path, checkBoolean);
@@ -113,21 +114,29 @@ const checkInputField: Check = (issues, v, path) => {
   for (const key of ['namespace', 'name', 'field']) {
     if (required(issues, v, key, path)) checkName(issues, v[key], pointer(path, key));
   }
-  optional(issues, v, 'transformations', path, (i, t, p) => checkEach(i, t, p, checkTransformation));
+  optional(issues, v, 'transformations', path, (i, t, p) =>
+    checkEach(i, t, p, checkTransformation),
+  );
   return issues.length === before;
 };
 
 const checkSchemaFacet: Check = (issues, v, path) =>
-  optional(issues, v as JsonObject, 'fields', path, (i, f, p) => checkEach(i, f, p, checkSchemaField));
+  optional(issues, v as JsonObject, 'fields', path, (i, f, p) =>
+    checkEach(i, f, p, checkSchemaField),
+  );
 
 const checkColumnLineageFacet: Check = (issues, v, path) => {
   const facet = v as JsonObject;
   const before = issues.length;
-  if (required(issues, facet, 'fields', path) && checkObject(issues, facet.fields, pointer(path, 'fields'))) {
+  if (
+    required(issues, facet, 'fields', path) &&
+    checkObject(issues, facet.fields, pointer(path, 'fields'))
+  ) {
     for (const [out, spec] of Object.entries(facet.fields)) {
       const p = pointer(pointer(path, 'fields'), out);
       if (!checkObject(issues, spec, p)) continue;
-      if (required(issues, spec, 'inputFields', p)) checkEach(issues, spec.inputFields, pointer(p, 'inputFields'), checkInputField);
+      if (required(issues, spec, 'inputFields', p))
+        checkEach(issues, spec.inputFields, pointer(p, 'inputFields'), checkInputField);
       optional(issues, spec, 'transformationDescription', p, checkString);
       optional(issues, spec, 'transformationType', p, checkString);
     }
@@ -169,9 +178,13 @@ const checkJobRef: Check = (issues, v, path) => {
 const checkParentFacet: Check = (issues, v, path) => {
   const facet = v as JsonObject;
   const before = issues.length;
-  if (required(issues, facet, 'run', path) && checkObject(issues, facet.run, pointer(path, 'run'))) {
+  if (
+    required(issues, facet, 'run', path) &&
+    checkObject(issues, facet.run, pointer(path, 'run'))
+  ) {
     const run = facet.run;
-    if (required(issues, run, 'runId', pointer(path, 'run'))) checkUuid(issues, run.runId, pointer(pointer(path, 'run'), 'runId'));
+    if (required(issues, run, 'runId', pointer(path, 'run')))
+      checkUuid(issues, run.runId, pointer(pointer(path, 'run'), 'runId'));
   }
   if (required(issues, facet, 'job', path)) checkJobRef(issues, facet.job, pointer(path, 'job'));
   return issues.length === before;
@@ -217,7 +230,11 @@ export const flattenSchemaFields = (
 ): { readonly name: string; readonly type?: string; readonly description?: string }[] =>
   fields.flatMap((f) => {
     const name = prefix + f.name;
-    const own = { name, ...(f.type === undefined ? {} : { type: f.type }), ...(f.description === undefined ? {} : { description: f.description }) };
+    const own = {
+      name,
+      ...(f.type === undefined ? {} : { type: f.type }),
+      ...(f.description === undefined ? {} : { description: f.description }),
+    };
     return [own, ...flattenSchemaFields(f.fields ?? [], `${name}.`)];
   });
 
@@ -228,12 +245,17 @@ const piiTagPattern = /^[a-z][a-z0-9_.:-]*$/;
  * (any case) and its value is not `false`: value `true` gives tag `pii`, any other value `v` gives
  * `pii:v` (lower-cased; `pii` when that is not a valid tag). `field` scopes it to a column.
  */
-export const piiTagsOf = (facet: TagsDatasetFacet): { readonly field: string | null; readonly tag: string }[] =>
+export const piiTagsOf = (
+  facet: TagsDatasetFacet,
+): { readonly field: string | null; readonly tag: string }[] =>
   (facet.tags ?? []).flatMap((t) => {
     if (t.key.toLowerCase() !== 'pii') return [];
     const value = t.value.trim().toLowerCase();
     if (value === 'false') return [];
     const named = `pii:${value}`;
-    const tag = value === 'true' || value === '' || !piiTagPattern.test(named) || named.length > 128 ? 'pii' : named;
+    const tag =
+      value === 'true' || value === '' || !piiTagPattern.test(named) || named.length > 128
+        ? 'pii'
+        : named;
     return [{ field: t.field === undefined || t.field === '' ? null : t.field, tag }];
   });

@@ -183,11 +183,18 @@ const maxIssues = 20;
  * `schema`, `columnLineage`, `dataSource`, `tags` on datasets and `parent` on runs.
  * Each issue names the JSON pointer of the offending field, e.g. `/run/runId: must be a UUID`.
  */
-export const validateOpenLineage = (input: unknown): Result<ValidOpenLineage, ValidationIssue[]> => {
+export const validateOpenLineage = (
+  input: unknown,
+): Result<ValidOpenLineage, ValidationIssue[]> => {
   if (!isObject(input)) return err([{ path: '/', message: 'must be an object' }]);
   const kind = kindOf(input);
   if (kind === undefined) {
-    return err([{ path: '/', message: 'must be a RunEvent (run, job), a DatasetEvent (dataset) or a JobEvent (job)' }]);
+    return err([
+      {
+        path: '/',
+        message: 'must be a RunEvent (run, job), a DatasetEvent (dataset) or a JobEvent (job)',
+      },
+    ]);
   }
   const issues: Issues = [];
   checkBase(issues, input);
@@ -197,4 +204,5 @@ export const validateOpenLineage = (input: unknown): Result<ValidOpenLineage, Va
 };
 
 /** `path: message` for each issue, the form the HTTP boundary reports. */
-export const describeIssues = (issues: readonly ValidationIssue[]): string[] => issues.map((i) => `${i.path}: ${i.message}`);
+export const describeIssues = (issues: readonly ValidationIssue[]): string[] =>
+  issues.map((i) => `${i.path}: ${i.message}`);

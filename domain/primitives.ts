@@ -2,8 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 
 /** RFC 3339 timestamp with an explicit offset, e.g. `2026-11-25T08:10:00.000Z`. */
 export const Timestamp = Type.String({
-  pattern:
-    '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$',
   description: 'RFC 3339 date-time with offset',
 });
 
@@ -17,7 +16,16 @@ export const EventId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[\
 export const SubjectId = Type.String({ pattern: '^subj_[A-Za-z0-9_-]{16,64}$' });
 export type SubjectId = Static<typeof SubjectId>;
 
-export const Roles = ['admin', 'auditor', 'data_engineer', 'dpo', 'analyst', 'producer', 'system', 'anonymous'] as const;
+export const Roles = [
+  'admin',
+  'auditor',
+  'data_engineer',
+  'dpo',
+  'analyst',
+  'producer',
+  'system',
+  'anonymous',
+] as const;
 export type Role = (typeof Roles)[number];
 /** Roles a token may carry: `system` is gouvernail itself, `anonymous` a caller without a token. */
 export const TokenRoles = Roles.filter((r) => r !== 'system' && r !== 'anonymous');

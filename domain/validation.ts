@@ -25,7 +25,12 @@ const dataCheck = (type: EventType, version: number): TypeCheck<TSchema> | undef
   return check;
 };
 
-const issuesOf = (check: TypeCheck<TSchema>, value: unknown, prefix: string, max = 5): ValidationIssue[] => {
+const issuesOf = (
+  check: TypeCheck<TSchema>,
+  value: unknown,
+  prefix: string,
+  max = 5,
+): ValidationIssue[] => {
   const issues: ValidationIssue[] = [];
   for (const e of check.Errors(value)) {
     issues.push({ path: prefix + e.path || '/', message: e.message });
@@ -35,7 +40,9 @@ const issuesOf = (check: TypeCheck<TSchema>, value: unknown, prefix: string, max
 };
 
 /** Checks an incoming event: envelope first, then `data` against its type and schema version. */
-export const validateNewEvent = (input: unknown): Result<NewEventEnvelope & { type: EventType }, ValidationIssue[]> => {
+export const validateNewEvent = (
+  input: unknown,
+): Result<NewEventEnvelope & { type: EventType }, ValidationIssue[]> => {
   if (!envelopeCheck.Check(input)) return err(issuesOf(envelopeCheck, input, ''));
   if (!isEventType(input.type)) {
     return err([{ path: '/type', message: `unknown event type '${input.type}'` }]);
@@ -52,7 +59,12 @@ export const validateNewEvent = (input: unknown): Result<NewEventEnvelope & { ty
   if (!check.Check(input.data)) return err(issuesOf(check, input.data, '/data'));
   for (const subject of Object.keys(input.personal ?? {})) {
     if (!(input.subjects ?? []).includes(subject)) {
-      return err([{ path: `/personal/${subject}`, message: 'personal fields for a subject not listed in subjects' }]);
+      return err([
+        {
+          path: `/personal/${subject}`,
+          message: 'personal fields for a subject not listed in subjects',
+        },
+      ]);
     }
   }
   return ok(input as NewEventEnvelope & { type: EventType });

@@ -37,7 +37,10 @@ export interface GraphQLContext {
   /** Erasure cases (read model) and the commands on them; dpo only. */
   readonly erasure: {
     readonly cases: ErasureCaseReadModel;
-    readonly service: Pick<ErasureService, 'request' | 'extend' | 'exempt' | 'runBuiltinTasks' | 'reportTask' | 'certify' | 'certificate'>;
+    readonly service: Pick<
+      ErasureService,
+      'request' | 'extend' | 'exempt' | 'runBuiltinTasks' | 'reportTask' | 'certify' | 'certificate'
+    >;
   };
   /** Called once per operation with what the auditors need (appended to the log as AccessRecorded). */
   recordQuery(entry: QueryAuditEntry): void;

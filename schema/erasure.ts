@@ -1,12 +1,23 @@
 import { exemptionGroundNames, ExemptionGrounds } from '../domain/events/erasure.js';
-import type { ErasureStatus, ErasureTask, Exemption, Extension } from '../domain/erasure/decider.js';
+import type {
+  ErasureStatus,
+  ErasureTask,
+  Exemption,
+  Extension,
+} from '../domain/erasure/decider.js';
 import type { Result } from '../domain/result.js';
 import type { ErasureCaseSummary } from '../projections/erasure/ports.js';
 import type { ErasureServiceError } from '../src/erasure/ports.js';
 import { allow, builder } from './builder.js';
 import { problem } from './problems.js';
 
-const statuses: ErasureStatus[] = ['requested', 'located', 'tasks-completed', 'keys-destroyed', 'certified'];
+const statuses: ErasureStatus[] = [
+  'requested',
+  'located',
+  'tasks-completed',
+  'keys-destroyed',
+  'certified',
+];
 const enumName = (v: string): string => v.toUpperCase().replace(/-/g, '_');
 
 const ErasureStatusEnum = builder.enumType('ErasureStatus', {
@@ -15,11 +26,18 @@ const ErasureStatusEnum = builder.enumType('ErasureStatus', {
 
 const ExemptionGroundEnum = builder.enumType('ExemptionGround', {
   description: 'GDPR Art. 17(3) grounds on which erasure does not apply.',
-  values: Object.fromEntries(exemptionGroundNames.map((g) => [enumName(g), { value: g, description: ExemptionGrounds[g] }])),
+  values: Object.fromEntries(
+    exemptionGroundNames.map((g) => [enumName(g), { value: g, description: ExemptionGrounds[g] }]),
+  ),
 });
 
 const TaskOutcomeEnum = builder.enumType('ErasureTaskOutcome', {
-  values: { ERASED: { value: 'erased' }, NOTHING_FOUND: { value: 'nothing_found' }, EXEMPTED: { value: 'exempted' }, FAILED: { value: 'failed' } } as const,
+  values: {
+    ERASED: { value: 'erased' },
+    NOTHING_FOUND: { value: 'nothing_found' },
+    EXEMPTED: { value: 'exempted' },
+    FAILED: { value: 'failed' },
+  } as const,
 });
 
 const ErasureTaskType = builder.objectRef<ErasureTask>('ErasureTask').implement({
@@ -58,10 +76,15 @@ const ErasureCaseType = builder.objectRef<ErasureCaseSummary>('ErasureCase').imp
   description: 'A data subject’s erasure request (GDPR Art. 17), from receipt to certificate.',
   fields: (t) => ({
     caseId: t.exposeID('caseId'),
-    subject: t.exposeString('subject', { description: 'The pseudonymous subject id, never the identifier.' }),
+    subject: t.exposeString('subject', {
+      description: 'The pseudonymous subject id, never the identifier.',
+    }),
     status: t.expose('status', { type: ErasureStatusEnum }),
     receivedAt: t.expose('receivedAt', { type: 'DateTime' }),
-    dueAt: t.expose('dueAt', { type: 'DateTime', description: 'One calendar month after receipt, plus extensions.' }),
+    dueAt: t.expose('dueAt', {
+      type: 'DateTime',
+      description: 'One calendar month after receipt, plus extensions.',
+    }),
     overdue: t.exposeBoolean('overdue'),
     legalGround: t.exposeString('legalGround'),
     requestRef: t.exposeString('requestRef', { nullable: true }),
@@ -95,12 +118,14 @@ const ErasureRequestedType = builder.objectRef<RequestOutcome>('ErasureRequestOu
   }),
 });
 
-const CertifiedType = builder.objectRef<{ certificateSha256: string; certificate: unknown }>('ErasureCertified').implement({
-  fields: (t) => ({
-    certificateSha256: t.exposeString('certificateSha256'),
-    certificate: t.field({ type: 'JSON', resolve: (c) => c.certificate }),
-  }),
-});
+const CertifiedType = builder
+  .objectRef<{ certificateSha256: string; certificate: unknown }>('ErasureCertified')
+  .implement({
+    fields: (t) => ({
+      certificateSha256: t.exposeString('certificateSha256'),
+      certificate: t.field({ type: 'JSON', resolve: (c) => c.certificate }),
+    }),
+  });
 
 const describeError = (e: ErasureServiceError): string => {
   const { type, ...details } = e as { type: string } & Record<string, unknown>;
@@ -128,16 +153,21 @@ builder.queryFields((t) => ({
   erasureCases: t.field({
     type: [ErasureCaseType],
     nullable: true,
-    description: 'Erasure cases, optionally by status; `overdue: true` lists those past their due date and not certified.',
+    description:
+      'Erasure cases, optionally by status; `overdue: true` lists those past their due date and not certified.',
     args: { status: t.arg({ type: ErasureStatusEnum }), overdue: t.arg.boolean() },
     authScopes: dpo,
     resolve: async (_p, args, ctx) =>
-      ctx.erasure.cases.cases({ ...(args.status ? { status: args.status } : {}), ...(args.overdue ? { overdueAt: new Date() } : {}) }),
+      ctx.erasure.cases.cases({
+        ...(args.status ? { status: args.status } : {}),
+        ...(args.overdue ? { overdueAt: new Date() } : {}),
+      }),
   }),
   erasureCertificate: t.field({
     type: 'JSON',
     nullable: true,
-    description: 'The signed certificate of a certified case; verify it offline with `gouvernail verify-certificate`.',
+    description:
+      'The signed certificate of a certified case; verify it offline with `gouvernail verify-certificate`.',
     args: { caseId: t.arg.id({ required: true }) },
     authScopes: dpo,
     resolve: (_p, args, ctx) => ctx.erasure.service.certificate(args.caseId),
@@ -147,7 +177,8 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   requestErasure: t.field({
     type: ErasureRequestedType,
-    description: 'Opens an erasure case: records the request, locates the subject’s data through lineage and access history, issues the tasks.',
+    description:
+      'Opens an erasure case: records the request, locates the subject’s data through lineage and access history, issues the tasks.',
     args: {
       subject: t.arg.string({ required: true }),
       legalGround: t.arg.string({ required: true }),
@@ -168,15 +199,29 @@ builder.mutationFields((t) => ({
   }),
   extendErasure: t.field({
     type: 'DateTime',
-    description: 'Extends the deadline by 1 or 2 months (GDPR Art. 12(3): at most two in total, with a reason). Returns the new due date.',
-    args: { caseId: t.arg.id({ required: true }), months: t.arg.int({ required: true }), reason: t.arg.string({ required: true }) },
+    description:
+      'Extends the deadline by 1 or 2 months (GDPR Art. 12(3): at most two in total, with a reason). Returns the new due date.',
+    args: {
+      caseId: t.arg.id({ required: true }),
+      months: t.arg.int({ required: true }),
+      reason: t.arg.string({ required: true }),
+    },
     authScopes: dpo,
     resolve: async (_p, args, ctx) =>
-      (await unwrap(ctx.erasure.service.extend(args.caseId, { by: args.months, reason: args.reason, actor: { principal: ctx.principal!.id, role: ctx.principal!.role } }))).dueAt,
+      (
+        await unwrap(
+          ctx.erasure.service.extend(args.caseId, {
+            by: args.months,
+            reason: args.reason,
+            actor: { principal: ctx.principal!.id, role: ctx.principal!.role },
+          }),
+        )
+      ).dueAt,
   }),
   recordErasureExemption: t.field({
     type: 'Boolean',
-    description: 'Records a legal exemption (Art. 17(3)) for a data category, optionally completing one task as exempted.',
+    description:
+      'Records a legal exemption (Art. 17(3)) for a data category, optionally completing one task as exempted.',
     args: {
       caseId: t.arg.id({ required: true }),
       category: t.arg.string({ required: true }),
@@ -200,14 +245,17 @@ builder.mutationFields((t) => ({
   }),
   runBuiltinErasureTasks: t.field({
     type: 'Int',
-    description: 'Erases the subject from gouvernail’s own stores: read models, sealed ciphertext, then the subject’s keys. Returns the tasks completed.',
+    description:
+      'Erases the subject from gouvernail’s own stores: read models, sealed ciphertext, then the subject’s keys. Returns the tasks completed.',
     args: { caseId: t.arg.id({ required: true }) },
     authScopes: dpo,
-    resolve: async (_p, args, ctx) => (await unwrap(ctx.erasure.service.runBuiltinTasks(args.caseId))).completed.length,
+    resolve: async (_p, args, ctx) =>
+      (await unwrap(ctx.erasure.service.runBuiltinTasks(args.caseId))).completed.length,
   }),
   reportErasureTask: t.field({
     type: 'Boolean',
-    description: 'Records an external system’s result for one task (executors may also POST an ErasureTaskCompleted event).',
+    description:
+      'Records an external system’s result for one task (executors may also POST an ErasureTaskCompleted event).',
     args: {
       caseId: t.arg.id({ required: true }),
       taskId: t.arg.string({ required: true }),
@@ -219,19 +267,32 @@ builder.mutationFields((t) => ({
     resolve: async (_p, args, ctx) =>
       (
         await unwrap(
-          ctx.erasure.service.reportTask(args.caseId, args.taskId, args.outcome, args.counts as Record<string, number>, args.evidence ?? undefined, {
-            principal: ctx.principal!.id,
-            role: ctx.principal!.role,
-          }),
+          ctx.erasure.service.reportTask(
+            args.caseId,
+            args.taskId,
+            args.outcome,
+            args.counts as Record<string, number>,
+            args.evidence ?? undefined,
+            {
+              principal: ctx.principal!.id,
+              role: ctx.principal!.role,
+            },
+          ),
         )
       ).recorded,
   }),
   certifyErasure: t.field({
     type: CertifiedType,
-    description: 'Scans for the canary, then signs and records the erasure certificate. Refused while a task is open or a trace remains.',
+    description:
+      'Scans for the canary, then signs and records the erasure certificate. Refused while a task is open or a trace remains.',
     args: { caseId: t.arg.id({ required: true }), canary: t.arg.string({ required: true }) },
     authScopes: dpo,
     resolve: (_p, args, ctx) =>
-      unwrap(ctx.erasure.service.certify(args.caseId, { canary: args.canary, actor: { principal: ctx.principal!.id, role: ctx.principal!.role } })),
+      unwrap(
+        ctx.erasure.service.certify(args.caseId, {
+          canary: args.canary,
+          actor: { principal: ctx.principal!.id, role: ctx.principal!.role },
+        }),
+      ),
   }),
 }));

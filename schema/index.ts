@@ -13,7 +13,8 @@ builder.queryType({
 });
 
 builder.mutationType({
-  description: 'Commands: the erasure case life cycle (dpo only). Every call is recorded like a query.',
+  description:
+    'Commands: the erasure case life cycle (dpo only). Every call is recorded like a query.',
 });
 
 export const schema = builder.toSchema();

@@ -13,15 +13,22 @@ for (const name of readdirSync(dir).sort()) {
     const r = JSON.parse(readFileSync(file, 'utf8'));
     // a file whose setup failed (beforeAll, import) has no failed assertion: count it as one failure
     const suiteErrors = (r.testResults ?? []).filter(
-      (t) => t.status === 'failed' && !(t.assertionResults ?? []).some((a) => a.status === 'failed'),
+      (t) =>
+        t.status === 'failed' && !(t.assertionResults ?? []).some((a) => a.status === 'failed'),
     ).length;
     passed += r.numPassedTests;
     failed += r.numFailedTests + suiteErrors;
     skipped += r.numPendingTests + r.numTodoTests;
-    console.log(`${name.replace('.json', '')}: ${r.numPassedTests} passed, ${r.numFailedTests + suiteErrors} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+    console.log(
+      `${name.replace('.json', '')}: ${r.numPassedTests} passed, ${r.numFailedTests + suiteErrors} failed, ${r.numPendingTests + r.numTodoTests} skipped`,
+    );
   } else if (name.endsWith('.xml')) {
     const xml = readFileSync(file, 'utf8');
-    const attr = (a) => [...xml.matchAll(new RegExp(`<testsuite [^>]*\\b${a}="(\\d+)"`, 'g'))].reduce((s, m) => s + Number(m[1]), 0);
+    const attr = (a) =>
+      [...xml.matchAll(new RegExp(`<testsuite [^>]*\\b${a}="(\\d+)"`, 'g'))].reduce(
+        (s, m) => s + Number(m[1]),
+        0,
+      );
     const total = attr('tests');
     const f = attr('failures') + attr('errors');
     const s = attr('skipped');
@@ -43,14 +50,19 @@ for (const name of readdirSync(dir).filter((n) => n.endsWith('.exit'))) {
   } catch {
     try {
       const xml = readFileSync(join(dir, `${tier}.xml`), 'utf8');
-      reported = [...xml.matchAll(/<testsuite [^>]*\b(?:failures|errors)="(\d+)"/g)].reduce((n, m) => n + Number(m[1]), 0);
+      reported = [...xml.matchAll(/<testsuite [^>]*\b(?:failures|errors)="(\d+)"/g)].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
     } catch {
       reported = 0;
     }
   }
   if (reported === 0) {
     failed += 1;
-    console.log(`${tier}: the runner exited with ${code} without reporting a failure; counted as one`);
+    console.log(
+      `${tier}: the runner exited with ${code} without reporting a failure; counted as one`,
+    );
   }
 }
 if (passed + failed === 0) failed = 1;

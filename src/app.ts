@@ -47,13 +47,24 @@ export const createApp = (deps: AppDeps): App => {
     'POST /api/v1/lineage': async (req) => {
       const who = await authenticate(req, deps.tokens, ['producer']);
       if (who instanceof Response) return who;
-      return postLineage(req, { ingestor: deps.ingestor, maxBatchBytes: deps.config.maxBatchBytes, submittedBy: who.id });
+      return postLineage(req, {
+        ingestor: deps.ingestor,
+        maxBatchBytes: deps.config.maxBatchBytes,
+        submittedBy: who.id,
+      });
     },
     'GET /v1/checkpoint': () => {
       const latest = deps.publisher.publish() ?? deps.checkpoints.latest();
-      return latest ? text(latest.note) : problem(404, 'no-checkpoint', 'the log is empty: nothing to sign yet');
+      return latest
+        ? text(latest.note)
+        : problem(404, 'no-checkpoint', 'the log is empty: nothing to sign yet');
     },
-    'GET /v1/checkpoints': () => json({ checkpoints: deps.checkpoints.all().map((c) => ({ size: c.size, publishedAt: c.publishedAt, note: c.note })) }),
+    'GET /v1/checkpoints': () =>
+      json({
+        checkpoints: deps.checkpoints
+          .all()
+          .map((c) => ({ size: c.size, publishedAt: c.publishedAt, note: c.note })),
+      }),
     'GET /v1/proof/inclusion': async (req, url) => {
       const who = await authenticate(req, deps.tokens, ['auditor', 'dpo']);
       if (who instanceof Response) return who;
@@ -62,8 +73,12 @@ export const createApp = (deps: AppDeps): App => {
     'GET /v1/proof/consistency': (_req, url) => getConsistencyProof(url, deps.proofs),
     'GET /v1/keys': () => json({ vkey: deps.keys.vkey, spkiPem: deps.keys.spkiPem }),
     'GET /healthz': () => json({ status: 'ok' }),
-    'GET /readyz': async () => ((await deps.ready()) ? json({ status: 'ready' }) : problem(503, 'not-ready', 'starting up or shutting down')),
-    'GET /metrics': async () => text(await deps.metrics.registry.metrics(), 200, deps.metrics.registry.contentType),
+    'GET /readyz': async () =>
+      (await deps.ready())
+        ? json({ status: 'ready' })
+        : problem(503, 'not-ready', 'starting up or shutting down'),
+    'GET /metrics': async () =>
+      text(await deps.metrics.registry.metrics(), 200, deps.metrics.registry.contentType),
   };
   const { graphql } = deps;
   if (graphql) {
@@ -88,16 +103,27 @@ export const createApp = (deps: AppDeps): App => {
       let res: Response;
       try {
         if (route) res = await route(req, url);
-        else if (knownPaths.has(url.pathname)) res = problem(405, 'method-not-allowed', `${req.method} is not allowed on ${url.pathname}`);
+        else if (knownPaths.has(url.pathname))
+          res = problem(
+            405,
+            'method-not-allowed',
+            `${req.method} is not allowed on ${url.pathname}`,
+          );
         else res = problem(404, 'not-found', `no route ${url.pathname}`);
       } catch (e) {
         deps.log.error({ err: e, path: url.pathname }, 'request failed');
         res = problem(500, 'internal', 'internal error; nothing partial was stored');
       }
-      deps.metrics.httpRequests.inc({ route: route ? url.pathname : 'other', status: String(res.status) });
+      deps.metrics.httpRequests.inc({
+        route: route ? url.pathname : 'other',
+        status: String(res.status),
+      });
       return res;
     },
   };
 };
 
-const limits = (c: Config) => ({ maxBatchBytes: c.maxBatchBytes, maxBatchEvents: c.maxBatchEvents });
+const limits = (c: Config) => ({
+  maxBatchBytes: c.maxBatchBytes,
+  maxBatchEvents: c.maxBatchEvents,
+});

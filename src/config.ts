@@ -63,14 +63,19 @@ const optional = (env: Env, key: string): string | undefined => {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Reads the GOUVERNAIL_* variables; fails fast naming the bad key. */
-export const loadConfig = (env: Env = process.env, overrides: Partial<Pick<Config, 'dataDir' | 'port' | 'host'>> = {}): Config => {
+export const loadConfig = (
+  env: Env = process.env,
+  overrides: Partial<Pick<Config, 'dataDir' | 'port' | 'host'>> = {},
+): Config => {
   const origin = text(env, 'GOUVERNAIL_ORIGIN', 'gouvernail.local/audit-log');
   if (/\s/.test(origin) || origin.includes('+')) {
     throw new ConfigError(`GOUVERNAIL_ORIGIN must have no white space or '+', got '${origin}'`);
   }
   const logLevel = text(env, 'GOUVERNAIL_LOG_LEVEL', 'info');
   if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError(`GOUVERNAIL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
+    throw new ConfigError(
+      `GOUVERNAIL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`,
+    );
   }
   const kek = optional(env, 'GOUVERNAIL_KEK');
   if (kek !== undefined && Buffer.from(kek, 'base64').length !== 32) {
@@ -85,8 +90,20 @@ export const loadConfig = (env: Env = process.env, overrides: Partial<Pick<Confi
     host: overrides.host ?? text(env, 'GOUVERNAIL_HOST', '127.0.0.1'),
     port: overrides.port ?? integer(env, 'GOUVERNAIL_PORT', 4000, 0, 65535),
     origin,
-    checkpointIntervalMs: integer(env, 'GOUVERNAIL_CHECKPOINT_INTERVAL_MS', 10_000, 100, 86_400_000),
-    maxBatchBytes: integer(env, 'GOUVERNAIL_MAX_BATCH_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    checkpointIntervalMs: integer(
+      env,
+      'GOUVERNAIL_CHECKPOINT_INTERVAL_MS',
+      10_000,
+      100,
+      86_400_000,
+    ),
+    maxBatchBytes: integer(
+      env,
+      'GOUVERNAIL_MAX_BATCH_BYTES',
+      16 * 1024 * 1024,
+      1024,
+      1024 * 1024 * 1024,
+    ),
     maxBatchEvents: integer(env, 'GOUVERNAIL_MAX_BATCH_EVENTS', 10_000, 1, 1_000_000),
     kek,
     jwt: Object.freeze({
@@ -97,13 +114,20 @@ export const loadConfig = (env: Env = process.env, overrides: Partial<Pick<Confi
       audience: text(env, 'GOUVERNAIL_JWT_AUDIENCE', 'gouvernail'),
     }),
     logLevel,
-    readStores: oneOf(env, 'GOUVERNAIL_READ_STORES', ['sqlite', 'mongo+cassandra'] as const, 'sqlite'),
+    readStores: oneOf(
+      env,
+      'GOUVERNAIL_READ_STORES',
+      ['sqlite', 'mongo+cassandra'] as const,
+      'sqlite',
+    ),
     mongo: Object.freeze({
       url: text(env, 'GOUVERNAIL_MONGO_URL', 'mongodb://127.0.0.1:27017/?directConnection=true'),
       database: text(env, 'GOUVERNAIL_MONGO_DATABASE', 'gouvernail'),
     }),
     cassandra: Object.freeze({
-      contactPoints: text(env, 'GOUVERNAIL_CASSANDRA_CONTACT_POINTS', '127.0.0.1:9042').split(',').map((c) => c.trim()),
+      contactPoints: text(env, 'GOUVERNAIL_CASSANDRA_CONTACT_POINTS', '127.0.0.1:9042')
+        .split(',')
+        .map((c) => c.trim()),
       localDataCenter: text(env, 'GOUVERNAIL_CASSANDRA_DATACENTER', 'datacenter1'),
       keyspace: keyspaceName(text(env, 'GOUVERNAIL_CASSANDRA_KEYSPACE', 'gouvernail')),
       username: optional(env, 'GOUVERNAIL_CASSANDRA_USERNAME'),
@@ -116,13 +140,16 @@ export const loadConfig = (env: Env = process.env, overrides: Partial<Pick<Confi
 
 const oneOf = <T extends string>(env: Env, key: string, values: readonly T[], fallback: T): T => {
   const raw = text(env, key, fallback);
-  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${key} must be one of ${values.join(', ')}, got '${raw}'`);
+  if (!(values as readonly string[]).includes(raw))
+    throw new ConfigError(`${key} must be one of ${values.join(', ')}, got '${raw}'`);
   return raw as T;
 };
 
 const keyspaceName = (name: string): string => {
   if (!/^[a-z][a-z0-9_]{0,47}$/.test(name)) {
-    throw new ConfigError(`GOUVERNAIL_CASSANDRA_KEYSPACE must be lower-case letters, digits and _, got '${name}'`);
+    throw new ConfigError(
+      `GOUVERNAIL_CASSANDRA_KEYSPACE must be lower-case letters, digits and _, got '${name}'`,
+    );
   }
   return name;
 };

@@ -8,15 +8,22 @@ import { createService } from './service.js';
  * The composition root: config, logger, service, listen; graceful shutdown on SIGTERM/SIGINT
  * (stop accepting, finish requests in flight, sign a last checkpoint, close the stores).
  */
-export const serve = async (overrides: Partial<Pick<Config, 'dataDir' | 'port' | 'host'>> = {}): Promise<void> => {
+export const serve = async (
+  overrides: Partial<Pick<Config, 'dataDir' | 'port' | 'host'>> = {},
+): Promise<void> => {
   const config = loadConfig(process.env, overrides);
   const logger = createLogger(config.logLevel);
   const service = await createService(config, logger);
   const server: Server = await listen(service.app, config.host, config.port);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ host: config.host, port, dataDir: config.dataDir, entries: service.log.tree.size() }, 'gouvernail listening');
-  process.stdout.write(`gouvernail listening on http://${config.host}:${port} (data in ${config.dataDir})\n`);
+  logger.info(
+    { host: config.host, port, dataDir: config.dataDir, entries: service.log.tree.size() },
+    'gouvernail listening',
+  );
+  process.stdout.write(
+    `gouvernail listening on http://${config.host}:${port} (data in ${config.dataDir})\n`,
+  );
 
   let stopping = false;
   const stop = (signal: string): void => {

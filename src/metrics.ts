@@ -43,7 +43,8 @@ export const createMetrics = () => {
     registers: [registry],
   });
   let lagSource: (() => Promise<readonly ProjectionLagSample[]>) | undefined;
-  const lagSamples = async (): Promise<readonly ProjectionLagSample[]> => (lagSource ? lagSource() : []);
+  const lagSamples = async (): Promise<readonly ProjectionLagSample[]> =>
+    lagSource ? lagSource() : [];
   new Gauge({
     name: 'gouvernail_projection_lag_events',
     help: 'Events in the log that a projection has not applied yet',

@@ -11,7 +11,15 @@ export interface PersonalReader {
 }
 
 /** Unseals personal fields; callers record every read as an AccessRecorded event. */
-export const createPersonalReader = ({ log, vault, origin }: { log: SqliteEventLog; vault: KeyVault; origin: string }): PersonalReader => ({
+export const createPersonalReader = ({
+  log,
+  vault,
+  origin,
+}: {
+  log: SqliteEventLog;
+  vault: KeyVault;
+  origin: string;
+}): PersonalReader => ({
   read: async (eventId, subject) => {
     const position = await log.positionOf(eventId);
     if (position === null) throw new Error(`no event with id '${eventId}'`);
@@ -19,7 +27,18 @@ export const createPersonalReader = ({ log, vault, origin }: { log: SqliteEventL
     const ref = stored?.event.sealed?.[subject];
     if (!ref) throw new Error(`event '${eventId}' holds no personal fields of ${subject}`);
     const blob = log.sealedBlob(position, subject);
-    if (!blob) throw new SealError('key-destroyed', `the personal fields of ${subject} in '${eventId}' were erased`);
-    return unsealFields({ origin, eventId, subject, ref, blob, key: await vault.keyById(ref.keyId) });
+    if (!blob)
+      throw new SealError(
+        'key-destroyed',
+        `the personal fields of ${subject} in '${eventId}' were erased`,
+      );
+    return unsealFields({
+      origin,
+      eventId,
+      subject,
+      ref,
+      blob,
+      key: await vault.keyById(ref.keyId),
+    });
   },
 });

@@ -26,7 +26,10 @@ export interface ConsistencyProofDocument {
   readonly toCheckpoint: string;
 }
 
-export type ProofError = { readonly code: 'not-found' | 'no-checkpoint' | 'bad-range'; readonly message: string };
+export type ProofError = {
+  readonly code: 'not-found' | 'no-checkpoint' | 'bad-range';
+  readonly message: string;
+};
 
 export interface ProofService {
   inclusion(eventId: string): Promise<InclusionProofDocument | ProofError>;
@@ -48,7 +51,8 @@ export const createProofService = ({
     const position = await log.positionOf(eventId);
     if (position === null) return { code: 'not-found', message: `no event with id '${eventId}'` };
     const checkpoint = publisher.covering(position);
-    if (!checkpoint) return { code: 'no-checkpoint', message: 'no checkpoint covers this event yet' };
+    if (!checkpoint)
+      return { code: 'no-checkpoint', message: 'no checkpoint covers this event yet' };
     const [stored] = await log.read(position, 1);
     if (!stored) return { code: 'not-found', message: `no event with id '${eventId}'` };
     return {
@@ -64,7 +68,12 @@ export const createProofService = ({
   },
   consistency: (fromSize, toSize) => {
     const to = toSize === undefined ? store.latest() : store.atSize(toSize);
-    if (!to) return { code: 'no-checkpoint', message: toSize === undefined ? 'no checkpoint published yet' : `no checkpoint of size ${toSize}` };
+    if (!to)
+      return {
+        code: 'no-checkpoint',
+        message:
+          toSize === undefined ? 'no checkpoint published yet' : `no checkpoint of size ${toSize}`,
+      };
     if (fromSize < 1 || fromSize > to.size) {
       return { code: 'bad-range', message: `from must be between 1 and ${to.size}` };
     }

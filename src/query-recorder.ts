@@ -47,7 +47,8 @@ export const createAccessRecorder = ({
       queue = [];
       try {
         const r = await ingestor.ingest(batch, 'gouvernail');
-        if (r.status === 'rejected') log.error({ rejected: r.rejected }, 'self-audit events were refused');
+        if (r.status === 'rejected')
+          log.error({ rejected: r.rejected }, 'self-audit events were refused');
       } catch (e) {
         log.error({ err: e }, 'could not record self-audit events; retrying');
         queue = [...batch, ...queue];

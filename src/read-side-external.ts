@@ -14,12 +14,22 @@ import { assembleReadSide, createSqliteReadSide, type ReadSide } from './read-si
  * FerretDB too), access history in Cassandra. Connects, creates indexes, keyspace and tables, and
  * fails naming the server it could not reach.
  */
-export const createExternalReadSide = async ({ config, log, logger }: { config: Config; log: EventLog; logger: Logger }): Promise<ReadSide> => {
+export const createExternalReadSide = async ({
+  config,
+  log,
+  logger,
+}: {
+  config: Config;
+  log: EventLog;
+  logger: Logger;
+}): Promise<ReadSide> => {
   const mongo = new MongoClient(config.mongo.url, { serverSelectionTimeoutMS: 10_000 });
   try {
     await mongo.connect();
   } catch (cause) {
-    throw new Error(`cannot reach MongoDB at ${config.mongo.url}: ${(cause as Error).message}`, { cause });
+    throw new Error(`cannot reach MongoDB at ${config.mongo.url}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   const { username, password } = config.cassandra;
   const client = new cassandra.Client({
@@ -31,25 +41,38 @@ export const createExternalReadSide = async ({ config, log, logger }: { config: 
     await client.connect();
   } catch (cause) {
     await mongo.close();
-    throw new Error(`cannot reach Cassandra at ${config.cassandra.contactPoints.join(',')}: ${(cause as Error).message}`, { cause });
+    throw new Error(
+      `cannot reach Cassandra at ${config.cassandra.contactPoints.join(',')}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
   const db = mongo.db(config.mongo.database);
   const access = createCassandraAccessStore({ client, keyspace: config.cassandra.keyspace });
   const configStore = createMongoConfigStore({ db });
   const lineage = createMongoLineageStore({ db });
   const erasure = createMongoErasureStore({ db });
-  await Promise.all([access.ensureSchema(), configStore.ensureIndexes(), lineage.ensureIndexes(), erasure.ensureIndexes()]);
+  await Promise.all([
+    access.ensureSchema(),
+    configStore.ensureIndexes(),
+    lineage.ensureIndexes(),
+    erasure.ensureIndexes(),
+  ]);
   const archiveTimer = setInterval(
     () => {
       const before = new Date(Date.now() - config.archiveAfterDays * 86_400_000);
-      Promise.all([configStore.archiveOlderThan(before), lineage.archiveOlderThan(before)]).catch((e: unknown) => {
-        logger.warn({ err: e }, 'archiving obsolete read-model documents failed; will retry');
-      });
+      Promise.all([configStore.archiveOlderThan(before), lineage.archiveOlderThan(before)]).catch(
+        (e: unknown) => {
+          logger.warn({ err: e }, 'archiving obsolete read-model documents failed; will retry');
+        },
+      );
     },
     60 * 60 * 1000,
   );
   archiveTimer.unref();
-  logger.info({ mongo: config.mongo.database, cassandra: config.cassandra.keyspace }, 'read models on MongoDB and Cassandra');
+  logger.info(
+    { mongo: config.mongo.database, cassandra: config.cassandra.keyspace },
+    'read models on MongoDB and Cassandra',
+  );
   return assembleReadSide({
     access,
     config: configStore,
@@ -65,7 +88,15 @@ export const createExternalReadSide = async ({ config, log, logger }: { config: 
 };
 
 /** The read side the configuration asks for (`GOUVERNAIL_READ_STORES`). */
-export const createConfiguredReadSide = async ({ config, log, logger }: { config: Config; log: EventLog; logger: Logger }): Promise<ReadSide> =>
+export const createConfiguredReadSide = async ({
+  config,
+  log,
+  logger,
+}: {
+  config: Config;
+  log: EventLog;
+  logger: Logger;
+}): Promise<ReadSide> =>
   config.readStores === 'sqlite'
     ? createSqliteReadSide({ dataDir: config.dataDir, log, logger })
     : createExternalReadSide({ config, log, logger });

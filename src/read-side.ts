@@ -26,7 +26,12 @@ export interface ReadSide {
   close(): Promise<void>;
 }
 
-export const projectionNames = [accessHistory.name, configHistory.name, lineageGraph.name, erasureCases.name] as const;
+export const projectionNames = [
+  accessHistory.name,
+  configHistory.name,
+  lineageGraph.name,
+  erasureCases.name,
+] as const;
 
 export const readModelFile = (dataDir: string): string => join(dataDir, 'read-models.sqlite');
 
@@ -61,7 +66,10 @@ export const assembleReadSide = ({
       { projection: erasureCases, store: erasure },
     ],
     onError: (error, name) => {
-      logger.error({ err: error, projection: name }, 'projection failed; retrying from its checkpoint');
+      logger.error(
+        { err: error, projection: name },
+        'projection failed; retrying from its checkpoint',
+      );
     },
   });
   return {
@@ -78,7 +86,15 @@ export const assembleReadSide = ({
 };
 
 /** Embedded read models: one SQLite file beside the log, rebuildable from it at any time. */
-export const createSqliteReadSide = ({ dataDir, log, logger }: { dataDir: string; log: EventLog; logger: Logger }): ReadSide => {
+export const createSqliteReadSide = ({
+  dataDir,
+  log,
+  logger,
+}: {
+  dataDir: string;
+  log: EventLog;
+  logger: Logger;
+}): ReadSide => {
   const db = openSqlite(readModelFile(dataDir));
   db.pragma('synchronous = NORMAL');
   db.pragma('cache_size = -65536');

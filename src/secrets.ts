@@ -6,7 +6,11 @@ import { join } from 'node:path';
  * Reads a secret file from the data directory, creating it once (mode 0600) when absent.
  * Refuses a file readable by group or others.
  */
-export const loadOrCreateSecretFile = (dataDir: string, name: string, create: () => string): string => {
+export const loadOrCreateSecretFile = (
+  dataDir: string,
+  name: string,
+  create: () => string,
+): string => {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, name);
   if (!existsSync(file)) {

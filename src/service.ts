@@ -47,7 +47,10 @@ export const vaultFile = (dataDir: string): string => join(dataDir, 'keys.sqlite
 export const createService = async (config: Config, logger: Logger): Promise<Service> => {
   const metrics = createMetrics();
   const log = createSqliteEventLog({ file: logFile(config.dataDir) });
-  const kek = loadOrCreateKek({ dataDir: config.dataDir, ...(config.kek ? { configured: config.kek } : {}) });
+  const kek = loadOrCreateKek({
+    dataDir: config.dataDir,
+    ...(config.kek ? { configured: config.kek } : {}),
+  });
   const vault = createSqliteKeyVault({ file: vaultFile(config.dataDir), kek });
   const { signer, vkey, spkiPem } = loadOrCreateCheckpointSigner(config.dataDir, config.origin);
   const store = createSqliteCheckpointStore(log.db);
@@ -63,18 +66,26 @@ export const createService = async (config: Config, logger: Logger): Promise<Ser
     log: logger.child({ component: 'checkpoints' }),
     onPublished: (note) => kafka?.onCheckpoint(note),
   });
-  const tokens = await createTokenVerifier({ ...config.jwt, secret: config.jwt.secret ?? localJwtSecret(config.dataDir) });
+  const tokens = await createTokenVerifier({
+    ...config.jwt,
+    secret: config.jwt.secret ?? localJwtSecret(config.dataDir),
+  });
   const ingestor = createIngestor({ log, vault, origin: config.origin, metrics });
   const projectionLogger = logger.child({ component: 'projections' });
   const readSide = await createConfiguredReadSide({ config, log, logger: projectionLogger });
-  const recorder = createAccessRecorder({ ingestor, log: logger.child({ component: 'self-audit' }) });
+  const recorder = createAccessRecorder({
+    ingestor,
+    log: logger.child({ component: 'self-audit' }),
+  });
   const personal = createPersonalReader({ log, vault, origin: config.origin });
   metrics.setLogSizeSource(() => log.tree.size());
   metrics.setProjectionLagSource(async () => {
     return Promise.all(
       (await readSide.runner.lag()).map(async (l) => {
         const [oldest] = l.behind > 0 ? await log.read(l.position + 1, 1) : [];
-        const seconds = oldest ? Math.max(0, (Date.now() - Date.parse(oldest.event.recordedAt)) / 1000) : 0;
+        const seconds = oldest
+          ? Math.max(0, (Date.now() - Date.parse(oldest.event.recordedAt)) / 1000)
+          : 0;
         return { name: l.name, behind: l.behind, seconds };
       }),
     );
@@ -97,7 +108,17 @@ export const createService = async (config: Config, logger: Logger): Promise<Ser
   });
   registerErasureMetrics(metrics.registry, readSide.erasure);
   const graphql = createGraphQLHandler({
-    context: createGraphQLContextFactory({ tokens, log, readSide, proofs, checkpoints: store, personal, recorder, metrics, erasure }),
+    context: createGraphQLContextFactory({
+      tokens,
+      log,
+      readSide,
+      proofs,
+      checkpoints: store,
+      personal,
+      recorder,
+      metrics,
+      erasure,
+    }),
     graphiql: true,
     logging: false,
   });
@@ -118,7 +139,10 @@ export const createService = async (config: Config, logger: Logger): Promise<Ser
   });
   if (kafkaConfig.enabled) {
     kafka = await startKafka({ settings: kafkaConfig, ingestor, metrics, readSide, logger });
-    logger.info({ brokers: kafkaConfig.brokers, group: kafkaConfig.groupId }, 'consuming from Kafka');
+    logger.info(
+      { brokers: kafkaConfig.brokers, group: kafkaConfig.groupId },
+      'consuming from Kafka',
+    );
   }
   publisher.start();
   void readSide.runner.start().then(() => {

@@ -5,7 +5,14 @@ const DatasetRef = Type.Object(
   { additionalProperties: true },
 );
 
-export const OpenLineageRunEventTypes = ['START', 'RUNNING', 'COMPLETE', 'FAIL', 'ABORT', 'OTHER'] as const;
+export const OpenLineageRunEventTypes = [
+  'START',
+  'RUNNING',
+  'COMPLETE',
+  'FAIL',
+  'ABORT',
+  'OTHER',
+] as const;
 
 /**
  * An OpenLineage event exactly as received (RunEvent, DatasetEvent or JobEvent). `kind` tells which;
@@ -13,14 +20,20 @@ export const OpenLineageRunEventTypes = ['START', 'RUNNING', 'COMPLETE', 'FAIL',
  */
 export const LineageRunEventV1 = Type.Object(
   {
-    kind: Type.Union([Type.Literal('RunEvent'), Type.Literal('DatasetEvent'), Type.Literal('JobEvent')]),
+    kind: Type.Union([
+      Type.Literal('RunEvent'),
+      Type.Literal('DatasetEvent'),
+      Type.Literal('JobEvent'),
+    ]),
     event: Type.Object(
       {
         eventTime: Type.String({ minLength: 1 }),
         producer: Type.String({ minLength: 1 }),
         schemaURL: Type.String({ minLength: 1 }),
         eventType: Type.Optional(Type.Union(OpenLineageRunEventTypes.map((t) => Type.Literal(t)))),
-        run: Type.Optional(Type.Object({ runId: Type.String({ minLength: 1 }) }, { additionalProperties: true })),
+        run: Type.Optional(
+          Type.Object({ runId: Type.String({ minLength: 1 }) }, { additionalProperties: true }),
+        ),
         job: Type.Optional(DatasetRef),
         dataset: Type.Optional(DatasetRef),
         inputs: Type.Optional(Type.Array(DatasetRef)),
@@ -33,7 +46,11 @@ export const LineageRunEventV1 = Type.Object(
 );
 export type LineageRunEventData = Static<typeof LineageRunEventV1>;
 
-export const PiiTag = Type.String({ minLength: 1, maxLength: 128, pattern: '^[a-z][a-z0-9_.:-]*$' });
+export const PiiTag = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  pattern: '^[a-z][a-z0-9_.:-]*$',
+});
 
 /** PII tags on a dataset, or on some of its columns. An empty tag list clears the tags. */
 export const DatasetClassifiedV1 = Type.Object(

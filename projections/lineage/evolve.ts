@@ -1,6 +1,10 @@
 import type { AuditEvent, EventOf } from '../../domain/catalogue.js';
 import { toInstant } from '../../domain/openlineage-check.js';
-import { flattenSchemaFields, piiTagsOf, type ColumnTransformation } from '../../domain/openlineage-facets.js';
+import {
+  flattenSchemaFields,
+  piiTagsOf,
+  type ColumnTransformation,
+} from '../../domain/openlineage-facets.js';
 import {
   validateOpenLineage,
   type OpenLineageDataset,
@@ -13,7 +17,10 @@ import type { DatasetRef, JobRef, LineageChange } from './ports.js';
 
 export const lineageGraphName = 'lineageGraph';
 
-const ref = (n: { namespace: string; name: string }): DatasetRef => ({ namespace: n.namespace, name: n.name });
+const ref = (n: { namespace: string; name: string }): DatasetRef => ({
+  namespace: n.namespace,
+  name: n.name,
+});
 
 /** PII flows along a column edge unless every declared transformation is INDIRECT. */
 export const carriesPii = (transformations: readonly ColumnTransformation[]): boolean =>
@@ -22,9 +29,22 @@ export const carriesPii = (transformations: readonly ColumnTransformation[]): bo
 const datasetChanges = (d: OpenLineageDataset, at: string): LineageChange[] => {
   const dataset = ref(d);
   const { schema, dataSource, tags } = d.facets ?? {};
-  const source = dataSource ? { ...(dataSource.name === undefined ? {} : { name: dataSource.name }), ...(dataSource.uri === undefined ? {} : { uri: dataSource.uri }) } : undefined;
-  const changes: LineageChange[] = [{ kind: 'datasetSeen', dataset, at, ...(source ? { dataSource: source } : {}) }];
-  if (schema?.fields) changes.push({ kind: 'schemaObserved', dataset, fields: flattenSchemaFields(schema.fields), at });
+  const source = dataSource
+    ? {
+        ...(dataSource.name === undefined ? {} : { name: dataSource.name }),
+        ...(dataSource.uri === undefined ? {} : { uri: dataSource.uri }),
+      }
+    : undefined;
+  const changes: LineageChange[] = [
+    { kind: 'datasetSeen', dataset, at, ...(source ? { dataSource: source } : {}) },
+  ];
+  if (schema?.fields)
+    changes.push({
+      kind: 'schemaObserved',
+      dataset,
+      fields: flattenSchemaFields(schema.fields),
+      at,
+    });
   if (tags) changes.push({ kind: 'piiTagsFaceted', dataset, tags: piiTagsOf(tags) });
   return changes;
 };
@@ -57,7 +77,10 @@ const jobChanges = (
   const job = ref(j);
   return [
     { kind: 'jobSeen', job, at, facets: j.facets ?? {} },
-    ...inputs.flatMap((d): LineageChange[] => [...datasetChanges(d, at), { kind: 'inputObserved', dataset: ref(d), job, at }]),
+    ...inputs.flatMap((d): LineageChange[] => [
+      ...datasetChanges(d, at),
+      { kind: 'inputObserved', dataset: ref(d), job, at },
+    ]),
     ...outputs.flatMap((d): LineageChange[] => [
       ...datasetChanges(d, at),
       { kind: 'outputObserved', job, dataset: ref(d), at },
@@ -105,7 +128,12 @@ const lineageRunChanges = (e: EventOf<'LineageRunEvent'>): LineageChange[] => {
 };
 
 const classifiedChanges = (e: EventOf<'DatasetClassified'>): LineageChange[] => [
-  { kind: 'piiClassified', dataset: ref(e.data.dataset), field: e.data.field ?? null, tags: [...new Set(e.data.tags)] },
+  {
+    kind: 'piiClassified',
+    dataset: ref(e.data.dataset),
+    field: e.data.field ?? null,
+    tags: [...new Set(e.data.tags)],
+  },
 ];
 
 /**
@@ -127,4 +155,7 @@ export const lineageGraphChanges = (event: AuditEvent): LineageChange[] => {
   }
 };
 
-export const lineageGraph: Projection<LineageChange> = { name: lineageGraphName, changesFor: lineageGraphChanges };
+export const lineageGraph: Projection<LineageChange> = {
+  name: lineageGraphName,
+  changesFor: lineageGraphChanges,
+};

@@ -1,5 +1,8 @@
 import type { OpenLineageEventType } from '../../domain/openlineage.js';
-import type { ColumnTransformation, DataSourceDatasetFacet } from '../../domain/openlineage-facets.js';
+import type {
+  ColumnTransformation,
+  DataSourceDatasetFacet,
+} from '../../domain/openlineage-facets.js';
 import type { ProjectionStore } from '../ports.js';
 
 /** A dataset or a job, named as OpenLineage names them. */
@@ -156,9 +159,17 @@ export interface RunView extends RunSummary {
 export interface ImpactView {
   readonly dataset: DatasetRef;
   /** Downstream datasets, `distance` in dataset hops, with the dataset-level tags of the source that reach them. */
-  readonly datasets: readonly { readonly dataset: DatasetRef; readonly distance: number; readonly tags: readonly PiiTag[] }[];
+  readonly datasets: readonly {
+    readonly dataset: DatasetRef;
+    readonly distance: number;
+    readonly tags: readonly PiiTag[];
+  }[];
   /** Columns derived, transitively, from the source's columns, with the column tags that reach them. */
-  readonly columns: readonly { readonly column: ColumnRef; readonly distance: number; readonly tags: readonly PiiTag[] }[];
+  readonly columns: readonly {
+    readonly column: ColumnRef;
+    readonly distance: number;
+    readonly tags: readonly PiiTag[];
+  }[];
 }
 
 /**
@@ -193,10 +204,25 @@ export interface SchemaFieldRecord {
  * schema versions, merged facets and tag sets follow log order.
  */
 export type LineageChange =
-  | { readonly kind: 'datasetSeen'; readonly dataset: DatasetRef; readonly at: string; readonly dataSource?: DataSourceDatasetFacet }
-  | { readonly kind: 'jobSeen'; readonly job: JobRef; readonly at: string; readonly facets: Readonly<Record<string, unknown>> }
+  | {
+      readonly kind: 'datasetSeen';
+      readonly dataset: DatasetRef;
+      readonly at: string;
+      readonly dataSource?: DataSourceDatasetFacet;
+    }
+  | {
+      readonly kind: 'jobSeen';
+      readonly job: JobRef;
+      readonly at: string;
+      readonly facets: Readonly<Record<string, unknown>>;
+    }
   /** A new schema version when `fields` differ from the dataset's latest version. */
-  | { readonly kind: 'schemaObserved'; readonly dataset: DatasetRef; readonly fields: readonly SchemaFieldRecord[]; readonly at: string }
+  | {
+      readonly kind: 'schemaObserved';
+      readonly dataset: DatasetRef;
+      readonly fields: readonly SchemaFieldRecord[];
+      readonly at: string;
+    }
   | {
       readonly kind: 'runObserved';
       readonly runId: string;
@@ -208,8 +234,18 @@ export type LineageChange =
       readonly inputs: readonly DatasetRef[];
       readonly outputs: readonly DatasetRef[];
     }
-  | { readonly kind: 'inputObserved'; readonly dataset: DatasetRef; readonly job: JobRef; readonly at: string }
-  | { readonly kind: 'outputObserved'; readonly job: JobRef; readonly dataset: DatasetRef; readonly at: string }
+  | {
+      readonly kind: 'inputObserved';
+      readonly dataset: DatasetRef;
+      readonly job: JobRef;
+      readonly at: string;
+    }
+  | {
+      readonly kind: 'outputObserved';
+      readonly job: JobRef;
+      readonly dataset: DatasetRef;
+      readonly at: string;
+    }
   | {
       readonly kind: 'columnDerived';
       readonly from: ColumnRef;
@@ -220,7 +256,12 @@ export type LineageChange =
       readonly at: string;
     }
   /** Replaces the classification tags of a dataset (`field` null) or of one column; [] clears them. */
-  | { readonly kind: 'piiClassified'; readonly dataset: DatasetRef; readonly field: string | null; readonly tags: readonly string[] }
+  | {
+      readonly kind: 'piiClassified';
+      readonly dataset: DatasetRef;
+      readonly field: string | null;
+      readonly tags: readonly string[];
+    }
   /** Replaces all tags a `tags` facet put on a dataset and its columns. */
   | {
       readonly kind: 'piiTagsFaceted';

@@ -42,7 +42,12 @@ export const verifyLogFile = (
     const range = createCompactRange();
     let next = 0;
     let pending = 0;
-    const fail = (first: VerifyFinding): VerifyReport => ({ entries: range.size(), checkpoints: checkpoints.length, ok: false, first });
+    const fail = (first: VerifyFinding): VerifyReport => ({
+      entries: range.size(),
+      checkpoints: checkpoints.length,
+      ok: false,
+      first,
+    });
 
     const checkCheckpoint = (): VerifyFinding | undefined => {
       const c = checkpoints[pending];
@@ -51,10 +56,18 @@ export const verifyLogFile = (
       try {
         const signed = verifyNote(c.note, verifier);
         if (signed.size !== c.size || !same(signed.root, c.root)) {
-          return { kind: 'checkpoint-signature', size: c.size, message: `checkpoint ${c.size}: the signed note differs from the stored root` };
+          return {
+            kind: 'checkpoint-signature',
+            size: c.size,
+            message: `checkpoint ${c.size}: the signed note differs from the stored root`,
+          };
         }
       } catch (e) {
-        return { kind: 'checkpoint-signature', size: c.size, message: `checkpoint ${c.size}: ${(e as Error).message}` };
+        return {
+          kind: 'checkpoint-signature',
+          size: c.size,
+          message: `checkpoint ${c.size}: ${(e as Error).message}`,
+        };
       }
       if (!same(range.root(), c.root)) {
         return {
@@ -66,9 +79,18 @@ export const verifyLogFile = (
       return undefined;
     };
 
-    const rows = db.prepare<[], { position: number; entry: Buffer }>('SELECT position, entry FROM events ORDER BY position').iterate();
+    const rows = db
+      .prepare<[], { position: number; entry: Buffer }>(
+        'SELECT position, entry FROM events ORDER BY position',
+      )
+      .iterate();
     for (const row of rows) {
-      if (row.position !== next) return fail({ kind: 'gap', position: next, message: `position ${next} is missing from the log` });
+      if (row.position !== next)
+        return fail({
+          kind: 'gap',
+          position: next,
+          message: `position ${next} is missing from the log`,
+        });
       const leaf = leafHash(row.entry);
       if (!same(leaf, tree.leafHashAt(row.position))) {
         return fail({
@@ -86,10 +108,18 @@ export const verifyLogFile = (
     onProgress?.(next, total);
     if (pending < checkpoints.length) {
       const c = checkpoints[pending]!;
-      return fail({ kind: 'checkpoint-root-mismatch', size: c.size, message: `checkpoint ${c.size} is beyond the log's ${next} entries` });
+      return fail({
+        kind: 'checkpoint-root-mismatch',
+        size: c.size,
+        message: `checkpoint ${c.size} is beyond the log's ${next} entries`,
+      });
     }
     if (!same(range.root(), tree.root())) {
-      return fail({ kind: 'tree-root-mismatch', size: next, message: 'the stored tiles do not hash to the root of the entries' });
+      return fail({
+        kind: 'tree-root-mismatch',
+        size: next,
+        message: 'the stored tiles do not hash to the root of the entries',
+      });
     }
     return { entries: next, checkpoints: checkpoints.length, ok: true };
   } finally {

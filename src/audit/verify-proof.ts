@@ -13,7 +13,8 @@ export const verifierFromKeyText = (text: string, origin: string): Verifier => {
 };
 
 const bytes = (b64: unknown, what: string): Uint8Array => {
-  if (typeof b64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw new Error(`${what} is not base64`);
+  if (typeof b64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64))
+    throw new Error(`${what} is not base64`);
   return Buffer.from(b64, 'base64');
 };
 
@@ -26,7 +27,8 @@ const hashes = (list: unknown, what: string): Uint8Array[] => {
   });
 };
 
-const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+const isCount = (n: unknown): n is number =>
+  typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
 /**
  * Checks a proof document offline, trusting nothing but the key: the checkpoint's signature, that
@@ -34,12 +36,14 @@ const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isS
  */
 export const verifyProofDocument = (doc: unknown, keyText: string): ProofVerdict => {
   try {
-    if (typeof doc !== 'object' || doc === null) return { ok: false, reason: 'not a proof document (expected a JSON object)' };
+    if (typeof doc !== 'object' || doc === null)
+      return { ok: false, reason: 'not a proof document (expected a JSON object)' };
     const d = doc as Record<string, unknown>;
     if (typeof d.origin !== 'string') return { ok: false, reason: 'origin is missing' };
     const verifier = verifierFromKeyText(keyText, d.origin);
     if (d.format === 'gouvernail-proof/v1') return verifyInclusionDoc(d, d.origin, verifier);
-    if (d.format === 'gouvernail-consistency/v1') return verifyConsistencyDoc(d, d.origin, verifier);
+    if (d.format === 'gouvernail-consistency/v1')
+      return verifyConsistencyDoc(d, d.origin, verifier);
     return { ok: false, reason: `unknown proof format '${String(d.format)}'` };
   } catch (e) {
     return { ok: false, reason: (e as Error).message };
@@ -53,10 +57,16 @@ const signedCheckpoint = (note: unknown, origin: string, verifier: Verifier, wha
   return c;
 };
 
-const verifyInclusionDoc = (d: Record<string, unknown>, origin: string, verifier: Verifier): ProofVerdict => {
+const verifyInclusionDoc = (
+  d: Record<string, unknown>,
+  origin: string,
+  verifier: Verifier,
+): ProofVerdict => {
   const c = signedCheckpoint(d.checkpoint, origin, verifier, 'checkpoint');
-  if (!isCount(d.leafIndex) || !isCount(d.treeSize)) return { ok: false, reason: 'leafIndex and treeSize must be non-negative integers' };
-  if (c.size !== d.treeSize) return { ok: false, reason: `checkpoint is of size ${c.size}, the proof claims ${d.treeSize}` };
+  if (!isCount(d.leafIndex) || !isCount(d.treeSize))
+    return { ok: false, reason: 'leafIndex and treeSize must be non-negative integers' };
+  if (c.size !== d.treeSize)
+    return { ok: false, reason: `checkpoint is of size ${c.size}, the proof claims ${d.treeSize}` };
   const entry = bytes(d.entry, 'entry');
   const ok = verifyInclusion({
     leafHash: leafHash(entry),
@@ -65,15 +75,27 @@ const verifyInclusionDoc = (d: Record<string, unknown>, origin: string, verifier
     proof: hashes(d.inclusion, 'inclusion'),
     root: c.root,
   });
-  if (!ok) return { ok: false, reason: 'the inclusion path does not lead from the entry to the signed root' };
+  if (!ok)
+    return {
+      ok: false,
+      reason: 'the inclusion path does not lead from the entry to the signed root',
+    };
   const id = typeof d.eventId === 'string' ? d.eventId : '?';
-  return { ok: true, summary: `event ${id} is leaf ${d.leafIndex} of ${origin} at tree size ${c.size}, signed by ${verifier.name}` };
+  return {
+    ok: true,
+    summary: `event ${id} is leaf ${d.leafIndex} of ${origin} at tree size ${c.size}, signed by ${verifier.name}`,
+  };
 };
 
-const verifyConsistencyDoc = (d: Record<string, unknown>, origin: string, verifier: Verifier): ProofVerdict => {
+const verifyConsistencyDoc = (
+  d: Record<string, unknown>,
+  origin: string,
+  verifier: Verifier,
+): ProofVerdict => {
   const from = signedCheckpoint(d.fromCheckpoint, origin, verifier, 'fromCheckpoint');
   const to = signedCheckpoint(d.toCheckpoint, origin, verifier, 'toCheckpoint');
-  if (from.size !== d.fromSize || to.size !== d.toSize) return { ok: false, reason: 'checkpoint sizes differ from fromSize/toSize' };
+  if (from.size !== d.fromSize || to.size !== d.toSize)
+    return { ok: false, reason: 'checkpoint sizes differ from fromSize/toSize' };
   const ok = verifyConsistency({
     fromSize: from.size,
     toSize: to.size,
@@ -81,6 +103,13 @@ const verifyConsistencyDoc = (d: Record<string, unknown>, origin: string, verifi
     fromRoot: from.root,
     toRoot: to.root,
   });
-  if (!ok) return { ok: false, reason: `the tree of size ${to.size} does not extend the tree of size ${from.size}` };
-  return { ok: true, summary: `${origin}: tree size ${to.size} is an append-only extension of size ${from.size}` };
+  if (!ok)
+    return {
+      ok: false,
+      reason: `the tree of size ${to.size} does not extend the tree of size ${from.size}`,
+    };
+  return {
+    ok: true,
+    summary: `${origin}: tree size ${to.size} is an append-only extension of size ${from.size}`,
+  };
 };

@@ -17,7 +17,8 @@ export interface Principal {
   readonly role: Role;
 }
 
-export type AuthFailure = 'missing' | 'malformed' | 'expired' | 'bad-signature' | 'unsupported-algorithm' | 'wrong-claims';
+export type AuthFailure =
+  'missing' | 'malformed' | 'expired' | 'bad-signature' | 'unsupported-algorithm' | 'wrong-claims';
 
 export class AuthError extends Error {
   override readonly name = 'AuthError';
@@ -33,7 +34,8 @@ export interface TokenVerifier {
   verify(token: string): Promise<Principal>;
 }
 
-type KeySource = { kind: 'secret'; secret: Uint8Array } | { kind: 'keys'; getKey: JWTVerifyGetKey | CryptoKey };
+type KeySource =
+  { kind: 'secret'; secret: Uint8Array } | { kind: 'keys'; getKey: JWTVerifyGetKey | CryptoKey };
 
 const ASYMMETRIC = ['RS256', 'ES256'];
 
@@ -50,7 +52,8 @@ export const createTokenVerifier = async (cfg: {
 }): Promise<TokenVerifier> => {
   const sources: KeySource[] = [];
   if (cfg.secret) sources.push({ kind: 'secret', secret: new TextEncoder().encode(cfg.secret) });
-  if (cfg.publicKeyFile) sources.push({ kind: 'keys', getKey: await loadPublicKeys(cfg.publicKeyFile) });
+  if (cfg.publicKeyFile)
+    sources.push({ kind: 'keys', getKey: await loadPublicKeys(cfg.publicKeyFile) });
   if (cfg.jwksUrl) sources.push({ kind: 'keys', getKey: createRemoteJWKSet(new URL(cfg.jwksUrl)) });
   if (sources.length === 0) throw new Error('no JWT key configured');
 
@@ -61,7 +64,11 @@ export const createTokenVerifier = async (cfg: {
         try {
           const { payload } =
             source.kind === 'secret'
-              ? await jwtVerify(token, source.secret, { issuer: cfg.issuer, audience: cfg.audience, algorithms: ['HS256'] })
+              ? await jwtVerify(token, source.secret, {
+                  issuer: cfg.issuer,
+                  audience: cfg.audience,
+                  algorithms: ['HS256'],
+                })
               : await jwtVerify(token, source.getKey as JWTVerifyGetKey, {
                   issuer: cfg.issuer,
                   audience: cfg.audience,
@@ -71,7 +78,12 @@ export const createTokenVerifier = async (cfg: {
         } catch (e) {
           if (e instanceof AuthError) throw e;
           last = e;
-          if (!(e instanceof errors.JWSSignatureVerificationFailed || e instanceof errors.JOSEAlgNotAllowed || e instanceof errors.JWKSNoMatchingKey)) break;
+          if (!(
+            e instanceof errors.JWSSignatureVerificationFailed ||
+            e instanceof errors.JOSEAlgNotAllowed ||
+            e instanceof errors.JWKSNoMatchingKey
+          ))
+            break;
         }
       }
       throw translate(last);
@@ -81,7 +93,8 @@ export const createTokenVerifier = async (cfg: {
 
 const loadPublicKeys = async (file: string): Promise<JWTVerifyGetKey | CryptoKey> => {
   const text = readFileSync(file, 'utf8');
-  if (text.trimStart().startsWith('{')) return createLocalJWKSet(JSON.parse(text) as Parameters<typeof createLocalJWKSet>[0]);
+  if (text.trimStart().startsWith('{'))
+    return createLocalJWKSet(JSON.parse(text) as Parameters<typeof createLocalJWKSet>[0]);
   const alg = /EC PUBLIC|BgcqhkjOPQIB/.test(text) ? 'ES256' : 'RS256';
   return importSPKI(text, alg);
 };
@@ -89,7 +102,8 @@ const loadPublicKeys = async (file: string): Promise<JWTVerifyGetKey | CryptoKey
 const principalOf = (payload: Record<string, unknown>): Principal => {
   const sub = payload.sub;
   const role = payload.role;
-  if (typeof sub !== 'string' || sub === '') throw new AuthError('wrong-claims', 'token has no subject (sub)');
+  if (typeof sub !== 'string' || sub === '')
+    throw new AuthError('wrong-claims', 'token has no subject (sub)');
   if (typeof role !== 'string' || !(TokenRoles as readonly string[]).includes(role)) {
     throw new AuthError('wrong-claims', `token role must be one of ${TokenRoles.join(', ')}`);
   }
@@ -98,7 +112,8 @@ const principalOf = (payload: Record<string, unknown>): Principal => {
 
 const translate = (e: unknown): AuthError => {
   if (e instanceof errors.JWTExpired) return new AuthError('expired', 'token expired');
-  if (e instanceof errors.JWTClaimValidationFailed) return new AuthError('wrong-claims', `token claim '${e.claim}' is not accepted: ${e.reason}`);
+  if (e instanceof errors.JWTClaimValidationFailed)
+    return new AuthError('wrong-claims', `token claim '${e.claim}' is not accepted: ${e.reason}`);
   if (e instanceof errors.JOSEAlgNotAllowed || e instanceof errors.JOSENotSupported) {
     return new AuthError('unsupported-algorithm', 'token algorithm is not accepted');
   }

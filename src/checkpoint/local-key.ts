@@ -7,7 +7,11 @@ export const loadOrCreateCheckpointSigner = (
   dataDir: string,
   origin: string,
 ): { signer: Signer; vkey: string; spkiPem: string } => {
-  const pem = loadOrCreateSecretFile(dataDir, 'checkpoint-key.pem', () => generateSigningKey(origin).privateKeyPem);
+  const pem = loadOrCreateSecretFile(
+    dataDir,
+    'checkpoint-key.pem',
+    () => generateSigningKey(origin).privateKeyPem,
+  );
   const signer = signerFromPkcs8Pem(origin, pem);
   return {
     signer,

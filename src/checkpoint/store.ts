@@ -24,13 +24,20 @@ interface Row {
   published_at: string;
 }
 
-const toCheckpoint = (r: Row): StoredCheckpoint => ({ size: r.size, root: r.root, note: r.note, publishedAt: r.published_at });
+const toCheckpoint = (r: Row): StoredCheckpoint => ({
+  size: r.size,
+  root: r.root,
+  note: r.note,
+  publishedAt: r.published_at,
+});
 
 /** Checkpoints in the log's SQLite file (table `checkpoints`). */
 export const createSqliteCheckpointStore = (db: Db): CheckpointStore => {
   const latest = db.prepare<[], Row>('SELECT * FROM checkpoints ORDER BY size DESC LIMIT 1');
   const atSize = db.prepare<[number], Row>('SELECT * FROM checkpoints WHERE size = ?');
-  const covering = db.prepare<[number], Row>('SELECT * FROM checkpoints WHERE size > ? ORDER BY size LIMIT 1');
+  const covering = db.prepare<[number], Row>(
+    'SELECT * FROM checkpoints WHERE size > ? ORDER BY size LIMIT 1',
+  );
   const all = db.prepare<[], Row>('SELECT * FROM checkpoints ORDER BY size');
   const insert = db.prepare<[number, Uint8Array, string, string]>(
     'INSERT OR IGNORE INTO checkpoints (size, root, note, published_at) VALUES (?, ?, ?, ?)',

@@ -31,7 +31,8 @@ interface Flags {
   url?: string | undefined;
 }
 
-const configFrom = (flags: Flags) => loadConfig(process.env, flags['data-dir'] ? { dataDir: flags['data-dir'] } : {});
+const configFrom = (flags: Flags) =>
+  loadConfig(process.env, flags['data-dir'] ? { dataDir: flags['data-dir'] } : {});
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
@@ -49,7 +50,10 @@ export const runVerify = (flags: Flags): number => {
   }
   const verifier = flags.key
     ? verifierFromKeyText(readFileSync(flags.key, 'utf8'), config.origin)
-    : verifierFromKeyText(loadOrCreateCheckpointSigner(config.dataDir, config.origin).vkey, config.origin);
+    : verifierFromKeyText(
+        loadOrCreateCheckpointSigner(config.dataDir, config.origin).vkey,
+        config.origin,
+      );
   const bar = createProgressBar('verify');
   const report = verifyLogFile(file, verifier, (done, total) => {
     bar.update(done, total);
@@ -57,7 +61,8 @@ export const runVerify = (flags: Flags): number => {
   bar.done(report.entries, report.entries);
   if (!report.ok) {
     complain(`FAIL: ${report.first?.message ?? 'unknown problem'}`);
-    if (report.first && 'position' in report.first) complain(`first bad position: ${report.first.position}`);
+    if (report.first && 'position' in report.first)
+      complain(`first bad position: ${report.first.position}`);
     return 1;
   }
   say(`OK: ${report.entries} entries and ${report.checkpoints} signed checkpoints verified`);
@@ -75,8 +80,19 @@ export const runProof = async (eventId: string | undefined, flags: Flags): Promi
   try {
     const store = createSqliteCheckpointStore(log.db);
     const { signer } = loadOrCreateCheckpointSigner(config.dataDir, config.origin);
-    const publisher = createCheckpointPublisher({ tree: () => log.tree, store, signer, origin: config.origin, intervalMs: 60_000 });
-    const doc = await createProofService({ log, store, publisher, origin: config.origin }).inclusion(eventId);
+    const publisher = createCheckpointPublisher({
+      tree: () => log.tree,
+      store,
+      signer,
+      origin: config.origin,
+      intervalMs: 60_000,
+    });
+    const doc = await createProofService({
+      log,
+      store,
+      publisher,
+      origin: config.origin,
+    }).inclusion(eventId);
     if ('code' in doc) {
       complain(`proof: ${doc.message}`);
       return 1;
@@ -84,7 +100,9 @@ export const runProof = async (eventId: string | undefined, flags: Flags): Promi
     const text = `${JSON.stringify(doc, null, 2)}\n`;
     if (flags.out) {
       writeFileSync(flags.out, text);
-      say(`wrote the inclusion proof of ${eventId} (leaf ${doc.leafIndex} of ${doc.treeSize}) to ${flags.out}`);
+      say(
+        `wrote the inclusion proof of ${eventId} (leaf ${doc.leafIndex} of ${doc.treeSize}) to ${flags.out}`,
+      );
     } else process.stdout.write(text);
     return 0;
   } finally {
@@ -149,7 +167,8 @@ export const runSchemas = (flags: Flags): number => {
   }
   mkdirSync(flags.out, { recursive: true });
   const schemas = exportJsonSchemas();
-  for (const [name, schema] of schemas) writeFileSync(join(flags.out, name), `${JSON.stringify(schema, null, 2)}\n`);
+  for (const [name, schema] of schemas)
+    writeFileSync(join(flags.out, name), `${JSON.stringify(schema, null, 2)}\n`);
   say(`wrote ${schemas.size} schemas to ${flags.out}`);
   return 0;
 };
@@ -162,7 +181,11 @@ export const runReplay = async (name: string | undefined, flags: Flags): Promise
   }
   const config = configFrom(flags);
   const log = createSqliteEventLog({ file: logFile(config.dataDir) });
-  const readSide = await createConfiguredReadSide({ config, log, logger: createLogger(config.logLevel) });
+  const readSide = await createConfiguredReadSide({
+    config,
+    log,
+    logger: createLogger(config.logLevel),
+  });
   try {
     const bar = createProgressBar(`replay ${name}`);
     let last = { done: 0, total: 0 };
@@ -186,10 +209,18 @@ export const runDemo = async (flags: Flags): Promise<number> => {
   const config = configFrom(flags);
   const url = (flags.url ?? `http://127.0.0.1:${config.port}`).replace(/\/$/, '');
   const secret = config.jwt.secret ?? localJwtSecret(config.dataDir);
-  const token = await signLocalToken(secret, { sub: 'gouvernail-demo', role: 'producer', issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: 300 });
+  const token = await signLocalToken(secret, {
+    sub: 'gouvernail-demo',
+    role: 'producer',
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    ttlSeconds: 300,
+  });
   const loaded = await loadDemo(url, token);
   say(`loaded ${loaded.lineage} OpenLineage events and ${loaded.audit} audit events into ${url}`);
-  say('try: the GraphiQL queries in README.md ("First queries"), with a token from `gouvernail token --role admin`');
+  say(
+    'try: the GraphiQL queries in README.md ("First queries"), with a token from `gouvernail token --role admin`',
+  );
   return 0;
 };
 
@@ -242,6 +273,8 @@ export const runVerifyCertificate = (file: string | undefined, flags: Flags): nu
     return 1;
   }
   const c = doc as { caseId?: string; subject?: string; events?: unknown[] };
-  say(`OK: erasure certificate of case ${c.caseId ?? '?'} (subject ${c.subject ?? '?'}) verifies: signature, ${c.events?.length ?? 0} inclusion proofs, consistency proof, every task done, keys destroyed, no trace of the canary`);
+  say(
+    `OK: erasure certificate of case ${c.caseId ?? '?'} (subject ${c.subject ?? '?'}) verifies: signature, ${c.events?.length ?? 0} inclusion proofs, consistency proof, every task done, keys destroyed, no trace of the canary`,
+  );
   return 0;
 };

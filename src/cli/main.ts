@@ -1,5 +1,15 @@
 import { parseArgs } from 'node:util';
-import { runCertificate, runDemo, runProof, runReplay, runVerifyCertificate, runSchemas, runToken, runVerify, runVerifyProof } from './commands.js';
+import {
+  runCertificate,
+  runDemo,
+  runProof,
+  runReplay,
+  runVerifyCertificate,
+  runSchemas,
+  runToken,
+  runVerify,
+  runVerifyProof,
+} from './commands.js';
 
 const USAGE = `gouvernail — tamper-evident audit and lineage log
 

@@ -26,7 +26,10 @@ export interface GraphQLContextDeps {
  * UNAUTHENTICATED); an AuthError for a bad or expired token, which the HTTP layer answers with 401
  * before GraphQL runs.
  */
-export const graphqlPrincipal = async (req: Request, tokens: TokenVerifier): Promise<Principal | null> => {
+export const graphqlPrincipal = async (
+  req: Request,
+  tokens: TokenVerifier,
+): Promise<Principal | null> => {
   const header = req.headers.get('authorization');
   if (!header) return null;
   const m = /^Bearer\s+(\S+)$/i.exec(header);
@@ -34,7 +37,8 @@ export const graphqlPrincipal = async (req: Request, tokens: TokenVerifier): Pro
   return tokens.verify(m[1]!);
 };
 
-const operationName = (operation: string): string => /^\w+ ([^\s{]+)/.exec(operation)?.[1] ?? 'anonymous';
+const operationName = (operation: string): string =>
+  /^\w+ ([^\s{]+)/.exec(operation)?.[1] ?? 'anonymous';
 
 /** Builds the context of one GraphQL request from the caller's token and the service's parts. */
 export const createGraphQLContextFactory =
@@ -63,7 +67,14 @@ export const createGraphQLContextFactory =
           const resource = `gouvernail://events/${eventId}/personal`;
           try {
             const fields = await deps.personal.read(eventId, subject);
-            deps.recorder.record({ principal: who.id, role: who.role, resource, action: 'read', decision: 'allowed', subjects: [subject] });
+            deps.recorder.record({
+              principal: who.id,
+              role: who.role,
+              resource,
+              action: 'read',
+              decision: 'allowed',
+              subjects: [subject],
+            });
             return fields;
           } catch (e) {
             deps.recorder.record({
@@ -81,7 +92,10 @@ export const createGraphQLContextFactory =
       },
       recordQuery: (entry) => {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        deps.metrics.graphqlSeconds.observe({ operation: operationName(entry.operation), outcome: entry.decision }, seconds);
+        deps.metrics.graphqlSeconds.observe(
+          { operation: operationName(entry.operation), outcome: entry.decision },
+          seconds,
+        );
         deps.recorder.record({
           principal: who.id,
           role: who.role,

@@ -11,7 +11,10 @@ export const authenticate = async (
   const header = req.headers.get('authorization');
   if (!header) return unauthorized(new AuthError('missing', 'a bearer token is required'));
   const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match) return unauthorized(new AuthError('malformed', 'authorization header must be "Bearer <token>"'));
+  if (!match)
+    return unauthorized(
+      new AuthError('malformed', 'authorization header must be "Bearer <token>"'),
+    );
   let principal: Principal;
   try {
     principal = await tokens.verify(match[1]!);
@@ -20,7 +23,11 @@ export const authenticate = async (
     throw e;
   }
   if (principal.role !== 'admin' && !allowed.includes(principal.role)) {
-    return problem(403, 'forbidden', `role '${principal.role}' may not do this; allowed: ${['admin', ...allowed].join(', ')}`);
+    return problem(
+      403,
+      'forbidden',
+      `role '${principal.role}' may not do this; allowed: ${['admin', ...allowed].join(', ')}`,
+    );
   }
   return principal;
 };
@@ -28,6 +35,9 @@ export const authenticate = async (
 /** 401 naming why the token was refused. */
 export const unauthorized = (e: AuthError): Response => {
   const r = problem(401, `unauthenticated:${e.reason}`, e.message);
-  r.headers.set('www-authenticate', `Bearer error="invalid_token", error_description="${e.message}"`);
+  r.headers.set(
+    'www-authenticate',
+    `Bearer error="invalid_token", error_description="${e.message}"`,
+  );
   return r;
 };

@@ -7,10 +7,14 @@ export type BodyProblem =
   | { kind: 'malformed'; errors: { line?: number; index?: number; message: string }[] };
 
 /** `lines[i]` is the 1-based line of item i, for NDJSON bodies. */
-export type ParsedBody = { ok: true; items: unknown[]; lines?: number[] } | { ok: false; problem: BodyProblem };
+export type ParsedBody =
+  { ok: true; items: unknown[]; lines?: number[] } | { ok: false; problem: BodyProblem };
 
 /** Reads at most `limit` bytes; stops reading (and answers too-large) as soon as the limit is passed. */
-export const readLimited = async (req: Request, limit: number): Promise<Uint8Array | 'too-large'> => {
+export const readLimited = async (
+  req: Request,
+  limit: number,
+): Promise<Uint8Array | 'too-large'> => {
   const declared = Number(req.headers.get('content-length') ?? 'NaN');
   if (Number.isFinite(declared) && declared > limit) return 'too-large';
   if (!req.body) return new Uint8Array();
@@ -37,32 +41,52 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * line with `application/x-ndjson`. Errors name the line (NDJSON) or array index (JSON).
  */
 export const parseBatch = async (req: Request, limit: number): Promise<ParsedBody> => {
-  const contentType = (req.headers.get('content-type') ?? 'application/json').split(';')[0]!.trim().toLowerCase();
-  const ndjson = contentType === 'application/x-ndjson' || contentType === 'application/jsonl' || contentType === 'application/ndjson';
-  if (!ndjson && contentType !== 'application/json') return { ok: false, problem: { kind: 'unsupported-media-type', contentType } };
+  const contentType = (req.headers.get('content-type') ?? 'application/json')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
+  const ndjson =
+    contentType === 'application/x-ndjson' ||
+    contentType === 'application/jsonl' ||
+    contentType === 'application/ndjson';
+  if (!ndjson && contentType !== 'application/json')
+    return { ok: false, problem: { kind: 'unsupported-media-type', contentType } };
   const raw = await readLimited(req, limit);
   if (raw === 'too-large') return { ok: false, problem: { kind: 'too-large', limit } };
   const bytes = decodeContent(raw, req.headers.get('content-encoding'), limit);
   if (bytes === 'too-large') return { ok: false, problem: { kind: 'too-large', limit } };
-  if (bytes === 'bad-encoding') return { ok: false, problem: { kind: 'malformed', errors: [{ message: 'body is not valid gzip' }] } };
+  if (bytes === 'bad-encoding')
+    return {
+      ok: false,
+      problem: { kind: 'malformed', errors: [{ message: 'body is not valid gzip' }] },
+    };
   let text: string;
   try {
     text = decoder.decode(bytes);
   } catch {
-    return { ok: false, problem: { kind: 'malformed', errors: [{ message: 'body is not valid UTF-8' }] } };
+    return {
+      ok: false,
+      problem: { kind: 'malformed', errors: [{ message: 'body is not valid UTF-8' }] },
+    };
   }
   return ndjson ? parseNdjson(text) : parseJson(text);
 };
 
 /** Undoes `Content-Encoding: gzip` (what OpenLineage clients send with compression on), within the same limit. */
-const decodeContent = (raw: Uint8Array, encoding: string | null, limit: number): Uint8Array | 'too-large' | 'bad-encoding' => {
+const decodeContent = (
+  raw: Uint8Array,
+  encoding: string | null,
+  limit: number,
+): Uint8Array | 'too-large' | 'bad-encoding' => {
   const e = (encoding ?? 'identity').trim().toLowerCase();
   if (e === 'identity' || e === '') return raw;
   if (e !== 'gzip') return 'bad-encoding';
   try {
     return gunzipSync(raw, { maxOutputLength: limit });
   } catch (err) {
-    return err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? 'too-large' : 'bad-encoding';
+    return err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE'
+      ? 'too-large'
+      : 'bad-encoding';
   }
 };
 
@@ -71,11 +95,23 @@ const parseJson = (text: string): ParsedBody => {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { ok: false, problem: { kind: 'malformed', errors: [{ message: `invalid JSON: ${(e as Error).message}` }] } };
+    return {
+      ok: false,
+      problem: {
+        kind: 'malformed',
+        errors: [{ message: `invalid JSON: ${(e as Error).message}` }],
+      },
+    };
   }
   if (Array.isArray(value)) return { ok: true, items: value };
   if (typeof value === 'object' && value !== null) return { ok: true, items: [value] };
-  return { ok: false, problem: { kind: 'malformed', errors: [{ message: 'expected a JSON array of events or one event object' }] } };
+  return {
+    ok: false,
+    problem: {
+      kind: 'malformed',
+      errors: [{ message: 'expected a JSON array of events or one event object' }],
+    },
+  };
 };
 
 const parseNdjson = (text: string): ParsedBody => {
@@ -93,5 +129,7 @@ const parseNdjson = (text: string): ParsedBody => {
       errors.push({ line: i + 1, message: `invalid JSON: ${(e as Error).message}` });
     }
   });
-  return errors.length > 0 ? { ok: false, problem: { kind: 'malformed', errors } } : { ok: true, items, lines: itemLines };
+  return errors.length > 0
+    ? { ok: false, problem: { kind: 'malformed', errors } }
+    : { ok: true, items, lines: itemLines };
 };

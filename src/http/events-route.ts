@@ -17,14 +17,22 @@ export const postEvents = async (
       case 'too-large':
         return problem(413, 'payload-too-large', `batch exceeds ${p.limit} bytes`);
       case 'unsupported-media-type':
-        return problem(415, 'unsupported-media-type', `use application/json or application/x-ndjson, not ${p.contentType}`);
+        return problem(
+          415,
+          'unsupported-media-type',
+          `use application/json or application/x-ndjson, not ${p.contentType}`,
+        );
       case 'malformed':
         return problem(400, 'malformed-body', 'the body is not valid JSON', p.errors);
     }
   }
   if (body.items.length === 0) return problem(400, 'empty-batch', 'the batch holds no events');
   if (body.items.length > deps.maxBatchEvents) {
-    return problem(413, 'too-many-events', `batch holds ${body.items.length} events, the limit is ${deps.maxBatchEvents}`);
+    return problem(
+      413,
+      'too-many-events',
+      `batch holds ${body.items.length} events, the limit is ${deps.maxBatchEvents}`,
+    );
   }
   const result = await deps.ingestor.ingest(body.items, 'http');
   if (result.status === 'rejected') {
@@ -34,7 +42,12 @@ export const postEvents = async (
       ...(r.id === undefined ? {} : { id: r.id }),
       errors: r.issues.map((i) => `${i.path}: ${i.message}`),
     }));
-    return problem(400, 'invalid-events', `${details.length} of ${body.items.length} events are invalid; nothing was stored`, details);
+    return problem(
+      400,
+      'invalid-events',
+      `${details.length} of ${body.items.length} events are invalid; nothing was stored`,
+      details,
+    );
   }
   return json({ results: result.outcomes });
 };

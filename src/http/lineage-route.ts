@@ -26,7 +26,8 @@ export const postLineage = async (
         return problem(400, 'malformed-body', 'the body is not valid JSON', p.errors);
     }
   }
-  if (body.items.length === 0) return problem(400, 'empty-batch', 'no OpenLineage event in the body');
+  if (body.items.length === 0)
+    return problem(400, 'empty-batch', 'no OpenLineage event in the body');
   const envelopes = [];
   const invalid = [];
   for (const [index, item] of body.items.entries()) {
@@ -42,7 +43,12 @@ export const postLineage = async (
   }
   if (invalid.length > 0) {
     const first = invalid[0]!;
-    return problem(400, 'invalid-openlineage-event', `invalid OpenLineage event: ${first.errors[0] ?? 'unknown problem'}`, invalid);
+    return problem(
+      400,
+      'invalid-openlineage-event',
+      `invalid OpenLineage event: ${first.errors[0] ?? 'unknown problem'}`,
+      invalid,
+    );
   }
   const result = await deps.ingestor.ingest(envelopes, 'openlineage');
   if (result.status === 'rejected') {

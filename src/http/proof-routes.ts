@@ -6,7 +6,8 @@ const statusOf = { 'not-found': 404, 'no-checkpoint': 404, 'bad-range': 400 } as
 /** GET /v1/proof/inclusion?id=EVENT_ID */
 export const getInclusionProof = async (url: URL, proofs: ProofService): Promise<Response> => {
   const id = url.searchParams.get('id');
-  if (!id) return problem(400, 'missing-parameter', 'query parameter id (the event id) is required');
+  if (!id)
+    return problem(400, 'missing-parameter', 'query parameter id (the event id) is required');
   const doc = await proofs.inclusion(id);
   return 'code' in doc ? problem(statusOf[doc.code], doc.code, doc.message) : json(doc);
 };
@@ -25,5 +26,7 @@ const sizeParam = (url: URL, name: string): number | string => {
   const raw = url.searchParams.get(name);
   if (raw === null) return `query parameter ${name} (a tree size) is required`;
   const n = Number(raw);
-  return /^\d+$/.test(raw) && Number.isSafeInteger(n) ? n : `${name} must be a non-negative integer, got '${raw}'`;
+  return /^\d+$/.test(raw) && Number.isSafeInteger(n)
+    ? n
+    : `${name} must be a non-negative integer, got '${raw}'`;
 };

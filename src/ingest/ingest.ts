@@ -60,7 +60,9 @@ export const createIngestor = ({
     const timer = metrics.appendSeconds.startTimer();
     const recordedAt = now().toISOString();
     const ctx = { origin, recordedAt, keys };
-    const prepared: PreparedEvent[] = pool ? await pool.prepare(valid, ctx) : valid.map((e) => prepareEvent(e, ctx));
+    const prepared: PreparedEvent[] = pool
+      ? await pool.prepare(valid, ctx)
+      : valid.map((e) => prepareEvent(e, ctx));
     const outcomes = await log.append(prepared);
     timer();
     const counts = new Map<string, number>();
@@ -77,6 +79,7 @@ export const createIngestor = ({
 });
 
 const idOf = (input: unknown): { id?: string } => {
-  if (typeof input === 'object' && input !== null && 'id' in input && typeof input.id === 'string') return { id: input.id };
+  if (typeof input === 'object' && input !== null && 'id' in input && typeof input.id === 'string')
+    return { id: input.id };
   return {};
 };

@@ -21,13 +21,25 @@ export const prepareEvent = (
   for (const [subject, fields] of Object.entries(input.personal ?? {})) {
     const key = ctx.keys.get(subject);
     if (!key) throw new Error(`no data key for subject ${subject}`);
-    const { ref, blob } = sealFields({ origin: ctx.origin, eventId: input.id, subject, fields, key });
+    const { ref, blob } = sealFields({
+      origin: ctx.origin,
+      eventId: input.id,
+      subject,
+      fields,
+      key,
+    });
     (sealed ??= {})[subject] = ref;
     sealedBlobs.push({ subject, blob });
   }
   const event = recordedEnvelope(input, ctx.recordedAt, sealed);
   const entry = canonicalBytes(event);
-  return { event, entry, leafHash: leafHash(entry), stream: streamOf(event as AuditEvent), sealedBlobs };
+  return {
+    event,
+    entry,
+    leafHash: leafHash(entry),
+    stream: streamOf(event as AuditEvent),
+    sealedBlobs,
+  };
 };
 
 /** The envelope the log records, keys in RFC 8785 order so the canonical encoder need not reorder it. */

@@ -43,7 +43,11 @@ export const publishCheckpoints = ({
   const send = async (note: string): Promise<void> => {
     if (note === last) return;
     try {
-      await producer.send({ topic, acks: -1, messages: [{ key: checkpointOrigin(note), value: note }] });
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: [{ key: checkpointOrigin(note), value: note }],
+      });
       last = note;
       counter?.inc({ outcome: 'sent' });
     } catch (e) {

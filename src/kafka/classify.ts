@@ -6,7 +6,13 @@ import { openLineageEnvelope } from '../ingest/openlineage-envelope.js';
 import type { KafkaTopics } from './config.js';
 
 /** Why a message went to the dead-letter topic; also the `reason` label of `gouvernail_kafka_dlq_total`. */
-export type DeadLetterReason = 'empty' | 'oversized' | 'malformed-json' | 'invalid-event' | 'invalid-openlineage' | 'wrong-topic';
+export type DeadLetterReason =
+  | 'empty'
+  | 'oversized'
+  | 'malformed-json'
+  | 'invalid-event'
+  | 'invalid-openlineage'
+  | 'wrong-topic';
 
 export type Classified =
   | { readonly ok: true; readonly event: NewEventEnvelope & { type: EventType } }
@@ -26,20 +32,30 @@ export const roleOf = (topics: KafkaTopics, topic: string): TopicRole | undefine
           ? 'events'
           : undefined;
 
-const expectedType: Partial<Record<TopicRole, EventType>> = { access: 'AccessRecorded', config: 'ConfigChanged' };
+const expectedType: Partial<Record<TopicRole, EventType>> = {
+  access: 'AccessRecorded',
+  config: 'ConfigChanged',
+};
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const maxIssuesInReason = 5;
 
 const describe = (issues: readonly ValidationIssue[]): string => {
   const shown = describeIssues(issues.slice(0, maxIssuesInReason)).join('; ');
-  return issues.length > maxIssuesInReason ? `${shown}; and ${issues.length - maxIssuesInReason} more` : shown;
+  return issues.length > maxIssuesInReason
+    ? `${shown}; and ${issues.length - maxIssuesInReason} more`
+    : shown;
 };
 
-const refuse = (reason: DeadLetterReason, detail: string): Classified => ({ ok: false, reason, detail });
+const refuse = (reason: DeadLetterReason, detail: string): Classified => ({
+  ok: false,
+  reason,
+  detail,
+});
 
 /** The text of the `x-gouvernail-reason` header: the reason code, then what exactly is wrong. */
-export const reasonText = (c: Extract<Classified, { ok: false }>): string => `${c.reason}: ${c.detail}`;
+export const reasonText = (c: Extract<Classified, { ok: false }>): string =>
+  `${c.reason}: ${c.detail}`;
 
 /**
  * Decides what one Kafka message is: a valid event for the log, or a dead letter and why.
@@ -53,16 +69,25 @@ export const classifyMessage = (
 ): Classified => {
   const { value } = message;
   const role = roleOf(options.topics, message.topic);
-  if (role === undefined) return refuse('wrong-topic', `topic '${message.topic}' is not one gouvernail consumes`);
+  if (role === undefined)
+    return refuse('wrong-topic', `topic '${message.topic}' is not one gouvernail consumes`);
   if (value === null || value.byteLength === 0) return refuse('empty', 'the message has no value');
   if (value.byteLength > options.maxMessageBytes) {
-    return refuse('oversized', `the value is ${value.byteLength} bytes, the limit is ${options.maxMessageBytes}`);
+    return refuse(
+      'oversized',
+      `the value is ${value.byteLength} bytes, the limit is ${options.maxMessageBytes}`,
+    );
   }
   let input: unknown;
   try {
     input = JSON.parse(decoder.decode(value));
   } catch (e) {
-    return refuse('malformed-json', e instanceof TypeError ? 'the value is not valid UTF-8' : `the value is not JSON (${(e as Error).message})`);
+    return refuse(
+      'malformed-json',
+      e instanceof TypeError
+        ? 'the value is not valid UTF-8'
+        : `the value is not JSON (${(e as Error).message})`,
+    );
   }
   if (role === 'lineage') {
     const ol = validateOpenLineage(input);
@@ -72,16 +97,24 @@ export const classifyMessage = (
       const producer = (ol.value.event as { producer: string }).producer;
       envelope = openLineageEnvelope(ol.value, producer.slice(0, 256));
     } catch (e) {
-      return refuse('invalid-openlineage', `the event cannot be canonically encoded (${(e as Error).message})`);
+      return refuse(
+        'invalid-openlineage',
+        `the event cannot be canonically encoded (${(e as Error).message})`,
+      );
     }
     const checked = validateNewEvent(envelope);
-    return checked.ok ? { ok: true, event: checked.value } : refuse('invalid-openlineage', describe(checked.error));
+    return checked.ok
+      ? { ok: true, event: checked.value }
+      : refuse('invalid-openlineage', describe(checked.error));
   }
   const checked = validateNewEvent(input);
   if (!checked.ok) return refuse('invalid-event', describe(checked.error));
   const expected = expectedType[role];
   if (expected !== undefined && checked.value.type !== expected) {
-    return refuse('wrong-topic', `topic '${message.topic}' carries ${expected} events, got ${checked.value.type}`);
+    return refuse(
+      'wrong-topic',
+      `topic '${message.topic}' carries ${expected} events, got ${checked.value.type}`,
+    );
   }
   return { ok: true, event: checked.value };
 };

@@ -1,13 +1,26 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import kafkajs, { type Kafka, type KafkaConfig as KafkaJsConfig, type LogEntry, type logCreator, type SASLOptions } from 'kafkajs';
+import kafkajs, {
+  type Kafka,
+  type KafkaConfig as KafkaJsConfig,
+  type LogEntry,
+  type logCreator,
+  type SASLOptions,
+} from 'kafkajs';
 import type { Logger } from '../logger.js';
 import { ConfigError } from '../config.js';
 import type { KafkaSettings } from './config.js';
 
 /** kafkajs is CommonJS and Node only sees part of its exports as named ones: take them from the default. */
-export const { Kafka: KafkaClient, logLevel, ConfigResourceTypes, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } =
-  kafkajs;
+export const {
+  Kafka: KafkaClient,
+  logLevel,
+  ConfigResourceTypes,
+  AclResourceTypes,
+  AclOperationTypes,
+  AclPermissionTypes,
+  ResourcePatternTypes,
+} = kafkajs;
 
 const readPem = (file: string, key: string): Buffer => {
   try {
@@ -52,4 +65,5 @@ export const kafkaClientOptions = (settings: KafkaSettings, log: Logger): KafkaJ
 };
 
 /** A kafkajs client for our settings. */
-export const createKafkaClient = (settings: KafkaSettings, log: Logger): Kafka => new KafkaClient(kafkaClientOptions(settings, log));
+export const createKafkaClient = (settings: KafkaSettings, log: Logger): Kafka =>
+  new KafkaClient(kafkaClientOptions(settings, log));

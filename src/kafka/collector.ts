@@ -5,10 +5,19 @@ import type { NewEventEnvelope } from '../../domain/envelope.js';
 import type { ConfigKinds } from '../../domain/events/config.js';
 import type { Ingestor } from '../ingest/ingest.js';
 import type { Logger } from '../logger.js';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ResourcePatternTypes } from './client.js';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  ConfigResourceTypes,
+  ResourcePatternTypes,
+} from './client.js';
 
 type ConfigKind = (typeof ConfigKinds)[number];
-type TopicConfig = ReadonlyMap<string, { readonly value: string | null; readonly isDefault: boolean }>;
+type TopicConfig = ReadonlyMap<
+  string,
+  { readonly value: string | null; readonly isDefault: boolean }
+>;
 /** A topic's recorded settings: key to value (null when sensitive or gone). */
 type Settings = Readonly<Record<string, string | null>>;
 
@@ -58,7 +67,8 @@ const PRODUCER = 'gouvernail-kafka-collector';
 /** `changeRef` of the events that record the state found by the collector's first poll. */
 export const BASELINE_REF = 'gouvernail-collector:baseline';
 
-const kindOfKey = (key: string): ConfigKind => (key.startsWith('retention.') ? 'retention' : 'setting');
+const kindOfKey = (key: string): ConfigKind =>
+  key.startsWith('retention.') ? 'retention' : 'setting';
 
 const nameOf = (e: Record<string, string | number>, v: number): string => {
   const name = Object.entries(e).find(([, x]) => x === v)?.[0];
@@ -66,14 +76,17 @@ const nameOf = (e: Record<string, string | number>, v: number): string => {
 };
 
 /** `acl/<resource type>/<pattern type>:<name>`, e.g. `acl/topic/literal:orders`. */
-export const aclTarget = (r: Pick<DescribeAclResource, 'resourceType' | 'resourcePatternType' | 'resourceName'>): string =>
+export const aclTarget = (
+  r: Pick<DescribeAclResource, 'resourceType' | 'resourcePatternType' | 'resourceName'>,
+): string =>
   `acl/${nameOf(AclResourceTypes, r.resourceType).toLowerCase()}/${nameOf(ResourcePatternTypes, r.resourcePatternType).toLowerCase()}:${r.resourceName}`;
 
 /** One ACL binding as text, e.g. `ALLOW User:alice READ from *`. */
 const bindingText = (a: DescribeAclResource['acls'][number]): string =>
   `${nameOf(AclPermissionTypes, a.permissionType)} ${a.principal} ${nameOf(AclOperationTypes, a.operation)} from ${a.host}`;
 
-const sortedKeys = (o: Settings): Settings => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const sortedKeys = (o: Settings): Settings =>
+  Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /**
  * The settings recorded for a topic: its non-default ones, the always-recorded ones, and every key
@@ -86,21 +99,27 @@ const settingsOf = (config: TopicConfig, before: Settings = {}): Settings => {
   return sortedKeys(out);
 };
 
-const digest = (value: unknown): string => createHash('sha256').update(canonicalize(value)).digest('base64url');
+const digest = (value: unknown): string =>
+  createHash('sha256').update(canonicalize(value)).digest('base64url');
 
 const isSecurityDisabled = (e: unknown): boolean =>
   typeof e === 'object' && e !== null && ('type' in e ? e.type === 'SECURITY_DISABLED' : false);
 
 const isSettings = (v: unknown): v is Settings =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => x === null || typeof x === 'string');
-const isBindings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.values(v).every((x) => x === null || typeof x === 'string');
+const isBindings = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /** The snapshot the records describe; a part with no records at all stays unknown (baseline). */
 const seed = (records: ReadonlyMap<string, unknown>): Snapshot => {
   const topics = new Map<string, Settings>();
   const acls = new Map<string, readonly string[]>();
   for (const [target, value] of records) {
-    if (target.startsWith('topic/') && isSettings(value)) topics.set(target.slice('topic/'.length), value);
+    if (target.startsWith('topic/') && isSettings(value))
+      topics.set(target.slice('topic/'.length), value);
     else if (target.startsWith('acl/') && isBindings(value)) acls.set(target, value);
   }
   return { topics: topics.size > 0 ? topics : null, acls: acls.size > 0 ? acls : null };
@@ -114,7 +133,10 @@ interface Change {
   readonly baseline: boolean;
 }
 
-const topicChanges = (known: Snapshot['topics'], next: ReadonlyMap<string, TopicConfig>): [Change[], Map<string, Settings>] => {
+const topicChanges = (
+  known: Snapshot['topics'],
+  next: ReadonlyMap<string, TopicConfig>,
+): [Change[], Map<string, Settings>] => {
   const baseline = known === null;
   const prev = known ?? new Map<string, Settings>();
   const changes: Change[] = [];
@@ -134,13 +156,23 @@ const topicChanges = (known: Snapshot['topics'], next: ReadonlyMap<string, Topic
     for (const kind of ['retention', 'setting'] as const) {
       const mine = changed.filter((k) => kindOfKey(k) === kind);
       if (mine.length === 0) continue;
-      const after = sortedKeys({ ...state, ...Object.fromEntries(mine.map((k) => [k, now[k] ?? null])) });
+      const after = sortedKeys({
+        ...state,
+        ...Object.fromEntries(mine.map((k) => [k, now[k] ?? null])),
+      });
       changes.push({ target, kind, before: state, after, baseline: false });
       state = after;
     }
   }
   for (const [topic, old] of prev) {
-    if (!next.has(topic)) changes.push({ target: `topic/${topic}`, kind: 'setting', before: old, after: null, baseline: false });
+    if (!next.has(topic))
+      changes.push({
+        target: `topic/${topic}`,
+        kind: 'setting',
+        before: old,
+        after: null,
+        baseline: false,
+      });
   }
   return [changes, settings];
 };
@@ -152,10 +184,12 @@ const aclChanges = (prev: Snapshot['acls'], next: Snapshot['acls']): Change[] =>
   const changes: Change[] = [];
   for (const [target, bindings] of next) {
     const before = old.get(target) ?? null;
-    if (before === null || canonicalize(before) !== canonicalize(bindings)) changes.push({ target, kind: 'acl', before, after: bindings, baseline });
+    if (before === null || canonicalize(before) !== canonicalize(bindings))
+      changes.push({ target, kind: 'acl', before, after: bindings, baseline });
   }
   for (const [target, bindings] of old) {
-    if (!next.has(target)) changes.push({ target, kind: 'acl', before: bindings, after: null, baseline: false });
+    if (!next.has(target))
+      changes.push({ target, kind: 'acl', before: bindings, after: null, baseline: false });
   }
   return changes;
 };
@@ -205,11 +239,17 @@ export const createKafkaCollector = ({
       resources: names.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
     });
     for (const r of res.resources) {
-      if (r.errorCode !== 0) throw new Error(`describeConfigs ${r.resourceName}: error ${r.errorCode} ${r.errorMessage}`);
+      if (r.errorCode !== 0)
+        throw new Error(
+          `describeConfigs ${r.resourceName}: error ${r.errorCode} ${r.errorMessage}`,
+        );
       topics.set(
         r.resourceName,
         new Map(
-          r.configEntries.map((e: ConfigEntries) => [e.configName, { value: e.isSensitive ? null : e.configValue, isDefault: e.isDefault }]),
+          r.configEntries.map((e: ConfigEntries) => [
+            e.configName,
+            { value: e.isSensitive ? null : e.configValue, isDefault: e.isDefault },
+          ]),
         ),
       );
     }
@@ -235,7 +275,9 @@ export const createKafkaCollector = ({
     } catch (e) {
       if (!isSecurityDisabled(e)) throw e;
       if (!aclsDisabledLogged) {
-        log.warn('the Kafka broker has no authorizer (SECURITY_DISABLED): ACL changes are not recorded');
+        log.warn(
+          'the Kafka broker has no authorizer (SECURITY_DISABLED): ACL changes are not recorded',
+        );
         aclsDisabledLogged = true;
       }
       return null;
@@ -245,7 +287,13 @@ export const createKafkaCollector = ({
   const toEvent = (c: Change, at: Date): NewEventEnvelope => {
     const id = c.baseline
       ? digest({ target: c.target, baseline: true, after: c.after })
-      : digest({ target: c.target, kind: c.kind, before: c.before, after: c.after, bucket: Math.floor(at.getTime() / bucketMs) });
+      : digest({
+          target: c.target,
+          kind: c.kind,
+          before: c.before,
+          after: c.after,
+          bucket: Math.floor(at.getTime() / bucketMs),
+        });
     return {
       id: `kafka-config:${id}`,
       type: 'ConfigChanged',
@@ -268,7 +316,8 @@ export const createKafkaCollector = ({
   const poll = async (): Promise<number> => {
     const [topics, acls] = await Promise.all([readTopics(), readAcls()]);
     const at = now();
-    const prev: Snapshot = snapshot ?? (recorded ? seed(await recorded()) : { topics: null, acls: null });
+    const prev: Snapshot =
+      snapshot ?? (recorded ? seed(await recorded()) : { topics: null, acls: null });
     const [forTopics, settings] = topicChanges(prev.topics, topics);
     const changes = [...forTopics, ...aclChanges(prev.acls, acls)];
     if (changes.length > 0) await ingest(changes.map((c) => toEvent(c, at)));
@@ -278,7 +327,13 @@ export const createKafkaCollector = ({
       const counts = new Map<ConfigKind, number>();
       for (const c of changes) counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1);
       onChanges?.(counts);
-      log.info({ changes: changes.length, targets: [...new Set(changes.map((c) => c.target))].slice(0, 20) }, 'Kafka configuration changes recorded');
+      log.info(
+        {
+          changes: changes.length,
+          targets: [...new Set(changes.map((c) => c.target))].slice(0, 20),
+        },
+        'Kafka configuration changes recorded',
+      );
     }
     return changes.length;
   };
@@ -322,5 +377,6 @@ export const ingestThrough =
   (ingestor: Ingestor, source = 'kafka-collector') =>
   async (events: readonly NewEventEnvelope[]): Promise<void> => {
     const r = await ingestor.ingest(events, source);
-    if (r.status === 'rejected') throw new Error(`ConfigChanged events refused: ${JSON.stringify(r.rejected.slice(0, 3))}`);
+    if (r.status === 'rejected')
+      throw new Error(`ConfigChanged events refused: ${JSON.stringify(r.rejected.slice(0, 3))}`);
   };

@@ -50,7 +50,8 @@ export interface KafkaSettings {
 }
 
 /** Kafka ingest is off unless GOUVERNAIL_KAFKA_BROKERS is set. */
-export type KafkaConfig = { readonly enabled: false } | ({ readonly enabled: true } & KafkaSettings);
+export type KafkaConfig =
+  { readonly enabled: false } | ({ readonly enabled: true } & KafkaSettings);
 
 const text = (env: Env, key: string, fallback: string): string => {
   const raw = env[key]?.trim();
@@ -85,7 +86,10 @@ const BROKER = /^[^\s:/,]+:\d{1,5}$/;
 
 const topic = (env: Env, key: string, fallback: string): string => {
   const name = text(env, key, fallback);
-  if (!NAME.test(name)) throw new ConfigError(`${key} must be a Kafka topic name (letters, digits, '.', '_', '-'), got '${name}'`);
+  if (!NAME.test(name))
+    throw new ConfigError(
+      `${key} must be a Kafka topic name (letters, digits, '.', '_', '-'), got '${name}'`,
+    );
   return name;
 };
 
@@ -94,11 +98,14 @@ const brokersOf = (raw: string): string[] => {
     .split(',')
     .map((b) => b.trim())
     .filter((b) => b !== '');
-  if (brokers.length === 0) throw new ConfigError('GOUVERNAIL_KAFKA_BROKERS must list at least one host:port');
+  if (brokers.length === 0)
+    throw new ConfigError('GOUVERNAIL_KAFKA_BROKERS must list at least one host:port');
   for (const b of brokers) {
     const port = Number(b.slice(b.lastIndexOf(':') + 1));
     if (!BROKER.test(b) || port < 1 || port > 65535) {
-      throw new ConfigError(`GOUVERNAIL_KAFKA_BROKERS must be a comma-separated list of host:port, got '${b}'`);
+      throw new ConfigError(
+        `GOUVERNAIL_KAFKA_BROKERS must be a comma-separated list of host:port, got '${b}'`,
+      );
     }
   }
   return brokers;
@@ -116,13 +123,19 @@ const tlsOf = (env: Env): KafkaTls | undefined => {
       ['certFile', 'GOUVERNAIL_KAFKA_TLS_CERT_FILE'],
       ['keyFile', 'GOUVERNAIL_KAFKA_TLS_KEY_FILE'],
     ] as const) {
-      if (files[field] !== undefined) throw new ConfigError(`${key} is set but GOUVERNAIL_KAFKA_TLS is not true`);
+      if (files[field] !== undefined)
+        throw new ConfigError(`${key} is set but GOUVERNAIL_KAFKA_TLS is not true`);
     }
     return undefined;
   }
   if ((files.certFile === undefined) !== (files.keyFile === undefined)) {
-    const missing = files.certFile === undefined ? 'GOUVERNAIL_KAFKA_TLS_CERT_FILE' : 'GOUVERNAIL_KAFKA_TLS_KEY_FILE';
-    throw new ConfigError(`${missing} is required: a client certificate needs both a certificate and a key file`);
+    const missing =
+      files.certFile === undefined
+        ? 'GOUVERNAIL_KAFKA_TLS_CERT_FILE'
+        : 'GOUVERNAIL_KAFKA_TLS_KEY_FILE';
+    throw new ConfigError(
+      `${missing} is required: a client certificate needs both a certificate and a key file`,
+    );
   }
   return Object.freeze(files);
 };
@@ -133,16 +146,22 @@ const saslOf = (env: Env): KafkaSasl | undefined => {
   const password = env.GOUVERNAIL_KAFKA_SASL_PASSWORD;
   if (raw === undefined) {
     if (username !== undefined || (password !== undefined && password !== '')) {
-      throw new ConfigError('GOUVERNAIL_KAFKA_SASL_MECHANISM is required when a SASL username or password is set');
+      throw new ConfigError(
+        'GOUVERNAIL_KAFKA_SASL_MECHANISM is required when a SASL username or password is set',
+      );
     }
     return undefined;
   }
   const mechanism = saslMechanisms.find((m) => m === raw);
   if (mechanism === undefined) {
-    throw new ConfigError(`GOUVERNAIL_KAFKA_SASL_MECHANISM must be one of ${saslMechanisms.join(', ')}, got '${raw}'`);
+    throw new ConfigError(
+      `GOUVERNAIL_KAFKA_SASL_MECHANISM must be one of ${saslMechanisms.join(', ')}, got '${raw}'`,
+    );
   }
-  if (username === undefined) throw new ConfigError(`GOUVERNAIL_KAFKA_SASL_USERNAME is required with SASL ${mechanism}`);
-  if (password === undefined || password === '') throw new ConfigError(`GOUVERNAIL_KAFKA_SASL_PASSWORD is required with SASL ${mechanism}`);
+  if (username === undefined)
+    throw new ConfigError(`GOUVERNAIL_KAFKA_SASL_USERNAME is required with SASL ${mechanism}`);
+  if (password === undefined || password === '')
+    throw new ConfigError(`GOUVERNAIL_KAFKA_SASL_PASSWORD is required with SASL ${mechanism}`);
   return Object.freeze({ mechanism, username, password });
 };
 
@@ -155,9 +174,15 @@ export const loadKafkaConfig = (env: Env = process.env): KafkaConfig => {
   if (raw === undefined) return Object.freeze({ enabled: false });
   const brokers = Object.freeze(brokersOf(raw));
   const clientId = text(env, 'GOUVERNAIL_KAFKA_CLIENT_ID', 'gouvernail');
-  if (!NAME.test(clientId)) throw new ConfigError(`GOUVERNAIL_KAFKA_CLIENT_ID must use letters, digits, '.', '_', '-', got '${clientId}'`);
+  if (!NAME.test(clientId))
+    throw new ConfigError(
+      `GOUVERNAIL_KAFKA_CLIENT_ID must use letters, digits, '.', '_', '-', got '${clientId}'`,
+    );
   const groupId = text(env, 'GOUVERNAIL_KAFKA_GROUP_ID', 'gouvernail-ingest');
-  if (!NAME.test(groupId)) throw new ConfigError(`GOUVERNAIL_KAFKA_GROUP_ID must use letters, digits, '.', '_', '-', got '${groupId}'`);
+  if (!NAME.test(groupId))
+    throw new ConfigError(
+      `GOUVERNAIL_KAFKA_GROUP_ID must use letters, digits, '.', '_', '-', got '${groupId}'`,
+    );
   const topics: KafkaTopics = Object.freeze({
     access: topic(env, 'GOUVERNAIL_KAFKA_TOPIC_ACCESS', 'gouvernail.access'),
     config: topic(env, 'GOUVERNAIL_KAFKA_TOPIC_CONFIG', 'gouvernail.config'),
@@ -168,12 +193,25 @@ export const loadKafkaConfig = (env: Env = process.env): KafkaConfig => {
   });
   const inputs = [topics.access, topics.config, topics.lineage, topics.events];
   if (new Set(inputs).size !== inputs.length) {
-    throw new ConfigError('GOUVERNAIL_KAFKA_TOPIC_ACCESS, _CONFIG, _LINEAGE and _EVENTS must name four different topics');
+    throw new ConfigError(
+      'GOUVERNAIL_KAFKA_TOPIC_ACCESS, _CONFIG, _LINEAGE and _EVENTS must name four different topics',
+    );
   }
-  if (inputs.includes(topics.dlq)) throw new ConfigError(`GOUVERNAIL_KAFKA_TOPIC_DLQ must differ from the topics consumed, got '${topics.dlq}'`);
-  const collectorIntervalMs = integer(env, 'GOUVERNAIL_KAFKA_COLLECTOR_INTERVAL_MS', 60_000, 0, 86_400_000);
+  if (inputs.includes(topics.dlq))
+    throw new ConfigError(
+      `GOUVERNAIL_KAFKA_TOPIC_DLQ must differ from the topics consumed, got '${topics.dlq}'`,
+    );
+  const collectorIntervalMs = integer(
+    env,
+    'GOUVERNAIL_KAFKA_COLLECTOR_INTERVAL_MS',
+    60_000,
+    0,
+    86_400_000,
+  );
   if (collectorIntervalMs > 0 && collectorIntervalMs < 1000) {
-    throw new ConfigError(`GOUVERNAIL_KAFKA_COLLECTOR_INTERVAL_MS must be 0 (off) or at least 1000, got '${collectorIntervalMs}'`);
+    throw new ConfigError(
+      `GOUVERNAIL_KAFKA_COLLECTOR_INTERVAL_MS must be 0 (off) or at least 1000, got '${collectorIntervalMs}'`,
+    );
   }
   return Object.freeze({
     enabled: true,
@@ -183,7 +221,13 @@ export const loadKafkaConfig = (env: Env = process.env): KafkaConfig => {
     topics,
     tls: tlsOf(env),
     sasl: saslOf(env),
-    maxMessageBytes: integer(env, 'GOUVERNAIL_KAFKA_MAX_MESSAGE_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxMessageBytes: integer(
+      env,
+      'GOUVERNAIL_KAFKA_MAX_MESSAGE_BYTES',
+      1024 * 1024,
+      1024,
+      64 * 1024 * 1024,
+    ),
     lagIntervalMs: integer(env, 'GOUVERNAIL_KAFKA_LAG_INTERVAL_MS', 5_000, 100, 3_600_000),
     collectorIntervalMs,
   });

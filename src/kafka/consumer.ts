@@ -1,4 +1,12 @@
-import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type {
+  Consumer,
+  EachBatchPayload,
+  IHeaders,
+  Kafka,
+  KafkaMessage,
+  Message,
+  Producer,
+} from 'kafkajs';
 import type { EventType } from '../../domain/catalogue.js';
 import type { NewEventEnvelope } from '../../domain/envelope.js';
 import type { Ingestor } from '../ingest/ingest.js';
@@ -75,7 +83,8 @@ export const createKafkaIngest = ({
   sessionTimeoutMs = 30_000,
   maxBytesPerPartition = 4 * 1024 * 1024,
 }: KafkaIngestDeps): KafkaIngest => {
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
+  if (!Number.isInteger(chunkSize) || chunkSize < 1)
+    throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
   const km = kafkaMetrics(metrics);
   const { topics } = config;
   const inputs = [topics.access, topics.config, topics.lineage, topics.events];
@@ -83,17 +92,35 @@ export const createKafkaIngest = ({
   let producer: Producer | undefined;
   let stopping: Promise<void> | undefined;
 
-  const sendDeadLetters = async (topic: string, partition: number, dead: readonly DeadLetter[]): Promise<void> => {
+  const sendDeadLetters = async (
+    topic: string,
+    partition: number,
+    dead: readonly DeadLetter[],
+  ): Promise<void> => {
     if (dead.length === 0) return;
-    await producer!.send({ topic: topics.dlq, acks: -1, messages: dead.map((d) => toDeadLetter(topic, partition, d)) });
+    await producer!.send({
+      topic: topics.dlq,
+      acks: -1,
+      messages: dead.map((d) => toDeadLetter(topic, partition, d)),
+    });
     for (const d of dead) {
       km.deadLetters.inc({ topic, reason: d.reason });
       metrics.ingested.inc({ type: d.type, source: 'kafka', outcome: 'invalid' });
     }
-    log.warn({ topic, partition, count: dead.length, first: { offset: dead[0]!.message.offset, reason: dead[0]!.text } }, 'messages sent to the dead-letter topic');
+    log.warn(
+      {
+        topic,
+        partition,
+        count: dead.length,
+        first: { offset: dead[0]!.message.offset, reason: dead[0]!.text },
+      },
+      'messages sent to the dead-letter topic',
+    );
   };
 
-  const append = async (valid: readonly { message: KafkaMessage; event: Valid }[]): Promise<DeadLetter[]> => {
+  const append = async (
+    valid: readonly { message: KafkaMessage; event: Valid }[],
+  ): Promise<DeadLetter[]> => {
     if (valid.length === 0) return [];
     const result = await ingestor.ingest(
       valid.map((v) => v.event),
@@ -108,7 +135,10 @@ export const createKafkaIngest = ({
         rest.map((v) => v.event),
         'kafka',
       );
-      if (again.status === 'rejected') throw new Error(`the ingestor refused a batch it had accepted: ${JSON.stringify(again.rejected[0])}`);
+      if (again.status === 'rejected')
+        throw new Error(
+          `the ingestor refused a batch it had accepted: ${JSON.stringify(again.rejected[0])}`,
+        );
     }
     return [...refused].map(([i, r]) => ({
       message: valid[i]!.message,
@@ -118,7 +148,11 @@ export const createKafkaIngest = ({
     }));
   };
 
-  const processChunk = async (topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> => {
+  const processChunk = async (
+    topic: string,
+    partition: number,
+    messages: readonly KafkaMessage[],
+  ): Promise<void> => {
     const valid: { message: KafkaMessage; event: Valid }[] = [];
     const dead: DeadLetter[] = [];
     for (const message of messages) {
@@ -127,7 +161,10 @@ export const createKafkaIngest = ({
       else dead.push({ message, reason: c.reason, text: reasonText(c), type: 'unknown' });
     }
     // Both must be acknowledged before the offsets move; wait for both even when one fails.
-    const [sent, appended] = await Promise.allSettled([sendDeadLetters(topic, partition, dead), append(valid)]);
+    const [sent, appended] = await Promise.allSettled([
+      sendDeadLetters(topic, partition, dead),
+      append(valid),
+    ]);
     if (sent.status === 'rejected') throw sent.reason;
     if (appended.status === 'rejected') throw appended.reason;
     await sendDeadLetters(topic, partition, appended.value);
@@ -151,7 +188,12 @@ export const createKafkaIngest = ({
     start: async () => {
       if (consumer) throw new Error('Kafka ingest already started');
       producer = kafka.producer({ allowAutoTopicCreation: false });
-      consumer = kafka.consumer({ groupId: config.groupId, sessionTimeout: sessionTimeoutMs, maxBytesPerPartition, maxBytes: 4 * maxBytesPerPartition });
+      consumer = kafka.consumer({
+        groupId: config.groupId,
+        sessionTimeout: sessionTimeoutMs,
+        maxBytesPerPartition,
+        maxBytes: 4 * maxBytesPerPartition,
+      });
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         log.error({ err: payload.error, restart: payload.restart }, 'Kafka consumer crashed');
       });

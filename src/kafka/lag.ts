@@ -45,7 +45,12 @@ export const createConsumerLagMonitor = ({
     const lags: PartitionLag[] = [];
     for (const topic of topics) {
       const ends = await admin.fetchTopicOffsets(topic);
-      const group = new Map((committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      const group = new Map(
+        (committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [
+          p.partition,
+          Number(p.offset),
+        ]),
+      );
       for (const end of ends) {
         const high = Number(end.high);
         const at = group.get(end.partition) ?? -1;

@@ -40,9 +40,18 @@ export const startKafka = async ({
   try {
     await Promise.all([admin.connect(), producer.connect()]);
   } catch (cause) {
-    throw new Error(`cannot reach Kafka at ${settings.brokers.join(',')}: ${(cause as Error).message}`, { cause });
+    throw new Error(
+      `cannot reach Kafka at ${settings.brokers.join(',')}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
-  const ingest = createKafkaIngest({ kafka, config: settings, ingestor, metrics, log: logger.child({ component: 'kafka-ingest' }) });
+  const ingest = createKafkaIngest({
+    kafka,
+    config: settings,
+    ingestor,
+    metrics,
+    log: logger.child({ component: 'kafka-ingest' }),
+  });
   const { access, config, lineage, events, checkpoints } = settings.topics;
   const lag = createConsumerLagMonitor({
     admin,
@@ -59,10 +68,21 @@ export const startKafka = async ({
           ingest: ingestThrough(ingestor),
           intervalMs: settings.collectorIntervalMs,
           log: logger.child({ component: 'kafka-collector' }),
-          recorded: async () => new Map((await readSide.config.currentConfig({ component: 'kafka' })).map((s) => [s.target, s.value])),
+          recorded: async () =>
+            new Map(
+              (await readSide.config.currentConfig({ component: 'kafka' })).map((s) => [
+                s.target,
+                s.value,
+              ]),
+            ),
         })
       : undefined;
-  const sink = publishCheckpoints({ producer, topic: checkpoints, metrics, log: logger.child({ component: 'kafka-checkpoints' }) });
+  const sink = publishCheckpoints({
+    producer,
+    topic: checkpoints,
+    metrics,
+    log: logger.child({ component: 'kafka-checkpoints' }),
+  });
   await ingest.start();
   lag.start();
   return {

@@ -22,14 +22,21 @@ describe('POST /v1/events through the real server', () => {
   const storedIds = (): string[] => {
     const db = new Database(join(dir, 'log.sqlite'), { readonly: true });
     try {
-      return db.prepare<[], { id: string }>('SELECT id FROM events ORDER BY position').all().map((r) => r.id);
+      return db
+        .prepare<[], { id: string }>('SELECT id FROM events ORDER BY position')
+        .all()
+        .map((r) => r.id);
     } finally {
       db.close();
     }
   };
 
   it('appends a JSON batch and answers each event with its position', async () => {
-    const res = await post(server.url, producer, JSON.stringify([newAccessEvent('a-1'), newAccessEvent('a-2')]));
+    const res = await post(
+      server.url,
+      producer,
+      JSON.stringify([newAccessEvent('a-1'), newAccessEvent('a-2')]),
+    );
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       results: [
@@ -40,7 +47,9 @@ describe('POST /v1/events through the real server', () => {
   });
 
   it('absorbs duplicates: the original position comes back and nothing is stored twice', async () => {
-    const body = [newAccessEvent('a-2'), newAccessEvent('a-3'), newAccessEvent('a-3')].map((e) => JSON.stringify(e)).join('\n');
+    const body = [newAccessEvent('a-2'), newAccessEvent('a-3'), newAccessEvent('a-3')]
+      .map((e) => JSON.stringify(e))
+      .join('\n');
     const res = await post(server.url, producer, body, 'application/x-ndjson');
     expect(await res.json()).toEqual({
       results: [
@@ -53,11 +62,21 @@ describe('POST /v1/events through the real server', () => {
   });
 
   it('refuses a batch with bad events whole, naming the line and the reason of each', async () => {
-    const bad = { ...newAccessEvent('b-2'), data: { ...newAccessEvent('b-2').data, action: 'steal' } };
-    const body = [JSON.stringify(newAccessEvent('b-1')), JSON.stringify(bad), '', JSON.stringify({ ...newAccessEvent('b-3'), occurredAt: 'now' })].join('\n');
+    const bad = {
+      ...newAccessEvent('b-2'),
+      data: { ...newAccessEvent('b-2').data, action: 'steal' },
+    };
+    const body = [
+      JSON.stringify(newAccessEvent('b-1')),
+      JSON.stringify(bad),
+      '',
+      JSON.stringify({ ...newAccessEvent('b-3'), occurredAt: 'now' }),
+    ].join('\n');
     const res = await post(server.url, producer, body, 'application/x-ndjson');
     expect(res.status).toBe(400);
-    const { error } = (await res.json()) as { error: { code: string; details: { line: number; id: string; errors: string[] }[] } };
+    const { error } = (await res.json()) as {
+      error: { code: string; details: { line: number; id: string; errors: string[] }[] };
+    };
     expect(error.code).toBe('invalid-events');
     expect(error.details.map((d) => [d.line, d.id])).toEqual([
       [2, 'b-2'],
@@ -69,9 +88,16 @@ describe('POST /v1/events through the real server', () => {
   });
 
   it('names the line of malformed JSON', async () => {
-    const res = await post(server.url, producer, `${JSON.stringify(newAccessEvent('c-1'))}\n{"id": oops}\n`, 'application/x-ndjson');
+    const res = await post(
+      server.url,
+      producer,
+      `${JSON.stringify(newAccessEvent('c-1'))}\n{"id": oops}\n`,
+      'application/x-ndjson',
+    );
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { error: { code: string; details: { line: number; message: string }[] } };
+    const body = (await res.json()) as {
+      error: { code: string; details: { line: number; message: string }[] };
+    };
     expect(body.error.code).toBe('malformed-body');
     expect(body.error.details[0]!.line).toBe(2);
     expect(storedIds()).not.toContain('c-1');
@@ -81,10 +107,14 @@ describe('POST /v1/events through the real server', () => {
     const smallDir = tempDir();
     const small = await startServer(smallDir, { GOUVERNAIL_MAX_BATCH_BYTES: '4096' });
     try {
-      const batch = JSON.stringify(Array.from({ length: 40 }, (_, i) => newAccessEvent(`big-${i}`)));
+      const batch = JSON.stringify(
+        Array.from({ length: 40 }, (_, i) => newAccessEvent(`big-${i}`)),
+      );
       const res = await post(small.url, await tokenFor(smallDir, 'producer'), batch);
       expect(res.status).toBe(413);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload-too-large');
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+        'payload-too-large',
+      );
     } finally {
       await small.stop();
       removeDir(smallDir);

@@ -1,7 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, removeDir, startServer, tempDir, tokenFor, type RunningServer } from '../support/cli.js';
+import {
+  cli,
+  removeDir,
+  startServer,
+  tempDir,
+  tokenFor,
+  type RunningServer,
+} from '../support/cli.js';
 import { newAccessEvent, post } from '../support/new-events.js';
 
 describe('proofs verified offline with only the public key', () => {
@@ -17,12 +24,25 @@ describe('proofs verified offline with only the public key', () => {
     const producer = await tokenFor(dir, 'producer');
     auditor = await tokenFor(dir, 'auditor');
     const events = Array.from({ length: 300 }, (_, i) =>
-      newAccessEvent(`p-${i}`, i % 3 === 0 ? { subject: `subj_proofsubject${String(i).padStart(6, '0')}`, email: `p${i}@example.org` } : {}),
+      newAccessEvent(
+        `p-${i}`,
+        i % 3 === 0
+          ? {
+              subject: `subj_proofsubject${String(i).padStart(6, '0')}`,
+              email: `p${i}@example.org`,
+            }
+          : {},
+      ),
     );
-    expect((await post(server.url, producer, JSON.stringify(events.slice(0, 100)))).status).toBe(200);
+    expect((await post(server.url, producer, JSON.stringify(events.slice(0, 100)))).status).toBe(
+      200,
+    );
     expect((await fetch(`${server.url}/v1/checkpoint`)).status).toBe(200);
     expect((await post(server.url, producer, JSON.stringify(events.slice(100)))).status).toBe(200);
-    const keys = (await (await fetch(`${server.url}/v1/keys`)).json()) as { vkey: string; spkiPem: string };
+    const keys = (await (await fetch(`${server.url}/v1/keys`)).json()) as {
+      vkey: string;
+      spkiPem: string;
+    };
     writeFileSync(join(offline, 'log.vkey'), `${keys.vkey}\n`);
     writeFileSync(join(offline, 'log.pem'), keys.spkiPem);
   });
@@ -33,7 +53,9 @@ describe('proofs verified offline with only the public key', () => {
   });
 
   const inclusion = async (id: string): Promise<Record<string, unknown>> => {
-    const res = await fetch(`${server.url}/v1/proof/inclusion?id=${id}`, { headers: { authorization: `Bearer ${auditor}` } });
+    const res = await fetch(`${server.url}/v1/proof/inclusion?id=${id}`, {
+      headers: { authorization: `Bearer ${auditor}` },
+    });
     expect(res.status).toBe(200);
     return (await res.json()) as Record<string, unknown>;
   };
@@ -45,8 +67,15 @@ describe('proofs verified offline with only the public key', () => {
 
   it('serves an inclusion proof that the CLI verifies with the vkey or the PEM key, no server or data needed', async () => {
     const doc = await inclusion('p-150');
-    expect(doc).toMatchObject({ format: 'gouvernail-proof/v1', eventId: 'p-150', leafIndex: 150, treeSize: 300 });
-    const entry = JSON.parse(Buffer.from(doc.entry as string, 'base64').toString('utf8')) as { id: string };
+    expect(doc).toMatchObject({
+      format: 'gouvernail-proof/v1',
+      eventId: 'p-150',
+      leafIndex: 150,
+      treeSize: 300,
+    });
+    const entry = JSON.parse(Buffer.from(doc.entry as string, 'base64').toString('utf8')) as {
+      id: string;
+    };
     expect(entry.id).toBe('p-150');
     const byVkey = await verifyOffline(doc);
     expect(byVkey.stdout).toMatch(/^OK: event p-150 is leaf 150 of .* at tree size 300/);
@@ -57,7 +86,9 @@ describe('proofs verified offline with only the public key', () => {
   it('keeps no personal data in clear in the entry a proof reveals', async () => {
     const entry = Buffer.from((await inclusion('p-3')).entry as string, 'base64').toString('utf8');
     expect(entry).not.toContain('p3@example.org');
-    expect(JSON.parse(entry)).toMatchObject({ sealed: { subj_proofsubject000003: { fields: ['email'] } } });
+    expect(JSON.parse(entry)).toMatchObject({
+      sealed: { subj_proofsubject000003: { fields: ['email'] } },
+    });
   });
 
   it('rejects a proof whose entry, path or checkpoint was altered', async () => {
@@ -84,7 +115,9 @@ describe('proofs verified offline with only the public key', () => {
     const other = tempDir();
     try {
       const otherServer = await startServer(other);
-      const otherKey = ((await (await fetch(`${otherServer.url}/v1/keys`)).json()) as { vkey: string }).vkey;
+      const otherKey = (
+        (await (await fetch(`${otherServer.url}/v1/keys`)).json()) as { vkey: string }
+      ).vkey;
       await otherServer.stop();
       writeFileSync(join(offline, 'other.vkey'), otherKey);
       expect((await verifyOffline(await inclusion('p-1'), 'other.vkey')).code).toBe(1);
@@ -94,7 +127,9 @@ describe('proofs verified offline with only the public key', () => {
   });
 
   it('proves consistency between two signed checkpoints', async () => {
-    const list = (await (await fetch(`${server.url}/v1/checkpoints`)).json()) as { checkpoints: { size: number }[] };
+    const list = (await (await fetch(`${server.url}/v1/checkpoints`)).json()) as {
+      checkpoints: { size: number }[];
+    };
     const sizes = list.checkpoints.map((c) => c.size);
     expect(sizes).toContain(100);
     expect(sizes).toContain(300);
@@ -108,13 +143,23 @@ describe('proofs verified offline with only the public key', () => {
   });
 
   it('answers clearly for unknown events and checkpoints, and refuses proofs to roles without the right', async () => {
-    const missing = await fetch(`${server.url}/v1/proof/inclusion?id=nope`, { headers: { authorization: `Bearer ${auditor}` } });
+    const missing = await fetch(`${server.url}/v1/proof/inclusion?id=nope`, {
+      headers: { authorization: `Bearer ${auditor}` },
+    });
     expect(missing.status).toBe(404);
-    expect(((await missing.json()) as { error: { message: string } }).error.message).toBe("no event with id 'nope'");
+    expect(((await missing.json()) as { error: { message: string } }).error.message).toBe(
+      "no event with id 'nope'",
+    );
     expect((await fetch(`${server.url}/v1/proof/consistency?from=7&to=300`)).status).toBe(404);
     expect((await fetch(`${server.url}/v1/proof/consistency?from=x`)).status).toBe(400);
     const analyst = await tokenFor(dir, 'analyst');
-    expect((await fetch(`${server.url}/v1/proof/inclusion?id=p-1`, { headers: { authorization: `Bearer ${analyst}` } })).status).toBe(403);
+    expect(
+      (
+        await fetch(`${server.url}/v1/proof/inclusion?id=p-1`, {
+          headers: { authorization: `Bearer ${analyst}` },
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('writes the same proof with the CLI from the data directory', async () => {

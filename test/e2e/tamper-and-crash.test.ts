@@ -2,7 +2,14 @@ import Database from 'better-sqlite3';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cli, removeDir, startServer, tempDir, tokenFor, type RunningServer } from '../support/cli.js';
+import {
+  cli,
+  removeDir,
+  startServer,
+  tempDir,
+  tokenFor,
+  type RunningServer,
+} from '../support/cli.js';
 import { newAccessEvent, post } from '../support/new-events.js';
 
 const dirs: string[] = [];
@@ -20,9 +27,13 @@ describe('gouvernail verify', () => {
     const dir = fresh();
     const server = await startServer(dir);
     const producer = await tokenFor(dir, 'producer');
-    const events = Array.from({ length: 600 }, (_, i) => newAccessEvent(`t-${i}`, { resource: `kafka://prod/topic-${i}-unique` }));
+    const events = Array.from({ length: 600 }, (_, i) =>
+      newAccessEvent(`t-${i}`, { resource: `kafka://prod/topic-${i}-unique` }),
+    );
     for (let i = 0; i < events.length; i += 200) {
-      expect((await post(server.url, producer, JSON.stringify(events.slice(i, i + 200)))).status).toBe(200);
+      expect(
+        (await post(server.url, producer, JSON.stringify(events.slice(i, i + 200)))).status,
+      ).toBe(200);
       await fetch(`${server.url}/v1/checkpoint`);
     }
     await server.stop();
@@ -42,7 +53,9 @@ describe('gouvernail verify', () => {
 
     const tampered = await cli(['verify', '--data-dir', dir]);
     expect(tampered.code).toBe(1);
-    expect(tampered.stderr).toContain('FAIL: entry at position 417 does not match the leaf hash the tree committed to');
+    expect(tampered.stderr).toContain(
+      'FAIL: entry at position 417 does not match the leaf hash the tree committed to',
+    );
     expect(tampered.stderr).toContain('first bad position: 417');
   });
 });
@@ -54,7 +67,12 @@ describe('crash safety', () => {
     const producer = await tokenFor(dir, 'producer');
     const acknowledged = new Set<string>();
     const batches = Array.from({ length: 60 }, (_, b) =>
-      Array.from({ length: 50 }, (_, i) => newAccessEvent(`k-${b}-${i}`, { subject: `subj_crashsubject${String(b).padStart(6, '0')}`, email: `c${b}@example.org` })),
+      Array.from({ length: 50 }, (_, i) =>
+        newAccessEvent(`k-${b}-${i}`, {
+          subject: `subj_crashsubject${String(b).padStart(6, '0')}`,
+          email: `c${b}@example.org`,
+        }),
+      ),
     );
     let killed = false;
     let retries = 0;
@@ -86,7 +104,11 @@ describe('crash safety', () => {
     expect(killed).toBe(true);
     expect(retries).toBeGreaterThan(0);
     const db = new Database(join(dir, 'log.sqlite'), { readonly: true });
-    const rows = db.prepare<[], { id: string; position: number }>('SELECT id, position FROM events ORDER BY position').all();
+    const rows = db
+      .prepare<[], { id: string; position: number }>(
+        'SELECT id, position FROM events ORDER BY position',
+      )
+      .all();
     db.close();
     const ids = rows.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);

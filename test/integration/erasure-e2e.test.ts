@@ -3,7 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, removeDir, startServer, tempDir, tokenFor, type RunningServer } from '../support/cli.js';
+import {
+  cli,
+  removeDir,
+  startServer,
+  tempDir,
+  tokenFor,
+  type RunningServer,
+} from '../support/cli.js';
 
 /**
  * GDPR erasure end to end on real servers: gouvernail with its read models in real FerretDB and
@@ -72,13 +79,18 @@ describe('GDPR erasure end to end with real PySpark, FerretDB and Cassandra', ()
       headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[role]!}` },
       body: JSON.stringify({ query, variables }),
     });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- GraphQL answers are checked field by field
-    return (await res.json()) as { data?: Record<string, any>; errors?: { message: string; extensions?: { code?: string } }[] };
+    return (await res.json()) as {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- GraphQL answers are checked field by field
+      data?: Record<string, any>;
+      errors?: { message: string; extensions?: { code?: string } }[];
+    };
   };
   const settle = async (): Promise<void> => {
     for (let i = 0; i < 300; i++) {
       const m = await (await fetch(`${server.url}/metrics`)).text();
-      const lags = [...m.matchAll(/^gouvernail_projection_lag_events\{[^}]*\} (\d+)/gm)].map((x) => Number(x[1]));
+      const lags = [...m.matchAll(/^gouvernail_projection_lag_events\{[^}]*\} (\d+)/gm)].map((x) =>
+        Number(x[1]),
+      );
       if (lags.length > 0 && lags.every((l) => l === 0)) return;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -86,17 +98,21 @@ describe('GDPR erasure end to end with real PySpark, FerretDB and Cassandra', ()
   };
 
   beforeAll(async () => {
-    if (!existsSync(PYTHON)) throw new Error(`no PySpark venv at ${PYTHON}: run bash scripts/services/install.sh spark`);
+    if (!existsSync(PYTHON))
+      throw new Error(`no PySpark venv at ${PYTHON}: run bash scripts/services/install.sh spark`);
     dir = tempDir('gv-erasure-');
     lake = tempDir('gv-lake-');
     server = await startServer(dir, {
       GOUVERNAIL_READ_STORES: 'mongo+cassandra',
-      GOUVERNAIL_MONGO_URL: process.env.GOUVERNAIL_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017/?directConnection=true',
+      GOUVERNAIL_MONGO_URL:
+        process.env.GOUVERNAIL_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017/?directConnection=true',
       GOUVERNAIL_MONGO_DATABASE: `gv_erasure_${suffix}`,
-      GOUVERNAIL_CASSANDRA_CONTACT_POINTS: process.env.GOUVERNAIL_TEST_CASSANDRA_CONTACT ?? '127.0.0.1:9042',
+      GOUVERNAIL_CASSANDRA_CONTACT_POINTS:
+        process.env.GOUVERNAIL_TEST_CASSANDRA_CONTACT ?? '127.0.0.1:9042',
       GOUVERNAIL_CASSANDRA_KEYSPACE: `gv_erasure_${suffix}`,
     });
-    for (const role of ['producer', 'dpo', 'auditor', 'data_engineer']) tokens[role] = await tokenFor(dir, role);
+    for (const role of ['producer', 'dpo', 'auditor', 'data_engineer'])
+      tokens[role] = await tokenFor(dir, role);
   }, 120_000);
   afterAll(async () => {
     await server.stop();
@@ -105,7 +121,10 @@ describe('GDPR erasure end to end with real PySpark, FerretDB and Cassandra', ()
   });
 
   it('records the subject in access events, a PII-tagged dataset and its downstream copy made by a real PySpark job', async () => {
-    const seed = await spark(['seed', '--lake', lake, '--subject', EMAIL, '--gouvernail-url', server.url], tokens.producer!);
+    const seed = await spark(
+      ['seed', '--lake', lake, '--subject', EMAIL, '--gouvernail-url', server.url],
+      tokens.producer!,
+    );
     expect(seed.code, seed.out).toBe(0);
     const events = [
       {
@@ -117,7 +136,13 @@ describe('GDPR erasure end to end with real PySpark, FerretDB and Cassandra', ()
         actor: { principal: 'User:support-app', role: 'analyst' },
         subjects: [SUBJECT],
         personal: { [SUBJECT]: { email: EMAIL } },
-        data: { principal: 'User:support-app', resource: 'kafka://prod/customers', action: 'read', decision: 'allowed', mechanism: 'kafka-acl' },
+        data: {
+          principal: 'User:support-app',
+          resource: 'kafka://prod/customers',
+          action: 'read',
+          decision: 'allowed',
+          mechanism: 'kafka-acl',
+        },
       },
       {
         id: `e2e-classify-${suffix}`,
@@ -126,7 +151,11 @@ describe('GDPR erasure end to end with real PySpark, FerretDB and Cassandra', ()
         occurredAt: '2026-11-02T08:01:00.000Z',
         producer: 'catalog',
         actor: { principal: 'dpo@example.org', role: 'dpo' },
-        data: { dataset: { namespace: 'file', name: join(lake, 'raw') }, field: 'email', tags: ['pii.email'] },
+        data: {
+          dataset: { namespace: 'file', name: join(lake, 'raw') },
+          field: 'email',
+          tags: ['pii.email'],
+        },
       },
     ];
     const res = await fetch(`${server.url}/v1/events`, {
@@ -136,27 +165,46 @@ describe('GDPR erasure end to end with real PySpark, FerretDB and Cassandra', ()
     });
     expect(res.status).toBe(200);
     await settle();
-    const lineage = await gql('data_engineer', `{ lineage(node: { kind: DATASET, namespace: "file", name: "${join(lake, 'raw')}" }, depth: 2) { nodes { kind name } } }`);
-    const names = (lineage.data?.lineage.nodes as { kind: string; name: string }[]).filter((n) => n.kind === 'DATASET').map((n) => n.name);
+    const lineage = await gql(
+      'data_engineer',
+      `{ lineage(node: { kind: DATASET, namespace: "file", name: "${join(lake, 'raw')}" }, depth: 2) { nodes { kind name } } }`,
+    );
+    const names = (lineage.data?.lineage.nodes as { kind: string; name: string }[])
+      .filter((n) => n.kind === 'DATASET')
+      .map((n) => n.name);
     expect(names).toContain(join(lake, 'clean'));
   }, 300_000);
 
   it('refuses erasure operations to every role but the DPO', async () => {
     for (const role of ['auditor', 'data_engineer', 'producer']) {
-      const r = await gql(role, `mutation { requestErasure(subject: "${SUBJECT}", legalGround: "Art. 17(1)(b)") { caseId } }`);
+      const r = await gql(
+        role,
+        `mutation { requestErasure(subject: "${SUBJECT}", legalGround: "Art. 17(1)(b)") { caseId } }`,
+      );
       expect(r.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
     }
   });
 
   it('opens a case with a task for the tagged dataset and every downstream dataset', async () => {
-    const r = await gql('dpo', `mutation { requestErasure(subject: "${SUBJECT}", legalGround: "GDPR Art. 17(1)(b)", requestRef: "ticket-881") { caseId canary dueAt taskCount } }`);
+    const r = await gql(
+      'dpo',
+      `mutation { requestErasure(subject: "${SUBJECT}", legalGround: "GDPR Art. 17(1)(b)", requestRef: "ticket-881") { caseId canary dueAt taskCount } }`,
+    );
     expect(r.errors).toBeUndefined();
     caseId = r.data?.requestErasure.caseId as string;
     canary = r.data?.requestErasure.canary as string;
     expect(r.data?.requestErasure.dueAt).toBeTruthy();
     await settle();
-    const c = await gql('dpo', `{ erasureCase(caseId: "${caseId}") { status tasks { taskId system target executor } } }`);
-    const tasks = c.data?.erasureCase.tasks as { taskId: string; system: string; target: string; executor: string }[];
+    const c = await gql(
+      'dpo',
+      `{ erasureCase(caseId: "${caseId}") { status tasks { taskId system target executor } } }`,
+    );
+    const tasks = c.data?.erasureCase.tasks as {
+      taskId: string;
+      system: string;
+      target: string;
+      executor: string;
+    }[];
     const targets = tasks.map((t) => t.target);
     expect(targets.some((t) => t.endsWith('/raw'))).toBe(true);
     expect(targets.some((t) => t.endsWith('/clean'))).toBe(true);
@@ -165,53 +213,118 @@ describe('GDPR erasure end to end with real PySpark, FerretDB and Cassandra', ()
   });
 
   it('erases with the real erase_subject job, its reports close the dataset tasks, and the certificate verifies offline', async () => {
-    const c = await gql('dpo', `{ erasureCase(caseId: "${caseId}") { tasks { taskId target executor } } }`);
-    const tasks = c.data?.erasureCase.tasks as { taskId: string; target: string; executor: string }[];
+    const c = await gql(
+      'dpo',
+      `{ erasureCase(caseId: "${caseId}") { tasks { taskId target executor } } }`,
+    );
+    const tasks = c.data?.erasureCase.tasks as {
+      taskId: string;
+      target: string;
+      executor: string;
+    }[];
     const raw = tasks.find((t) => t.target.endsWith('/raw'))!;
     const clean = tasks.find((t) => t.target.endsWith('/clean'))!;
     const erase = await spark(
-      ['erase', '--lake', lake, '--subject', EMAIL, '--gouvernail-url', server.url, '--canary', canary, '--case-id', caseId, '--task', `raw=${raw.taskId}`, '--task', `clean=${clean.taskId}`],
+      [
+        'erase',
+        '--lake',
+        lake,
+        '--subject',
+        EMAIL,
+        '--gouvernail-url',
+        server.url,
+        '--canary',
+        canary,
+        '--case-id',
+        caseId,
+        '--task',
+        `raw=${raw.taskId}`,
+        '--task',
+        `clean=${clean.taskId}`,
+      ],
       tokens.producer!,
     );
     expect(erase.code, erase.out).toBe(0);
     expect(byteScan([lake], [EMAIL, canary])).toEqual([]);
 
     for (const t of tasks.filter((x) => x.executor === 'external' && x !== raw && x !== clean)) {
-      const r = await gql('dpo', `mutation { reportErasureTask(caseId: "${caseId}", taskId: "${t.taskId}", outcome: NOTHING_FOUND, counts: { rowsDeleted: 0 }) }`);
+      const r = await gql(
+        'dpo',
+        `mutation { reportErasureTask(caseId: "${caseId}", taskId: "${t.taskId}", outcome: NOTHING_FOUND, counts: { rowsDeleted: 0 }) }`,
+      );
       expect(r.errors).toBeUndefined();
     }
-    expect((await gql('dpo', `mutation { runBuiltinErasureTasks(caseId: "${caseId}") }`)).errors).toBeUndefined();
+    expect(
+      (await gql('dpo', `mutation { runBuiltinErasureTasks(caseId: "${caseId}") }`)).errors,
+    ).toBeUndefined();
     await settle();
-    const done = await gql('dpo', `{ erasureCase(caseId: "${caseId}") { status tasks { target outcome counts } } }`);
+    const done = await gql(
+      'dpo',
+      `{ erasureCase(caseId: "${caseId}") { status tasks { target outcome counts } } }`,
+    );
     expect(done.data?.erasureCase.status).toBe('KEYS_DESTROYED');
     const byTarget = (suffix: string) =>
-      (done.data?.erasureCase.tasks as { target: string; outcome: string; counts: Record<string, number> }[]).find((t) => t.target.endsWith(suffix));
+      (
+        done.data?.erasureCase.tasks as {
+          target: string;
+          outcome: string;
+          counts: Record<string, number>;
+        }[]
+      ).find((t) => t.target.endsWith(suffix));
     // raw: the subject's row twice (a duplicate the clean job dropped) and the planted canary row; clean: one and the canary
-    expect(byTarget('/raw')).toMatchObject({ outcome: 'ERASED', counts: { rowsBefore: 5, rowsDeleted: 3, rowsAfter: 2 } });
-    expect(byTarget('/clean')).toMatchObject({ outcome: 'ERASED', counts: { rowsBefore: 4, rowsDeleted: 2, rowsAfter: 2 } });
+    expect(byTarget('/raw')).toMatchObject({
+      outcome: 'ERASED',
+      counts: { rowsBefore: 5, rowsDeleted: 3, rowsAfter: 2 },
+    });
+    expect(byTarget('/clean')).toMatchObject({
+      outcome: 'ERASED',
+      counts: { rowsBefore: 4, rowsDeleted: 2, rowsAfter: 2 },
+    });
 
-    const certified = await gql('dpo', `mutation { certifyErasure(caseId: "${caseId}", canary: "${canary}") { certificateSha256 } }`);
+    const certified = await gql(
+      'dpo',
+      `mutation { certifyErasure(caseId: "${caseId}", canary: "${canary}") { certificateSha256 } }`,
+    );
     expect(certified.errors).toBeUndefined();
     const keys = (await (await fetch(`${server.url}/v1/keys`)).json()) as { vkey: string };
     writeFileSync(join(dir, 'log.vkey'), keys.vkey);
-    const doc = (await gql('dpo', `{ erasureCertificate(caseId: "${caseId}") }`)).data?.erasureCertificate as Record<string, unknown>;
+    const doc = (await gql('dpo', `{ erasureCertificate(caseId: "${caseId}") }`)).data
+      ?.erasureCertificate as Record<string, unknown>;
     writeFileSync(join(lake, 'certificate.json'), JSON.stringify(doc));
-    const verified = await cli(['verify-certificate', join(lake, 'certificate.json'), '--key', join(dir, 'log.vkey')]);
+    const verified = await cli([
+      'verify-certificate',
+      join(lake, 'certificate.json'),
+      '--key',
+      join(dir, 'log.vkey'),
+    ]);
     expect(verified.stdout).toMatch(/^OK: erasure certificate of case/);
     expect(JSON.stringify(doc)).not.toContain(EMAIL);
 
-    const forged = JSON.parse(JSON.stringify(doc)) as { systems: { counts: Record<string, number> }[] };
+    const forged = JSON.parse(JSON.stringify(doc)) as {
+      systems: { counts: Record<string, number> }[];
+    };
     forged.systems[0]!.counts = { rowsDeleted: 999 };
     writeFileSync(join(lake, 'forged.json'), JSON.stringify(forged));
-    const refused = await cli(['verify-certificate', join(lake, 'forged.json'), '--key', join(dir, 'log.vkey')]);
+    const refused = await cli([
+      'verify-certificate',
+      join(lake, 'forged.json'),
+      '--key',
+      join(dir, 'log.vkey'),
+    ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/FAIL: signature/);
   }, 300_000);
 
   it('leaves the personal fields unreadable, no trace of the canary in any store, and a log that still verifies', async () => {
-    const personal = await gql('dpo', `{ event(id: "e2e-access-${suffix}") { personal(subject: "${SUBJECT}") { __typename } } }`);
+    const personal = await gql(
+      'dpo',
+      `{ event(id: "e2e-access-${suffix}") { personal(subject: "${SUBJECT}") { __typename } } }`,
+    );
     expect(personal.data?.event.personal.__typename).toBe('SubjectErasedError');
-    const history = await gql('dpo', `{ accessHistory(subject: "${SUBJECT}") { edges { node { resource } } } }`);
+    const history = await gql(
+      'dpo',
+      `{ accessHistory(subject: "${SUBJECT}") { edges { node { resource } } } }`,
+    );
     expect(history.data?.accessHistory.edges).toEqual([]);
     await server.stop();
     const stores = [dir, join(ROOT, '.ci/svc/ferretdb'), join(ROOT, '.ci/svc/cassandra/data')];

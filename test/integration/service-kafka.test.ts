@@ -13,7 +13,14 @@ import { newAccessEvent } from '../support/new-events.js';
 const brokers = (process.env.GOUVERNAIL_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const run = randomBytes(4).toString('hex');
 const t = (name: string): string => `gv-svc-${run}-${name}`;
-const topics = { access: t('access'), config: t('config'), lineage: t('lineage'), events: t('events'), dlq: t('dlq'), checkpoints: t('checkpoints') };
+const topics = {
+  access: t('access'),
+  config: t('config'),
+  lineage: t('lineage'),
+  events: t('events'),
+  dlq: t('dlq'),
+  checkpoints: t('checkpoints'),
+};
 
 describe('the service on a real Kafka broker', () => {
   let kafka: Kafka;
@@ -33,7 +40,11 @@ describe('the service on a real Kafka broker', () => {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- GraphQL answers are checked field by field
     return (await res.json()) as { data?: Record<string, any>; errors?: unknown[] };
   };
-  const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> => {
+  const eventually = async <T>(
+    what: string,
+    probe: () => Promise<T | undefined>,
+    ms = 30_000,
+  ): Promise<T> => {
     const until = Date.now() + ms;
     for (;;) {
       const v = await probe();
@@ -42,7 +53,10 @@ describe('the service on a real Kafka broker', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
   };
-  const drain = async (topic: string, until: (values: string[]) => boolean): Promise<{ value: string; headers: Record<string, string> }[]> => {
+  const drain = async (
+    topic: string,
+    until: (values: string[]) => boolean,
+  ): Promise<{ value: string; headers: Record<string, string> }[]> => {
     const consumer = kafka.consumer({ groupId: `gv-svc-reader-${run}-${topic}` });
     consumers.push(consumer);
     const seen: { value: string; headers: Record<string, string> }[] = [];
@@ -50,26 +64,44 @@ describe('the service on a real Kafka broker', () => {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: ({ message }) => {
-        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+        const headers = Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+        );
         seen.push({ value: message.value?.toString() ?? '', headers });
         return Promise.resolve();
       },
     });
-    await eventually(`messages on ${topic}`, () => Promise.resolve(until(seen.map((s) => s.value)) ? true : undefined));
+    await eventually(`messages on ${topic}`, () =>
+      Promise.resolve(until(seen.map((s) => s.value)) ? true : undefined),
+    );
     return seen;
   };
 
   beforeAll(async () => {
-    kafka = new KafkaClient({ clientId: `gv-svc-test-${run}`, brokers, logLevel: logLevel.NOTHING, connectionTimeout: 3000 });
+    kafka = new KafkaClient({
+      clientId: `gv-svc-test-${run}`,
+      brokers,
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+    });
     admin = kafka.admin();
     producer = kafka.producer();
     try {
       await admin.connect();
     } catch (e) {
-      throw new Error(`no Kafka broker at ${brokers.join(',')} (start one: bash scripts/services/up.sh kafka): ${(e as Error).message}`);
+      throw new Error(
+        `no Kafka broker at ${brokers.join(',')} (start one: bash scripts/services/up.sh kafka): ${(e as Error).message}`,
+      );
     }
     await producer.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })) });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: Object.values(topics).map((topic) => ({
+        topic,
+        numPartitions: 1,
+        replicationFactor: 1,
+      })),
+    });
     dir = tempDir();
     server = await startServer(dir, {
       GOUVERNAIL_KAFKA_BROKERS: brokers.join(','),
@@ -97,10 +129,16 @@ describe('the service on a real Kafka broker', () => {
     const good = newAccessEvent(`kafka-svc-${run}`, { resource: `kafka://prod/svc-${run}` });
     await producer.send({
       topic: topics.access,
-      messages: [{ value: JSON.stringify(good) }, { value: JSON.stringify(good) }, { key: 'bad', value: '{"id": oops' }],
+      messages: [
+        { value: JSON.stringify(good) },
+        { value: JSON.stringify(good) },
+        { key: 'bad', value: '{"id": oops' },
+      ],
     });
     const rows = await eventually('the access row in GraphQL', async () => {
-      const r = await gql(`{ accessHistory(resource: "kafka://prod/svc-${run}") { edges { node { eventId } } } }`);
+      const r = await gql(
+        `{ accessHistory(resource: "kafka://prod/svc-${run}") { edges { node { eventId } } } }`,
+      );
       const edges = r.data?.accessHistory?.edges as { node: { eventId: string } }[] | undefined;
       return edges && edges.length > 0 ? edges : undefined;
     });
@@ -110,21 +148,35 @@ describe('the service on a real Kafka broker', () => {
     expect(dead[0]!.headers['x-gouvernail-reason']).toMatch(/^malformed-json/);
   });
 
-  it("shows a retention change made on the broker in the configuration history", async () => {
+  it('shows a retention change made on the broker in the configuration history', async () => {
     await admin.alterConfigs({
       validateOnly: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topics.events, configEntries: [{ name: 'retention.ms', value: '3600000' }] }],
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: topics.events,
+          configEntries: [{ name: 'retention.ms', value: '3600000' }],
+        },
+      ],
     });
     const change = await eventually('the retention change in configHistory', async () => {
-      const r = await gql(`{ configHistory(component: "kafka", target: "topic/${topics.events}") { edges { node { kind before after } } } }`);
-      const edges = (r.data?.configHistory?.edges ?? []) as { node: { kind: string; after: Record<string, string> | null } }[];
-      return edges.find((e) => e.node.kind === 'RETENTION' && e.node.after?.['retention.ms'] === '3600000');
+      const r = await gql(
+        `{ configHistory(component: "kafka", target: "topic/${topics.events}") { edges { node { kind before after } } } }`,
+      );
+      const edges = (r.data?.configHistory?.edges ?? []) as {
+        node: { kind: string; after: Record<string, string> | null };
+      }[];
+      return edges.find(
+        (e) => e.node.kind === 'RETENTION' && e.node.after?.['retention.ms'] === '3600000',
+      );
     });
     expect(change.node.after?.['retention.ms']).toBe('3600000');
   });
 
   it('publishes signed checkpoints to the checkpoints topic for outside witnesses', async () => {
     const notes = await drain(topics.checkpoints, (values) => values.length >= 1);
-    expect(notes[0]!.value).toMatch(/^gouvernail\.local\/audit-log\n\d+\n[A-Za-z0-9+/=]{44}\n\n— gouvernail\.local\/audit-log /);
+    expect(notes[0]!.value).toMatch(
+      /^gouvernail\.local\/audit-log\n\d+\n[A-Za-z0-9+/=]{44}\n\n— gouvernail\.local\/audit-log /,
+    );
   });
 });

@@ -24,7 +24,10 @@ export const cli = (
   options: { env?: Record<string, string>; cwd?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: baseEnv(options.env ?? {}), cwd: options.cwd ?? tmpdir() });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: baseEnv(options.env ?? {}),
+      cwd: options.cwd ?? tmpdir(),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -45,7 +48,10 @@ export interface RunningServer {
 }
 
 /** Starts `gouvernail serve` on a free port and waits until it listens. */
-export const startServer = (dataDir: string, env: Record<string, string> = {}): Promise<RunningServer> =>
+export const startServer = (
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<RunningServer> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--port', '0'], {
       env: baseEnv(env),
@@ -82,7 +88,11 @@ export const startServer = (dataDir: string, env: Record<string, string> = {}): 
   });
 
 /** A token for `role`, signed with the data directory's local secret. */
-export const tokenFor = async (dataDir: string, role: string, sub = `test-${role}`): Promise<string> => {
+export const tokenFor = async (
+  dataDir: string,
+  role: string,
+  sub = `test-${role}`,
+): Promise<string> => {
   const r = await cli(['token', '--role', role, '--sub', sub, '--data-dir', dataDir]);
   if (r.code !== 0) throw new Error(`token failed: ${r.stderr}`);
   return r.stdout.trim();

@@ -25,25 +25,39 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
     let server: RunningServer;
     const tokens: Record<string, string> = {};
 
-    const gql = async (token: string | null, query: string, variables: Record<string, unknown> = {}): Promise<{ status: number; body: GqlResult }> => {
+    const gql = async (
+      token: string | null,
+      query: string,
+      variables: Record<string, unknown> = {},
+    ): Promise<{ status: number; body: GqlResult }> => {
       const res = await fetch(`${server.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify({ query, variables }),
       });
       return { status: res.status, body: (await res.json()) as GqlResult };
     };
-    const as = async (role: string, query: string, variables: Record<string, unknown> = {}): Promise<GqlResult> => {
+    const as = async (
+      role: string,
+      query: string,
+      variables: Record<string, unknown> = {},
+    ): Promise<GqlResult> => {
       const r = await gql(tokens[role]!, query, variables);
       expect(r.status).toBe(200);
       return r.body;
     };
-    const codes = (r: GqlResult): (string | undefined)[] => (r.errors ?? []).map((e) => e.extensions?.code);
+    const codes = (r: GqlResult): (string | undefined)[] =>
+      (r.errors ?? []).map((e) => e.extensions?.code);
 
     const waitForProjections = async (): Promise<void> => {
       for (let i = 0; i < 200; i++) {
         const metrics = await (await fetch(`${server.url}/metrics`)).text();
-        const lags = [...metrics.matchAll(/^gouvernail_projection_lag_events\{[^}]*\} (\d+)/gm)].map((m) => Number(m[1]));
+        const lags = [
+          ...metrics.matchAll(/^gouvernail_projection_lag_events\{[^}]*\} (\d+)/gm),
+        ].map((m) => Number(m[1]));
         if (lags.length >= 4 && lags.every((l) => l === 0)) return;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -53,7 +67,8 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
     beforeAll(async () => {
       dir = tempDir();
       server = await startServer(dir, env());
-      for (const role of ['admin', 'auditor', 'data_engineer', 'dpo', 'analyst', 'producer']) tokens[role] = await tokenFor(dir, role);
+      for (const role of ['admin', 'auditor', 'data_engineer', 'dpo', 'analyst', 'producer'])
+        tokens[role] = await tokenFor(dir, role);
       const demo = await cli(['demo', '--url', server.url, '--data-dir', dir]);
       expect(demo.stderr).toBe('');
       await waitForProjections();
@@ -67,17 +82,42 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
       const lineage = `query($node: NodeInput!, $direction: Direction, $depth: Int, $asOf: DateTime) {
         lineage(node: $node, direction: $direction, depth: $depth, asOf: $asOf) { nodes { kind namespace name } edges { from { name } to { name } } } }`;
       const names = (r: GqlResult): string[] =>
-        ((r.data?.lineage as { nodes: { kind: string; name: string }[] }).nodes ?? []).filter((n) => n.kind === 'DATASET').map((n) => n.name).sort();
+        ((r.data?.lineage as { nodes: { kind: string; name: string }[] }).nodes ?? [])
+          .filter((n) => n.kind === 'DATASET')
+          .map((n) => n.name)
+          .sort();
 
       it('walks downstream from a Kafka topic through the Spark jobs to MongoDB and Cassandra', async () => {
-        const r = await as('data_engineer', lineage, { node: { kind: 'DATASET', ...ordersRaw }, direction: 'DOWNSTREAM', depth: 3 });
-        expect(names(r)).toEqual(['analytics.orders_clean', 'analytics.revenue_daily', 'analytics.sessions_by_customer', 'orders.raw']);
-        const up = await as('analyst', lineage, { node: { kind: 'DATASET', namespace: C, name: 'analytics.sessions_by_customer' }, direction: 'UPSTREAM', depth: 5 });
-        expect(names(up)).toEqual(['analytics.orders_clean', 'analytics.sessions_by_customer', 'clickstream.raw', 'orders.raw']);
+        const r = await as('data_engineer', lineage, {
+          node: { kind: 'DATASET', ...ordersRaw },
+          direction: 'DOWNSTREAM',
+          depth: 3,
+        });
+        expect(names(r)).toEqual([
+          'analytics.orders_clean',
+          'analytics.revenue_daily',
+          'analytics.sessions_by_customer',
+          'orders.raw',
+        ]);
+        const up = await as('analyst', lineage, {
+          node: { kind: 'DATASET', namespace: C, name: 'analytics.sessions_by_customer' },
+          direction: 'UPSTREAM',
+          depth: 5,
+        });
+        expect(names(up)).toEqual([
+          'analytics.orders_clean',
+          'analytics.sessions_by_customer',
+          'clickstream.raw',
+          'orders.raw',
+        ]);
       });
 
       it('answers as of a past instant: a job that ran later is absent', async () => {
-        const r = await as('data_engineer', lineage, { node: { kind: 'DATASET', ...ordersRaw }, depth: 3, asOf: '2026-11-02T06:05:00Z' });
+        const r = await as('data_engineer', lineage, {
+          node: { kind: 'DATASET', ...ordersRaw },
+          depth: 3,
+          asOf: '2026-11-02T06:05:00Z',
+        });
         expect(names(r)).toEqual(['analytics.orders_clean', 'orders.raw']);
       });
 
@@ -87,7 +127,10 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
       });
 
       it('refuses a walk deeper than the limit with a clear code', async () => {
-        const r = await as('data_engineer', lineage, { node: { kind: 'DATASET', ...ordersRaw }, depth: 500 });
+        const r = await as('data_engineer', lineage, {
+          node: { kind: 'DATASET', ...ordersRaw },
+          depth: 500,
+        });
         expect(codes(r)).toEqual(['LINEAGE_TOO_DEEP']);
       });
     });
@@ -96,12 +139,22 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
       it('shows propagated PII tags on columns to a data engineer and hides them from an analyst', async () => {
         const q = `query($ns: String!, $n: String!) { dataset(namespace: $ns, name: $n) { name fields { name tags { tag } } } }`;
         const r = await as('data_engineer', q, { ns: M, n: 'analytics.orders_clean' });
-        const fields = (r.data?.dataset as { fields: { name: string; tags: { tag: string }[] | null }[] }).fields;
-        expect(fields.find((f) => f.name === 'customer_email')?.tags?.map((t) => t.tag)).toEqual(['pii.email']);
+        const fields = (
+          r.data?.dataset as { fields: { name: string; tags: { tag: string }[] | null }[] }
+        ).fields;
+        expect(fields.find((f) => f.name === 'customer_email')?.tags?.map((t) => t.tag)).toEqual([
+          'pii.email',
+        ]);
         expect(fields.find((f) => f.name === 'amount')?.tags).toEqual([]);
         const hidden = await as('analyst', q, { ns: M, n: 'analytics.orders_clean' });
-        expect((hidden.data?.dataset as { fields: { tags: unknown }[] }).fields.every((f) => f.tags === null)).toBe(true);
-        expect(codes(await as('producer', q, { ns: M, n: 'analytics.orders_clean' }))).toEqual(['FORBIDDEN']);
+        expect(
+          (hidden.data?.dataset as { fields: { tags: unknown }[] }).fields.every(
+            (f) => f.tags === null,
+          ),
+        ).toBe(true);
+        expect(codes(await as('producer', q, { ns: M, n: 'analytics.orders_clean' }))).toEqual([
+          'FORBIDDEN',
+        ]);
       });
 
       it('traces a column and lists the impact of a change with the PII that reaches each column', async () => {
@@ -109,26 +162,70 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
           'data_engineer',
           `{ columnLineage(dataset: { namespace: "${K}", name: "orders.raw" }, field: "customer_email", depth: 3) { nodes { dataset { name } field } } }`,
         );
-        const cols = (col.data?.columnLineage as { nodes: { dataset: { name: string }; field: string }[] }).nodes.map((n) => `${n.dataset.name}.${n.field}`);
+        const cols = (
+          col.data?.columnLineage as { nodes: { dataset: { name: string }; field: string }[] }
+        ).nodes.map((n) => `${n.dataset.name}.${n.field}`);
         expect(cols).toContain('analytics.orders_clean.customer_email');
-        expect(codes(await as('auditor', `{ columnLineage(dataset: { namespace: "${K}", name: "orders.raw" }, field: "customer_email") { nodes { field } } }`))).toEqual(['FORBIDDEN']);
+        expect(
+          codes(
+            await as(
+              'auditor',
+              `{ columnLineage(dataset: { namespace: "${K}", name: "orders.raw" }, field: "customer_email") { nodes { field } } }`,
+            ),
+          ),
+        ).toEqual(['FORBIDDEN']);
 
-        const impact = await as('data_engineer', `{ impact(dataset: { namespace: "${K}", name: "orders.raw" }) { datasets { dataset { name } } columns { column { dataset { name } field } tags { tag } } } }`);
-        const tagged = (impact.data?.impact as { columns: { column: { dataset: { name: string }; field: string }; tags: { tag: string }[] }[] }).columns
+        const impact = await as(
+          'data_engineer',
+          `{ impact(dataset: { namespace: "${K}", name: "orders.raw" }) { datasets { dataset { name } } columns { column { dataset { name } field } tags { tag } } } }`,
+        );
+        const tagged = (
+          impact.data?.impact as {
+            columns: {
+              column: { dataset: { name: string }; field: string };
+              tags: { tag: string }[];
+            }[];
+          }
+        ).columns
           .filter((c) => c.tags.length > 0)
-          .map((c) => `${c.column.dataset.name}.${c.column.field}:${c.tags.map((t) => t.tag).join(',')}`);
+          .map(
+            (c) =>
+              `${c.column.dataset.name}.${c.column.field}:${c.tags.map((t) => t.tag).join(',')}`,
+          );
         expect(tagged).toEqual(['analytics.orders_clean.customer_email:pii.email']);
-        expect(codes(await as('analyst', `{ impact(dataset: { namespace: "${K}", name: "orders.raw" }) { datasets { distance } } }`))).toEqual(['FORBIDDEN']);
+        expect(
+          codes(
+            await as(
+              'analyst',
+              `{ impact(dataset: { namespace: "${K}", name: "orders.raw" }) { datasets { distance } } }`,
+            ),
+          ),
+        ).toEqual(['FORBIDDEN']);
       });
 
       it('shows a job and its latest run', async () => {
-        const job = await as('data_engineer', `{ job(namespace: "spark://analytics", name: "dedupe_clean_orders") { inputs { name } outputs { name } latestRun { runId } } }`);
-        const j = job.data?.job as { inputs: { name: string }[]; outputs: { name: string }[]; latestRun: { runId: string } };
+        const job = await as(
+          'data_engineer',
+          `{ job(namespace: "spark://analytics", name: "dedupe_clean_orders") { inputs { name } outputs { name } latestRun { runId } } }`,
+        );
+        const j = job.data?.job as {
+          inputs: { name: string }[];
+          outputs: { name: string }[];
+          latestRun: { runId: string };
+        };
         expect(j.inputs.map((i) => i.name)).toEqual(['orders.raw']);
         expect(j.outputs.map((o) => o.name)).toEqual(['analytics.orders_clean']);
-        const run = await as('data_engineer', `{ run(id: "${j.latestRun.runId}") { state startedAt endedAt } }`);
-        expect(run.data?.run).toMatchObject({ state: 'COMPLETED', startedAt: '2026-11-02T06:00:00.000Z' });
-        expect(codes(await as('analyst', `{ run(id: "${j.latestRun.runId}") { state } }`))).toEqual(['FORBIDDEN']);
+        const run = await as(
+          'data_engineer',
+          `{ run(id: "${j.latestRun.runId}") { state startedAt endedAt } }`,
+        );
+        expect(run.data?.run).toMatchObject({
+          state: 'COMPLETED',
+          startedAt: '2026-11-02T06:00:00.000Z',
+        });
+        expect(codes(await as('analyst', `{ run(id: "${j.latestRun.runId}") { state } }`))).toEqual(
+          ['FORBIDDEN'],
+        );
       });
     });
 
@@ -136,8 +233,13 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
       it('lists who read a topic, allowed and denied, newest first, with paging', async () => {
         const q = `query($after: String) { accessHistory(resource: "kafka://kafka-prod-eu/orders.raw", first: 1, after: $after) { edges { node { principal decision } } pageInfo { hasNextPage endCursor } } }`;
         const page1 = await as('auditor', q);
-        const c1 = page1.data?.accessHistory as { edges: { node: { principal: string; decision: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
-        expect(c1.edges.map((e) => [e.node.principal, e.node.decision])).toEqual([['lea.analyst', 'DENIED']]);
+        const c1 = page1.data?.accessHistory as {
+          edges: { node: { principal: string; decision: string } }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string };
+        };
+        expect(c1.edges.map((e) => [e.node.principal, e.node.decision])).toEqual([
+          ['lea.analyst', 'DENIED'],
+        ]);
         expect(c1.pageInfo.hasNextPage).toBe(true);
         const page2 = await as('auditor', q, { after: c1.pageInfo.endCursor });
         const c2 = page2.data?.accessHistory as typeof c1;
@@ -149,47 +251,96 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
       it("gives a subject's access history to the DPO only", async () => {
         const q = `{ accessHistory(subject: "${camille}") { edges { node { resource } } } }`;
         const r = await as('dpo', q);
-        const resources = (r.data?.accessHistory as { edges: { node: { resource: string } }[] }).edges.map((e) => e.node.resource).sort();
-        expect(resources).toEqual(['cassandra://analytics/sessions_by_customer', 'kafka://kafka-prod-eu/orders.raw', 'mongodb://analytics/orders_clean']);
+        const resources = (
+          r.data?.accessHistory as { edges: { node: { resource: string } }[] }
+        ).edges
+          .map((e) => e.node.resource)
+          .sort();
+        expect(resources).toEqual([
+          'cassandra://analytics/sessions_by_customer',
+          'kafka://kafka-prod-eu/orders.raw',
+          'mongodb://analytics/orders_clean',
+        ]);
         expect(codes(await as('auditor', q))).toEqual(['FORBIDDEN']);
       });
 
       it('shows a retention change with its diff, and the current value', async () => {
-        const r = await as('auditor', `{ configHistory(component: "kafka", target: "topic/orders.raw") { edges { node { changeRef diff { path op before after } } } } }`);
-        expect((r.data?.configHistory as { edges: { node: unknown }[] }).edges.map((e) => e.node)).toEqual([
-          { changeRef: 'MR-1423', diff: [{ path: '/retention.ms', op: 'REPLACE', before: '604800000', after: '259200000' }] },
+        const r = await as(
+          'auditor',
+          `{ configHistory(component: "kafka", target: "topic/orders.raw") { edges { node { changeRef diff { path op before after } } } } }`,
+        );
+        expect(
+          (r.data?.configHistory as { edges: { node: unknown }[] }).edges.map((e) => e.node),
+        ).toEqual([
+          {
+            changeRef: 'MR-1423',
+            diff: [
+              { path: '/retention.ms', op: 'REPLACE', before: '604800000', after: '259200000' },
+            ],
+          },
         ]);
-        const current = await as('auditor', `{ currentConfig(component: "kafka") { target value } }`);
-        expect(current.data?.currentConfig).toContainEqual({ target: 'topic/orders.raw', value: { 'retention.ms': '259200000' } });
-        expect(codes(await as('analyst', `{ configHistory { edges { node { target } } } }`))).toEqual(['FORBIDDEN']);
-        expect(codes(await as('data_engineer', `{ currentConfig { target } }`))).toEqual(['FORBIDDEN']);
+        const current = await as(
+          'auditor',
+          `{ currentConfig(component: "kafka") { target value } }`,
+        );
+        expect(current.data?.currentConfig).toContainEqual({
+          target: 'topic/orders.raw',
+          value: { 'retention.ms': '259200000' },
+        });
+        expect(
+          codes(await as('analyst', `{ configHistory { edges { node { target } } } }`)),
+        ).toEqual(['FORBIDDEN']);
+        expect(codes(await as('data_engineer', `{ currentConfig { target } }`))).toEqual([
+          'FORBIDDEN',
+        ]);
       });
     });
 
     describe('events, proofs and personal fields', () => {
       it('serves an event with an inclusion proof the CLI verifies offline', async () => {
-        const r = await as('auditor', `{ event(id: "demo:spark-reads-orders") { type position inclusionProof { ... on InclusionProof { format origin eventId entry leafIndex treeSize inclusion checkpoint } } } checkpoint { size note } }`);
+        const r = await as(
+          'auditor',
+          `{ event(id: "demo:spark-reads-orders") { type position inclusionProof { ... on InclusionProof { format origin eventId entry leafIndex treeSize inclusion checkpoint } } } checkpoint { size note } }`,
+        );
         const ev = r.data?.event as { type: string; inclusionProof: Record<string, unknown> };
         expect(ev.type).toBe('AccessRecorded');
         const keys = (await (await fetch(`${server.url}/v1/keys`)).json()) as { vkey: string };
         const { writeFileSync } = await import('node:fs');
         writeFileSync(join(dir, 'proof.json'), JSON.stringify(ev.inclusionProof));
         writeFileSync(join(dir, 'log.vkey'), keys.vkey);
-        const v = await cli(['verify-proof', join(dir, 'proof.json'), '--key', join(dir, 'log.vkey')]);
+        const v = await cli([
+          'verify-proof',
+          join(dir, 'proof.json'),
+          '--key',
+          join(dir, 'log.vkey'),
+        ]);
         expect(v.stdout).toMatch(/^OK: event demo:spark-reads-orders is leaf/);
-        expect(codes(await as('analyst', `{ event(id: "demo:spark-reads-orders") { type } }`))).toEqual(['FORBIDDEN']);
+        expect(
+          codes(await as('analyst', `{ event(id: "demo:spark-reads-orders") { type } }`)),
+        ).toEqual(['FORBIDDEN']);
         expect(codes(await as('analyst', `{ checkpoint { size } }`))).toEqual(['FORBIDDEN']);
       });
 
       it('decrypts personal fields for the DPO only, and records the read', async () => {
         const q = `{ event(id: "demo:spark-reads-orders") { personal(subject: "${camille}") { ... on PersonalFields { fields } ... on Error { code } } } }`;
         const r = await as('dpo', q);
-        expect(r.data?.event).toEqual({ personal: { fields: { email: 'camille.martin@example.org' } } });
+        expect(r.data?.event).toEqual({
+          personal: { fields: { email: 'camille.martin@example.org' } },
+        });
         expect(codes(await as('auditor', q))).toEqual(['FORBIDDEN']);
         await new Promise((res) => setTimeout(res, 500));
         await waitForProjections();
-        const audit = await as('dpo', `{ accessHistory(subject: "${camille}", first: 50) { edges { node { resource principal decision } } } }`);
-        expect((audit.data?.accessHistory as { edges: { node: { resource: string; principal: string } }[] }).edges.map((e) => e.node)).toContainEqual({
+        const audit = await as(
+          'dpo',
+          `{ accessHistory(subject: "${camille}", first: 50) { edges { node { resource principal decision } } } }`,
+        );
+        expect(
+          (
+            audit.data?.accessHistory as {
+              edges: { node: { resource: string; principal: string } }[];
+            }
+          ).edges.map((e) => e.node),
+        ).toContainEqual({
           resource: 'gouvernail://events/demo:spark-reads-orders/personal',
           principal: 'test-dpo',
           decision: 'ALLOWED',
@@ -198,13 +349,24 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
     });
 
     describe('authentication and limits', () => {
-      const secret = (): Uint8Array => new TextEncoder().encode(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim());
+      const secret = (): Uint8Array =>
+        new TextEncoder().encode(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim());
       const sign = (claims: Record<string, unknown>, key: Uint8Array, exp: number) =>
-        new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('mallory').setIssuer('gouvernail').setAudience('gouvernail').setExpirationTime(exp).sign(key);
+        new SignJWT(claims)
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('mallory')
+          .setIssuer('gouvernail')
+          .setAudience('gouvernail')
+          .setExpirationTime(exp)
+          .sign(key);
 
       it('answers 401 to an expired token, a token signed with another key and alg none', async () => {
         const expired = await sign({ role: 'admin' }, secret(), Math.floor(Date.now() / 1000) - 60);
-        const wrongKey = await sign({ role: 'admin' }, new TextEncoder().encode('x'.repeat(48)), Math.floor(Date.now() / 1000) + 600);
+        const wrongKey = await sign(
+          { role: 'admin' },
+          new TextEncoder().encode('x'.repeat(48)),
+          Math.floor(Date.now() / 1000) + 600,
+        );
         const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
         const none = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', role: 'admin', iss: 'gouvernail', aud: 'gouvernail', exp: 9_999_999_999 })}.`;
         for (const [token, reason] of [
@@ -214,7 +376,9 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
         ] as const) {
           const r = await gql(token, '{ checkpoint { size } }');
           expect(r.status).toBe(401);
-          expect((r.body as unknown as { error: { code: string } }).error.code).toBe(`unauthenticated:${reason}`);
+          expect((r.body as unknown as { error: { code: string } }).error.code).toBe(
+            `unauthenticated:${reason}`,
+          );
         }
       });
 
@@ -230,22 +394,51 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
           `{ impact(dataset: { namespace: "${K}", name: "orders.raw" }) { columns { column { dataset { dataset { fields { tags { origins { dataset { dataset { tags { origins { field } } } } } } } } } } } } }`,
         );
         expect(codes(deep)).toEqual(['QUERY_TOO_DEEP']);
-        const bomb = await gql(null, '{ __schema { types { fields { type { fields { type { fields { type { fields { type { fields { name } } } } } } } } } } } }');
+        const bomb = await gql(
+          null,
+          '{ __schema { types { fields { type { fields { type { fields { type { fields { type { fields { name } } } } } } } } } } } }',
+        );
         expect(codes(bomb.body)).toContain('QUERY_TOO_DEEP');
-        const fields = 'time position eventId principal role resource action decision mechanism clientAddress operation subject';
-        expect(codes(await as('admin', `{ accessHistory(resource: "x", first: 500) { edges { cursor node { ${fields} } } } }`))).toEqual(['QUERY_TOO_COSTLY']);
-        expect(codes(await as('admin', '{ accessHistory(resource: "x", first: 100000) { edges { cursor } } }'))).toContain('PAGE_TOO_LARGE');
-        const aliases = Array.from({ length: 200 }, (_, i) => `a${i}: checkpoint { size }`).join(' ');
+        const fields =
+          'time position eventId principal role resource action decision mechanism clientAddress operation subject';
+        expect(
+          codes(
+            await as(
+              'admin',
+              `{ accessHistory(resource: "x", first: 500) { edges { cursor node { ${fields} } } } }`,
+            ),
+          ),
+        ).toEqual(['QUERY_TOO_COSTLY']);
+        expect(
+          codes(
+            await as(
+              'admin',
+              '{ accessHistory(resource: "x", first: 100000) { edges { cursor } } }',
+            ),
+          ),
+        ).toContain('PAGE_TOO_LARGE');
+        const aliases = Array.from({ length: 200 }, (_, i) => `a${i}: checkpoint { size }`).join(
+          ' ',
+        );
         expect(codes(await as('admin', `{ ${aliases} }`))).toEqual(['TOO_MANY_ALIASES']);
       });
 
       it('records every GraphQL request, allowed or refused, as an access event', async () => {
         await new Promise((res) => setTimeout(res, 500));
         await waitForProjections();
-        const r = await as('auditor', '{ accessHistory(resource: "gouvernail://graphql", first: 200) { edges { node { principal decision operation } } } }');
-        const rows = (r.data?.accessHistory as { edges: { node: { principal: string; decision: string } }[] }).edges.map((e) => e.node);
-        expect(rows.some((n) => n.principal === 'test-analyst' && n.decision === 'DENIED')).toBe(true);
-        expect(rows.some((n) => n.principal === 'test-data_engineer' && n.decision === 'ALLOWED')).toBe(true);
+        const r = await as(
+          'auditor',
+          '{ accessHistory(resource: "gouvernail://graphql", first: 200) { edges { node { principal decision operation } } } }',
+        );
+        const rows = (
+          r.data?.accessHistory as { edges: { node: { principal: string; decision: string } }[] }
+        ).edges.map((e) => e.node);
+        expect(rows.some((n) => n.principal === 'test-analyst' && n.decision === 'DENIED')).toBe(
+          true,
+        );
+        expect(
+          rows.some((n) => n.principal === 'test-data_engineer' && n.decision === 'ALLOWED'),
+        ).toBe(true);
         expect(rows.some((n) => n.principal === 'anonymous' && n.decision === 'DENIED')).toBe(true);
       });
     });

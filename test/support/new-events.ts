@@ -1,5 +1,8 @@
 /** Events as a producer would POST them. */
-export const newAccessEvent = (id: string, overrides: { subject?: string; email?: string; resource?: string } = {}) => ({
+export const newAccessEvent = (
+  id: string,
+  overrides: { subject?: string; email?: string; resource?: string } = {},
+) => ({
   id,
   type: 'AccessRecorded',
   schemaVersion: 1,
@@ -7,7 +10,9 @@ export const newAccessEvent = (id: string, overrides: { subject?: string; email?
   producer: 'kafka-authorizer',
   actor: { principal: 'User:etl', role: 'analyst' },
   subjects: overrides.subject ? [overrides.subject] : [],
-  ...(overrides.subject && overrides.email ? { personal: { [overrides.subject]: { email: overrides.email } } } : {}),
+  ...(overrides.subject && overrides.email
+    ? { personal: { [overrides.subject]: { email: overrides.email } } }
+    : {}),
   data: {
     principal: 'User:etl',
     resource: overrides.resource ?? 'kafka://prod/orders',
@@ -17,5 +22,14 @@ export const newAccessEvent = (id: string, overrides: { subject?: string; email?
   },
 });
 
-export const post = (url: string, token: string, body: string, contentType = 'application/json'): Promise<Response> =>
-  fetch(`${url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, body });
+export const post = (
+  url: string,
+  token: string,
+  body: string,
+  contentType = 'application/json',
+): Promise<Response> =>
+  fetch(`${url}/v1/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+    body,
+  });

@@ -1,4 +1,3 @@
-
 const accessRowsTable = `CREATE TABLE IF NOT EXISTS access_rows (
   idx TEXT NOT NULL,
   key TEXT NOT NULL,

@@ -101,7 +101,8 @@ export const createSqliteAccessStore = ({
   let pendingRows = 0;
   const flushRows = (): void => {
     if (pendingRows === 0) return;
-    const values = pendingRows === rowsPerInsert ? pending : pending.slice(0, pendingRows * rowColumns);
+    const values =
+      pendingRows === rowsPerInsert ? pending : pending.slice(0, pendingRows * rowColumns);
     pendingRows = 0;
     insertRows(values.length / rowColumns).run(values);
   };

@@ -37,7 +37,9 @@ export const createSqliteErasureStore = ({
   db,
   name = erasureCasesName,
   now = () => new Date(),
-}: SqliteErasureStoreDeps): ErasureStore & { readonly shared: SharedTransaction<ErasureChange> } => {
+}: SqliteErasureStoreDeps): ErasureStore & {
+  readonly shared: SharedTransaction<ErasureChange>;
+} => {
   db.exec(erasureSchema);
   const getCheckpoint = db.prepare<[string], { position: number }>(
     'SELECT position FROM projection_checkpoints WHERE name = ?',

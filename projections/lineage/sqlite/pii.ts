@@ -40,7 +40,8 @@ const unbounded = Number.MAX_SAFE_INTEGER;
 
 /** PII propagation at query time, over the current tags and the edges valid at `asOf`. */
 export const createPii = (db: Database, traversal: ReturnType<typeof createTraversal>) => {
-  const tagsAt: Statement<[string], TagRow> = db.prepare(`SELECT t.dataset_id, t.field, t.source, t.tag FROM json_each(?) k
+  const tagsAt: Statement<[string], TagRow> =
+    db.prepare(`SELECT t.dataset_id, t.field, t.source, t.tag FROM json_each(?) k
     JOIN lineage_tags t ON t.dataset_id = k.value ->> '$[0]' AND t.field = k.value ->> '$[1]'`);
   const names = db.prepare<[string], { id: number; namespace: string; name: string }>(
     'SELECT id, namespace, name FROM lineage_datasets WHERE id IN (SELECT value FROM json_each(?))',
@@ -55,19 +56,30 @@ export const createPii = (db: Database, traversal: ReturnType<typeof createTrave
       if (!set) byKey.set(key, (set = emptyTags()));
       let origins = set.get(r.tag);
       if (!origins) set.set(r.tag, (origins = new Map<string, Origin>()));
-      origins.set(`${key}\u0000${r.source}`, { datasetId: r.dataset_id, field: r.field, source: r.source });
+      origins.set(`${key}\u0000${r.source}`, {
+        datasetId: r.dataset_id,
+        field: r.field,
+        source: r.source,
+      });
     }
     return byKey;
   };
 
   /** Tags reaching each of a dataset's columns: their own and those of every column they derive from. */
-  const columnTags = (datasetId: number, fields: readonly string[], asOf: string | null): Map<string, TagSet> => {
+  const columnTags = (
+    datasetId: number,
+    fields: readonly string[],
+    asOf: string | null,
+  ): Map<string, TagSet> => {
     const starts = fields.map((field) => ({ datasetId, field }));
     const upstream = traversal.columnWalk(starts, 'UPSTREAM', unbounded, asOf, true);
     const sources = new Map<string, string[]>();
     for (const e of upstream.edges.values()) {
       const to = columnKey({ datasetId: e.to_dataset, field: e.to_field });
-      sources.set(to, [...(sources.get(to) ?? []), columnKey({ datasetId: e.from_dataset, field: e.from_field })]);
+      sources.set(to, [
+        ...(sources.get(to) ?? []),
+        columnKey({ datasetId: e.from_dataset, field: e.from_field }),
+      ]);
     }
     const direct = directTags([...upstream.columns.values()].map((c) => c.column));
     const result = new Map<string, TagSet>();
@@ -92,8 +104,15 @@ export const createPii = (db: Database, traversal: ReturnType<typeof createTrave
 
   /** Dataset-level tags reaching a dataset: its own and those of every upstream dataset. */
   const datasetTags = (datasetId: number, asOf: string | null): TagSet => {
-    const upstream = traversal.walk({ kind: 'dataset', id: datasetId }, 'UPSTREAM', unbounded, asOf);
-    const direct = directTags([...upstream.datasets.keys()].map((id) => ({ datasetId: id, field: datasetLevel })));
+    const upstream = traversal.walk(
+      { kind: 'dataset', id: datasetId },
+      'UPSTREAM',
+      unbounded,
+      asOf,
+    );
+    const direct = directTags(
+      [...upstream.datasets.keys()].map((id) => ({ datasetId: id, field: datasetLevel })),
+    );
     const tags = emptyTags();
     for (const set of direct.values()) mergeTags(tags, set);
     return tags;
@@ -102,9 +121,11 @@ export const createPii = (db: Database, traversal: ReturnType<typeof createTrave
   /** Turns tag sets into sorted `PiiTag` lists, resolving origin dataset names in one query. */
   const present = (sets: readonly TagSet[]): ((set: TagSet) => PiiTag[]) => {
     const ids = new Set<number>();
-    for (const set of sets) for (const origins of set.values()) for (const o of origins.values()) ids.add(o.datasetId);
+    for (const set of sets)
+      for (const origins of set.values()) for (const o of origins.values()) ids.add(o.datasetId);
     const refs = new Map<number, DatasetRef>();
-    for (const r of names.iterate(JSON.stringify([...ids]))) refs.set(r.id, { namespace: r.namespace, name: r.name });
+    for (const r of names.iterate(JSON.stringify([...ids])))
+      refs.set(r.id, { namespace: r.namespace, name: r.name });
     const origin = (o: Origin): PiiTagOrigin => ({
       dataset: refs.get(o.datasetId)!,
       field: o.field === datasetLevel ? null : o.field,

@@ -50,10 +50,12 @@ interface RunRow {
 
 const maxDepth = 1000;
 const unbounded = Number.MAX_SAFE_INTEGER;
-const ways = (d: LineageDirection): ('UPSTREAM' | 'DOWNSTREAM')[] => (d === 'BOTH' ? ['UPSTREAM', 'DOWNSTREAM'] : [d]);
+const ways = (d: LineageDirection): ('UPSTREAM' | 'DOWNSTREAM')[] =>
+  d === 'BOTH' ? ['UPSTREAM', 'DOWNSTREAM'] : [d];
 
 const checkDepth = (depth: number): void => {
-  if (!Number.isInteger(depth) || depth < 0 || depth > maxDepth) throw new RangeError(`depth must be an integer from 0 to ${maxDepth}`);
+  if (!Number.isInteger(depth) || depth < 0 || depth > maxDepth)
+    throw new RangeError(`depth must be an integer from 0 to ${maxDepth}`);
 };
 
 const checkAsOf = (asOf: string | undefined): string | null => {
@@ -64,7 +66,8 @@ const checkAsOf = (asOf: string | undefined): string | null => {
 };
 
 const mergeWalks = (a: Walk, b: Walk): Walk => {
-  const key = (e: Walk['edges'][number]): string => `${e.input ? 'i' : 'o'}${e.datasetId}:${e.jobId}`;
+  const key = (e: Walk['edges'][number]): string =>
+    `${e.input ? 'i' : 'o'}${e.datasetId}:${e.jobId}`;
   const known = new Set(a.edges.map(key));
   return {
     datasets: new Map([...b.datasets, ...a.datasets]),
@@ -73,11 +76,19 @@ const mergeWalks = (a: Walk, b: Walk): Walk => {
   };
 };
 
-const byName = (a: NamedRef, b: NamedRef): number => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
-const refOf = (r: { namespace: string; name: string }): NamedRef => ({ namespace: r.namespace, name: r.name });
+const byName = (a: NamedRef, b: NamedRef): number =>
+  a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
+const refOf = (r: { namespace: string; name: string }): NamedRef => ({
+  namespace: r.namespace,
+  name: r.name,
+});
 
 /** The read side of the SQLite lineage store, synchronous like the driver. */
-export const createLineageQueries = (db: Database, traversal: ReturnType<typeof createTraversal>, pii: ReturnType<typeof createPii>) => {
+export const createLineageQueries = (
+  db: Database,
+  traversal: ReturnType<typeof createTraversal>,
+  pii: ReturnType<typeof createPii>,
+) => {
   const datasetRow = db.prepare<[string, string], NodeRow & { data_source: string | null }>(
     'SELECT id, namespace, name, first_seen, last_seen, data_source FROM lineage_datasets WHERE namespace = ? AND name = ?',
   );
@@ -98,7 +109,10 @@ export const createLineageQueries = (db: Database, traversal: ReturnType<typeof 
       .raw();
   const datasetNodes = nodeQuery('lineage_datasets');
   const jobNodes = nodeQuery('lineage_jobs');
-  const schemaAsOf = db.prepare<{ id: number; asOf: string | null }, { version: number; fields: string; observed_at: string }>(
+  const schemaAsOf = db.prepare<
+    { id: number; asOf: string | null },
+    { version: number; fields: string; observed_at: string }
+  >(
     `SELECT version, fields, observed_at FROM lineage_schema_versions
      WHERE dataset_id = @id AND (@asOf IS NULL OR observed_at <= @asOf) ORDER BY version DESC LIMIT 1`,
   );
@@ -107,7 +121,9 @@ export const createLineageQueries = (db: Database, traversal: ReturnType<typeof 
      UNION SELECT from_field FROM lineage_column_edges WHERE from_dataset = @id AND (@asOf IS NULL OR valid_from <= @asOf)
      UNION SELECT field FROM lineage_tags WHERE dataset_id = @id AND field <> ''`,
   );
-  const sourceFields = db.prepare<[number], { field: string }>('SELECT DISTINCT from_field AS field FROM lineage_column_edges WHERE from_dataset = ?');
+  const sourceFields = db.prepare<[number], { field: string }>(
+    'SELECT DISTINCT from_field AS field FROM lineage_column_edges WHERE from_dataset = ?',
+  );
   const jobDatasets = (table: string) =>
     db.prepare<[number], NamedRef>(
       `SELECT d.namespace, d.name FROM ${table} e JOIN lineage_datasets d ON d.id = e.dataset_id WHERE e.job_id = ? ORDER BY d.namespace, d.name`,
@@ -129,7 +145,6 @@ export const createLineageQueries = (db: Database, traversal: ReturnType<typeof 
   const existsAsOf = (row: NodeRow | undefined, asOf: string | null): row is NodeRow =>
     row !== undefined && (asOf === null || (row.first_seen !== null && row.first_seen <= asOf));
 
-
   const datasetFields = (id: number, asOf: string | null) => {
     const version = schemaAsOf.get({ id, asOf });
     const schema = version ? (JSON.parse(version.fields) as SchemaFieldRecord[]) : [];
@@ -148,19 +163,34 @@ export const createLineageQueries = (db: Database, traversal: ReturnType<typeof 
     if (!existsAsOf(row, asOf)) return null;
     const { version, schema, extra } = datasetFields(row.id, asOf);
     const columns = [
-      ...schema.map((f) => ({ name: f.name, type: f.type ?? null, description: f.description ?? null, inSchema: true })),
+      ...schema.map((f) => ({
+        name: f.name,
+        type: f.type ?? null,
+        description: f.description ?? null,
+        inSchema: true,
+      })),
       ...extra.map((name) => ({ name, type: null, description: null, inSchema: false })),
     ];
-    const tagsByField = pii.columnTags(row.id, columns.map((c) => c.name), asOf);
+    const tagsByField = pii.columnTags(
+      row.id,
+      columns.map((c) => c.name),
+      asOf,
+    );
     const own = pii.datasetTags(row.id, asOf);
     const present = pii.present([own, ...tagsByField.values()]);
-    const fields: DatasetFieldView[] = columns.map((c) => ({ ...c, tags: present(tagsByField.get(c.name) ?? emptyTags()) }));
+    const fields: DatasetFieldView[] = columns.map((c) => ({
+      ...c,
+      tags: present(tagsByField.get(c.name) ?? emptyTags()),
+    }));
     return {
       namespace: row.namespace,
       name: row.name,
       firstSeenAt: row.first_seen,
       lastSeenAt: row.last_seen,
-      dataSource: row.data_source === null ? null : (JSON.parse(row.data_source) as DatasetView['dataSource']),
+      dataSource:
+        row.data_source === null
+          ? null
+          : (JSON.parse(row.data_source) as DatasetView['dataSource']),
       schema: version ? { version: version.version, observedAt: version.observed_at } : null,
       fields,
       tags: present(own),
@@ -196,7 +226,10 @@ export const createLineageQueries = (db: Database, traversal: ReturnType<typeof 
       parent:
         r.parent_run_id === null
           ? null
-          : { runId: r.parent_run_id, job: { namespace: r.parent_job_namespace!, name: r.parent_job_name! } },
+          : {
+              runId: r.parent_run_id,
+              job: { namespace: r.parent_job_namespace!, name: r.parent_job_name! },
+            },
       inputs: runDatasets.all(r.run_id, 'input'),
       outputs: runDatasets.all(r.run_id, 'output'),
       firstSeenAt: r.first_seen,
@@ -207,15 +240,24 @@ export const createLineageQueries = (db: Database, traversal: ReturnType<typeof 
   const lineage = (q: LineageQuery): LineageGraph => {
     checkDepth(q.depth);
     const asOf = checkAsOf(q.asOf);
-    const start = (q.node.kind === 'dataset' ? datasetRow : jobRow).get(q.node.namespace, q.node.name);
+    const start = (q.node.kind === 'dataset' ? datasetRow : jobRow).get(
+      q.node.namespace,
+      q.node.name,
+    );
     if (!existsAsOf(start, asOf)) return { nodes: [], edges: [] };
     const maxHops = q.node.kind === 'dataset' ? 2 * q.depth : Math.max(0, 2 * q.depth - 1);
     const walk = ways(q.direction)
       .map((way) => traversal.walk({ kind: q.node.kind, id: start.id }, way, maxHops, asOf))
       .reduce(mergeWalks);
-    const nodesOf = (kind: LineageNodeKind, stmt: typeof datasetNodes, ids: Iterable<number>): Map<number, LineageNode> => {
+    const nodesOf = (
+      kind: LineageNodeKind,
+      stmt: typeof datasetNodes,
+      ids: Iterable<number>,
+    ): Map<number, LineageNode> => {
       const out = new Map<number, LineageNode>();
-      for (const [id, namespace, name, firstSeenAt, lastSeenAt] of stmt.all(JSON.stringify([...ids]))) {
+      for (const [id, namespace, name, firstSeenAt, lastSeenAt] of stmt.all(
+        JSON.stringify([...ids]),
+      )) {
         out.set(id, { kind, namespace, name, firstSeenAt, lastSeenAt });
       }
       return out;
@@ -231,12 +273,21 @@ export const createLineageQueries = (db: Database, traversal: ReturnType<typeof 
     const edges = walk.edges.map((e): LineageEdge => {
       const d = refTo(datasets.get(e.datasetId)!);
       const j = refTo(jobs.get(e.jobId)!);
-      return { from: e.input ? d : j, to: e.input ? j : d, validFrom: e.validFrom, lastSeenAt: e.lastSeen };
+      return {
+        from: e.input ? d : j,
+        to: e.input ? j : d,
+        validFrom: e.validFrom,
+        lastSeenAt: e.lastSeen,
+      };
     });
     return { nodes: [...datasets.values(), ...jobs.values()], edges };
   };
 
-  const columnEdgeOf = (datasets: Map<number, NodeRow>, jobs: Map<number, NodeRow>, e: ColumnEdgeRow): ColumnEdge => ({
+  const columnEdgeOf = (
+    datasets: Map<number, NodeRow>,
+    jobs: Map<number, NodeRow>,
+    e: ColumnEdgeRow,
+  ): ColumnEdge => ({
     from: { dataset: refOf(datasets.get(e.from_dataset)!), field: e.from_field },
     to: { dataset: refOf(datasets.get(e.to_dataset)!), field: e.to_field },
     job: refOf(jobs.get(e.job_id)!),
@@ -268,13 +319,21 @@ export const createLineageQueries = (db: Database, traversal: ReturnType<typeof 
     const columns = new Map<string, { datasetId: number; field: string }>();
     const edges = new Map<string, ColumnEdgeRow>();
     for (const way of ways(q.direction)) {
-      const walk = traversal.columnWalk([{ datasetId: start.id, field: q.field }], way, q.depth, asOf);
+      const walk = traversal.columnWalk(
+        [{ datasetId: start.id, field: q.field }],
+        way,
+        q.depth,
+        asOf,
+      );
       for (const [k, c] of walk.columns) columns.set(k, c.column);
       for (const [k, e] of walk.edges) edges.set(k, e);
     }
     const names = columnGraphNames(edges.values(), [start.id]);
     return {
-      nodes: [...columns.values()].map((c) => ({ dataset: refOf(names.datasets.get(c.datasetId)!), field: c.field })),
+      nodes: [...columns.values()].map((c) => ({
+        dataset: refOf(names.datasets.get(c.datasetId)!),
+        field: c.field,
+      })),
       edges: [...edges.values()].map((e) => columnEdgeOf(names.datasets, names.jobs, e)),
     };
   };
@@ -283,7 +342,12 @@ export const createLineageQueries = (db: Database, traversal: ReturnType<typeof 
     const row = datasetRow.get(ref.namespace, ref.name);
     if (!row) return { dataset: refOf(ref), datasets: [], columns: [] };
     const datasetTags = pii.datasetTags(row.id, null);
-    const downstream = traversal.walk({ kind: 'dataset', id: row.id }, 'DOWNSTREAM', unbounded, null);
+    const downstream = traversal.walk(
+      { kind: 'dataset', id: row.id },
+      'DOWNSTREAM',
+      unbounded,
+      null,
+    );
     const fields = sourceFields.all(row.id).map((r) => r.field);
     const startTags = pii.columnTags(row.id, fields, null);
     const walk = traversal.columnWalk(
@@ -298,7 +362,10 @@ export const createLineageQueries = (db: Database, traversal: ReturnType<typeof 
     for (const e of walk.edges.values()) {
       if (e.carries_pii === 0) continue;
       const from = columnKey({ datasetId: e.from_dataset, field: e.from_field });
-      next.set(from, [...(next.get(from) ?? []), columnKey({ datasetId: e.to_dataset, field: e.to_field })]);
+      next.set(from, [
+        ...(next.get(from) ?? []),
+        columnKey({ datasetId: e.to_dataset, field: e.to_field }),
+      ]);
     }
     const queue = [...tags.keys()];
     for (let i = 0, key = queue[0]; key !== undefined; key = queue[++i]) {
@@ -314,7 +381,11 @@ export const createLineageQueries = (db: Database, traversal: ReturnType<typeof 
     const datasetTagList = present(datasetTags);
     const datasets = [...downstream.datasets]
       .filter(([id]) => id !== row.id)
-      .map(([id, hops]) => ({ dataset: refOf(names.datasets.get(id)!), distance: hops / 2, tags: datasetTagList }))
+      .map(([id, hops]) => ({
+        dataset: refOf(names.datasets.get(id)!),
+        distance: hops / 2,
+        tags: datasetTagList,
+      }))
       .sort((a, b) => a.distance - b.distance || byName(a.dataset, b.dataset));
     const columns = [...walk.columns.entries()]
       .filter(([, c]) => c.column.datasetId !== row.id)
@@ -323,7 +394,12 @@ export const createLineageQueries = (db: Database, traversal: ReturnType<typeof 
         distance: c.distance,
         tags: present(tags.get(key) ?? emptyTags()),
       }))
-      .sort((a, b) => a.distance - b.distance || byName(a.column.dataset, b.column.dataset) || a.column.field.localeCompare(b.column.field));
+      .sort(
+        (a, b) =>
+          a.distance - b.distance ||
+          byName(a.column.dataset, b.column.dataset) ||
+          a.column.field.localeCompare(b.column.field),
+      );
     return { dataset: refOf(row), datasets, columns };
   };
 

@@ -56,24 +56,38 @@ const asOfFilter = 'AND (@asOf IS NULL OR valid_from <= @asOf)';
 export const createTraversal = (db: Database) => {
   const hop = (sql: string): Statement<{ ids: string; asOf: string | null }, Hop> =>
     db.prepare<{ ids: string; asOf: string | null }, Hop>(`${sql} ${asOfFilter}`).raw();
-  const hops: Record<Way, Record<LineageNodeKind, { stmt: Statement<{ ids: string; asOf: string | null }, Hop>; input: boolean }>> = {
+  const hops: Record<
+    Way,
+    Record<
+      LineageNodeKind,
+      { stmt: Statement<{ ids: string; asOf: string | null }, Hop>; input: boolean }
+    >
+  > = {
     DOWNSTREAM: {
       dataset: {
-        stmt: hop('SELECT dataset_id AS src, job_id AS dst, valid_from, last_seen FROM lineage_inputs WHERE dataset_id IN (SELECT value FROM json_each(@ids))'),
+        stmt: hop(
+          'SELECT dataset_id AS src, job_id AS dst, valid_from, last_seen FROM lineage_inputs WHERE dataset_id IN (SELECT value FROM json_each(@ids))',
+        ),
         input: true,
       },
       job: {
-        stmt: hop('SELECT job_id AS src, dataset_id AS dst, valid_from, last_seen FROM lineage_outputs WHERE job_id IN (SELECT value FROM json_each(@ids))'),
+        stmt: hop(
+          'SELECT job_id AS src, dataset_id AS dst, valid_from, last_seen FROM lineage_outputs WHERE job_id IN (SELECT value FROM json_each(@ids))',
+        ),
         input: false,
       },
     },
     UPSTREAM: {
       dataset: {
-        stmt: hop('SELECT dataset_id AS src, job_id AS dst, valid_from, last_seen FROM lineage_outputs WHERE dataset_id IN (SELECT value FROM json_each(@ids))'),
+        stmt: hop(
+          'SELECT dataset_id AS src, job_id AS dst, valid_from, last_seen FROM lineage_outputs WHERE dataset_id IN (SELECT value FROM json_each(@ids))',
+        ),
         input: false,
       },
       job: {
-        stmt: hop('SELECT job_id AS src, dataset_id AS dst, valid_from, last_seen FROM lineage_inputs WHERE job_id IN (SELECT value FROM json_each(@ids))'),
+        stmt: hop(
+          'SELECT job_id AS src, dataset_id AS dst, valid_from, last_seen FROM lineage_inputs WHERE job_id IN (SELECT value FROM json_each(@ids))',
+        ),
         input: true,
       },
     },
@@ -86,7 +100,12 @@ export const createTraversal = (db: Database) => {
   };
 
   /** Walks at most `maxHops` edges from a node, one way. */
-  const walk = (start: { kind: LineageNodeKind; id: number }, way: Way, maxHops: number, asOf: string | null): Walk => {
+  const walk = (
+    start: { kind: LineageNodeKind; id: number },
+    way: Way,
+    maxHops: number,
+    asOf: string | null,
+  ): Walk => {
     const seen = { dataset: new Map<number, number>(), job: new Map<number, number>() };
     const edges: EdgeRow[] = [];
     seen[start.kind].set(start.id, 0);
@@ -98,8 +117,17 @@ export const createTraversal = (db: Database) => {
       const next: number[] = [];
       const reached = seen[nextKind];
       const fromDataset = kind === 'dataset';
-      for (const [src, dst, validFrom, lastSeen] of stmt.all({ ids: JSON.stringify(frontier), asOf })) {
-        edges.push({ input, datasetId: fromDataset ? src : dst, jobId: fromDataset ? dst : src, validFrom, lastSeen });
+      for (const [src, dst, validFrom, lastSeen] of stmt.all({
+        ids: JSON.stringify(frontier),
+        asOf,
+      })) {
+        edges.push({
+          input,
+          datasetId: fromDataset ? src : dst,
+          jobId: fromDataset ? dst : src,
+          validFrom,
+          lastSeen,
+        });
         if (!reached.has(dst)) {
           reached.set(dst, distance);
           next.push(dst);
@@ -128,8 +156,14 @@ export const createTraversal = (db: Database) => {
       const keys = JSON.stringify(frontier.map((c) => [c.datasetId, c.field]));
       for (const e of columnHops[way].iterate({ keys, asOf })) {
         if (piiOnly && e.carries_pii === 0) continue;
-        edges.set(`${e.from_dataset}\u0000${e.from_field}\u0001${e.to_dataset}\u0000${e.to_field}`, e);
-        const column = way === 'DOWNSTREAM' ? { datasetId: e.to_dataset, field: e.to_field } : { datasetId: e.from_dataset, field: e.from_field };
+        edges.set(
+          `${e.from_dataset}\u0000${e.from_field}\u0001${e.to_dataset}\u0000${e.to_field}`,
+          e,
+        );
+        const column =
+          way === 'DOWNSTREAM'
+            ? { datasetId: e.to_dataset, field: e.to_field }
+            : { datasetId: e.from_dataset, field: e.from_field };
         const key = columnKey(column);
         if (!columns.has(key)) {
           columns.set(key, { column, distance });

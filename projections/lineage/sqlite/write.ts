@@ -6,8 +6,10 @@ import { datasetLevel, lineageTables } from './schema.js';
 
 type Change<K extends LineageChange['kind']> = Extract<LineageChange, { kind: K }>;
 
-const earlier = (col: string): string => `CASE WHEN ${col} IS NULL OR excluded.${col} < ${col} THEN excluded.${col} ELSE ${col} END`;
-const later = (col: string): string => `CASE WHEN ${col} IS NULL OR excluded.${col} > ${col} THEN excluded.${col} ELSE ${col} END`;
+const earlier = (col: string): string =>
+  `CASE WHEN ${col} IS NULL OR excluded.${col} < ${col} THEN excluded.${col} ELSE ${col} END`;
+const later = (col: string): string =>
+  `CASE WHEN ${col} IS NULL OR excluded.${col} > ${col} THEN excluded.${col} ELSE ${col} END`;
 
 /**
  * A run's state is that of its event with the latest `eventTime`; on a tie the higher rank wins, so
@@ -32,33 +34,56 @@ interface RunRow {
 
 /** Applies lineage changes to the SQLite tables; call inside a transaction. */
 export const createLineageWriter = (db: Database) => {
-  const ensureDataset = db.prepare('INSERT INTO lineage_datasets (namespace, name) VALUES (?, ?) ON CONFLICT DO NOTHING');
-  const datasetId = db.prepare<[string, string], { id: number }>('SELECT id FROM lineage_datasets WHERE namespace = ? AND name = ?');
-  const jobId = db.prepare<[string, string], { id: number }>('SELECT id FROM lineage_jobs WHERE namespace = ? AND name = ?');
-  const jobFacets = db.prepare<[string, string], { facets: string }>('SELECT facets FROM lineage_jobs WHERE namespace = ? AND name = ?');
-  const upsertJob = db.prepare(`INSERT INTO lineage_jobs (namespace, name, first_seen, last_seen, facets)
+  const ensureDataset = db.prepare(
+    'INSERT INTO lineage_datasets (namespace, name) VALUES (?, ?) ON CONFLICT DO NOTHING',
+  );
+  const datasetId = db.prepare<[string, string], { id: number }>(
+    'SELECT id FROM lineage_datasets WHERE namespace = ? AND name = ?',
+  );
+  const jobId = db.prepare<[string, string], { id: number }>(
+    'SELECT id FROM lineage_jobs WHERE namespace = ? AND name = ?',
+  );
+  const jobFacets = db.prepare<[string, string], { facets: string }>(
+    'SELECT facets FROM lineage_jobs WHERE namespace = ? AND name = ?',
+  );
+  const upsertJob =
+    db.prepare(`INSERT INTO lineage_jobs (namespace, name, first_seen, last_seen, facets)
     VALUES (@namespace, @name, @at, @at, @facets)
     ON CONFLICT (namespace, name) DO UPDATE SET first_seen = ${earlier('first_seen')}, last_seen = ${later('last_seen')}, facets = excluded.facets`);
-  const datasetSeen = db.prepare(`UPDATE lineage_datasets SET first_seen = CASE WHEN first_seen IS NULL OR @first < first_seen THEN @first ELSE first_seen END,
+  const datasetSeen =
+    db.prepare(`UPDATE lineage_datasets SET first_seen = CASE WHEN first_seen IS NULL OR @first < first_seen THEN @first ELSE first_seen END,
     last_seen = CASE WHEN last_seen IS NULL OR @last > last_seen THEN @last ELSE last_seen END,
     data_source = COALESCE(@dataSource, data_source) WHERE id = @id`);
-  const edgeUpsert = (table: string): string => `INSERT INTO ${table} (dataset_id, job_id, valid_from, last_seen) VALUES (?, ?, ?, ?)
+  const edgeUpsert = (
+    table: string,
+  ): string => `INSERT INTO ${table} (dataset_id, job_id, valid_from, last_seen) VALUES (?, ?, ?, ?)
     ON CONFLICT DO UPDATE SET valid_from = ${earlier('valid_from')}, last_seen = ${later('last_seen')}`;
   const upsertInput = db.prepare(edgeUpsert('lineage_inputs'));
   const upsertOutput = db.prepare(edgeUpsert('lineage_outputs'));
   const latestSchema = db.prepare<[number], { version: number; fields: string }>(
     'SELECT version, fields FROM lineage_schema_versions WHERE dataset_id = ? ORDER BY version DESC LIMIT 1',
   );
-  const insertSchema = db.prepare('INSERT INTO lineage_schema_versions (dataset_id, version, fields, observed_at) VALUES (?, ?, ?, ?)');
-  const getRun = db.prepare<[string], RunRow>('SELECT state_at, state_rank, started_at, facets FROM lineage_runs WHERE run_id = ?');
-  const insertRun = db.prepare(`INSERT INTO lineage_runs (run_id, job_id, facets, first_seen, last_seen) VALUES (?, ?, '{}', ?, ?)`);
-  const touchRun = db.prepare(`UPDATE lineage_runs SET first_seen = min(first_seen, @at), last_seen = max(last_seen, @at),
+  const insertSchema = db.prepare(
+    'INSERT INTO lineage_schema_versions (dataset_id, version, fields, observed_at) VALUES (?, ?, ?, ?)',
+  );
+  const getRun = db.prepare<[string], RunRow>(
+    'SELECT state_at, state_rank, started_at, facets FROM lineage_runs WHERE run_id = ?',
+  );
+  const insertRun = db.prepare(
+    `INSERT INTO lineage_runs (run_id, job_id, facets, first_seen, last_seen) VALUES (?, ?, '{}', ?, ?)`,
+  );
+  const touchRun =
+    db.prepare(`UPDATE lineage_runs SET first_seen = min(first_seen, @at), last_seen = max(last_seen, @at),
     facets = @facets, started_at = @startedAt,
     parent_run_id = COALESCE(@parentRunId, parent_run_id),
     parent_job_namespace = COALESCE(@parentJobNamespace, parent_job_namespace),
     parent_job_name = COALESCE(@parentJobName, parent_job_name) WHERE run_id = @runId`);
-  const setRunState = db.prepare('UPDATE lineage_runs SET state = ?, state_at = ?, state_rank = ?, ended_at = ? WHERE run_id = ?');
-  const insertRunDataset = db.prepare('INSERT OR IGNORE INTO lineage_run_datasets (run_id, role, dataset_id) VALUES (?, ?, ?)');
+  const setRunState = db.prepare(
+    'UPDATE lineage_runs SET state = ?, state_at = ?, state_rank = ?, ended_at = ? WHERE run_id = ?',
+  );
+  const insertRunDataset = db.prepare(
+    'INSERT OR IGNORE INTO lineage_run_datasets (run_id, role, dataset_id) VALUES (?, ?, ?)',
+  );
   const upsertColumnEdge = db.prepare(`INSERT INTO lineage_column_edges
     (from_dataset, from_field, to_dataset, to_field, job_id, transformations, transformations_at, carries_pii, valid_from, last_seen)
     VALUES (@fromDataset, @fromField, @toDataset, @toField, @jobId, @transformations, @at, @carriesPii, @at, @at)
@@ -68,15 +93,24 @@ export const createLineageWriter = (db: Database) => {
       transformations_at = max(transformations_at, excluded.transformations_at),
       carries_pii = max(carries_pii, excluded.carries_pii),
       valid_from = ${earlier('valid_from')}, last_seen = ${later('last_seen')}`);
-  const clearClassified = db.prepare("DELETE FROM lineage_tags WHERE dataset_id = ? AND field = ? AND source = 'classification'");
-  const clearFaceted = db.prepare("DELETE FROM lineage_tags WHERE dataset_id = ? AND source = 'openlineage'");
-  const insertTag = db.prepare('INSERT OR IGNORE INTO lineage_tags (dataset_id, field, source, tag) VALUES (?, ?, ?, ?)');
+  const clearClassified = db.prepare(
+    "DELETE FROM lineage_tags WHERE dataset_id = ? AND field = ? AND source = 'classification'",
+  );
+  const clearFaceted = db.prepare(
+    "DELETE FROM lineage_tags WHERE dataset_id = ? AND source = 'openlineage'",
+  );
+  const insertTag = db.prepare(
+    'INSERT OR IGNORE INTO lineage_tags (dataset_id, field, source, tag) VALUES (?, ?, ?, ?)',
+  );
 
   // Dataset sightings and dataset–job edges of the batch, merged per row and written once at its
   // end: nothing in the batch reads them back, and min, max and last non-null merge in any grouping.
   type Sighting = { first: string; last: string };
   const seenDatasets = new Map<number, Sighting & { dataSource: string | null }>();
-  const seenEdges = { input: new Map<string, Sighting & { datasetId: number; jobId: number }>(), output: new Map<string, Sighting & { datasetId: number; jobId: number }>() };
+  const seenEdges = {
+    input: new Map<string, Sighting & { datasetId: number; jobId: number }>(),
+    output: new Map<string, Sighting & { datasetId: number; jobId: number }>(),
+  };
   const widen = (s: Sighting, at: string): void => {
     if (at < s.first) s.first = at;
     if (at > s.last) s.last = at;
@@ -101,9 +135,12 @@ export const createLineageWriter = (db: Database) => {
     seenEdges.output.clear();
   };
   const flushSeen = (): void => {
-    for (const [id, s] of seenDatasets) datasetSeen.run({ id, first: s.first, last: s.last, dataSource: s.dataSource });
-    for (const e of seenEdges.input.values()) upsertInput.run(e.datasetId, e.jobId, e.first, e.last);
-    for (const e of seenEdges.output.values()) upsertOutput.run(e.datasetId, e.jobId, e.first, e.last);
+    for (const [id, s] of seenDatasets)
+      datasetSeen.run({ id, first: s.first, last: s.last, dataSource: s.dataSource });
+    for (const e of seenEdges.input.values())
+      upsertInput.run(e.datasetId, e.jobId, e.first, e.last);
+    for (const e of seenEdges.output.values())
+      upsertOutput.run(e.datasetId, e.jobId, e.first, e.last);
     forgetSeen();
   };
 
@@ -139,7 +176,12 @@ export const createLineageWriter = (db: Database) => {
   const jobSeen = (c: Change<'jobSeen'>): void => {
     const old = jobFacets.get(c.job.namespace, c.job.name);
     const facets = { ...(old ? (JSON.parse(old.facets) as object) : {}), ...c.facets };
-    upsertJob.run({ namespace: c.job.namespace, name: c.job.name, at: c.at, facets: JSON.stringify(facets) });
+    upsertJob.run({
+      namespace: c.job.namespace,
+      name: c.job.name,
+      at: c.at,
+      facets: JSON.stringify(facets),
+    });
   };
 
   const schemaObserved = (c: Change<'schemaObserved'>): void => {
@@ -155,7 +197,10 @@ export const createLineageWriter = (db: Database) => {
       insertRun.run(c.runId, job(c.job, c.at), c.at, c.at);
       row = { state_at: null, state_rank: 0, started_at: null, facets: '{}' };
     }
-    const startedAt = c.eventType === 'START' && (row.started_at === null || c.at < row.started_at) ? c.at : row.started_at;
+    const startedAt =
+      c.eventType === 'START' && (row.started_at === null || c.at < row.started_at)
+        ? c.at
+        : row.started_at;
     touchRun.run({
       runId: c.runId,
       at: c.at,
@@ -166,8 +211,19 @@ export const createLineageWriter = (db: Database) => {
       parentJobName: c.parent?.job.name ?? null,
     });
     const next = c.eventType === null ? null : stateOf[c.eventType];
-    if (next && (row.state_at === null || c.at > row.state_at || (c.at === row.state_at && next.rank > row.state_rank))) {
-      setRunState.run(next.state, c.at, next.rank, next.rank >= firstTerminalRank ? c.at : null, c.runId);
+    if (
+      next &&
+      (row.state_at === null ||
+        c.at > row.state_at ||
+        (c.at === row.state_at && next.rank > row.state_rank))
+    ) {
+      setRunState.run(
+        next.state,
+        c.at,
+        next.rank,
+        next.rank >= firstTerminalRank ? c.at : null,
+        c.runId,
+      );
     }
     for (const d of c.inputs) insertRunDataset.run(c.runId, 'input', dataset(d));
     for (const d of c.outputs) insertRunDataset.run(c.runId, 'output', dataset(d));

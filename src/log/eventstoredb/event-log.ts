@@ -1,6 +1,19 @@
-import { ANY, binaryEvent, FORWARDS, START, type EventStoreDBClient, type Position } from '@eventstore/db-client';
+import {
+  ANY,
+  binaryEvent,
+  FORWARDS,
+  START,
+  type EventStoreDBClient,
+  type Position,
+} from '@eventstore/db-client';
 import type { RecordedEnvelope } from '../../../domain/envelope.js';
-import { EventLogError, type AppendOutcome, type EventLog, type PreparedEvent, type StoredEntry } from '../event-log.js';
+import {
+  EventLogError,
+  type AppendOutcome,
+  type EventLog,
+  type PreparedEvent,
+  type StoredEntry,
+} from '../event-log.js';
 import { esdbEventId, esdbStream } from './ids.js';
 
 interface Indexed {
@@ -14,7 +27,11 @@ const decoder = new TextDecoder();
 const translate = (what: string, cause: unknown): EventLogError => {
   const name = cause instanceof Error ? cause.constructor.name : '';
   const retriable = /Unavailable|DeadlineExceeded|Timeout|NotLeader|Cancelled/.test(name);
-  return new EventLogError(`${what} failed on EventStoreDB: ${cause instanceof Error ? cause.message : String(cause)}`, retriable, { cause });
+  return new EventLogError(
+    `${what} failed on EventStoreDB: ${cause instanceof Error ? cause.message : String(cause)}`,
+    retriable,
+    { cause },
+  );
 };
 
 /**
@@ -47,11 +64,20 @@ export const createEventStoreDbLog = ({
   const sync = (): Promise<void> => {
     syncing = syncing.then(async () => {
       try {
-        const read = client.readAll({ fromPosition: lastSeen ?? START, direction: FORWARDS, maxCount: 100_000 });
+        const read = client.readAll({
+          fromPosition: lastSeen ?? START,
+          direction: FORWARDS,
+          maxCount: 100_000,
+        });
         for await (const resolved of read) {
           const e = resolved.event;
           if (!e) continue;
-          if (lastSeen && e.position.commit === lastSeen.commit && e.position.prepare === lastSeen.prepare) continue;
+          if (
+            lastSeen &&
+            e.position.commit === lastSeen.commit &&
+            e.position.prepare === lastSeen.prepare
+          )
+            continue;
           lastSeen = e.position;
           if (!e.streamId.startsWith(prefix) || e.type.startsWith('$')) continue;
           const id = (e.metadata as { gouvernailId?: unknown } | undefined)?.gouvernailId;
@@ -72,12 +98,20 @@ export const createEventStoreDbLog = ({
     if (!first || limit <= 0) return [];
     const out: StoredEntry[] = [];
     try {
-      for await (const resolved of client.readAll({ fromPosition: first.at, direction: FORWARDS })) {
+      for await (const resolved of client.readAll({
+        fromPosition: first.at,
+        direction: FORWARDS,
+      })) {
         const e = resolved.event;
         if (!e || !e.streamId.startsWith(prefix) || e.type.startsWith('$')) continue;
         const id = (e.metadata as { gouvernailId?: string } | undefined)?.gouvernailId;
         const position = id === undefined ? undefined : byId.get(id);
-        if (position === undefined || entries[position]!.at.commit !== e.position.commit || entries[position]!.at.prepare !== e.position.prepare) continue;
+        if (
+          position === undefined ||
+          entries[position]!.at.commit !== e.position.commit ||
+          entries[position]!.at.prepare !== e.position.prepare
+        )
+          continue;
         const entry = e.data as Uint8Array;
         out.push({ position, entry, event: JSON.parse(decoder.decode(entry)) as RecordedEnvelope });
         if (out.length >= limit || position >= entries.length - 1) break;
@@ -103,7 +137,14 @@ export const createEventStoreDbLog = ({
       for (const run of runs) {
         await client.appendToStream(
           esdbStream(prefix, run.stream),
-          run.events.map((p) => binaryEvent({ id: esdbEventId(p.event.id), type: p.event.type, data: p.entry, metadata: { gouvernailId: p.event.id } })),
+          run.events.map((p) =>
+            binaryEvent({
+              id: esdbEventId(p.event.id),
+              type: p.event.type,
+              data: p.entry,
+              metadata: { gouvernailId: p.event.id },
+            }),
+          ),
           { expectedRevision: ANY },
         );
       }
@@ -114,7 +155,8 @@ export const createEventStoreDbLog = ({
     const reported = new Set<string>();
     return batch.map((p) => {
       const position = byId.get(p.event.id);
-      if (position === undefined) throw new EventLogError(`event ${p.event.id} was appended but is not in $all`, true);
+      if (position === undefined)
+        throw new EventLogError(`event ${p.event.id} was appended but is not in $all`, true);
       const status = fresh.has(p.event.id) && !reported.has(p.event.id) ? 'appended' : 'duplicate';
       reported.add(p.event.id);
       return { id: p.event.id, position, status };
@@ -132,14 +174,27 @@ export const createEventStoreDbLog = ({
       await sync();
       const out: StoredEntry[] = [];
       try {
-        for await (const resolved of client.readStream(esdbStream(prefix, stream), { fromRevision: START, direction: FORWARDS })) {
+        for await (const resolved of client.readStream(esdbStream(prefix, stream), {
+          fromRevision: START,
+          direction: FORWARDS,
+        })) {
           const e = resolved.event;
           const id = (e?.metadata as { gouvernailId?: string } | undefined)?.gouvernailId;
           const position = id === undefined ? undefined : byId.get(id);
-          if (!e || position === undefined || position < from || entries[position]!.stream !== stream) continue;
+          if (
+            !e ||
+            position === undefined ||
+            position < from ||
+            entries[position]!.stream !== stream
+          )
+            continue;
           if (out.some((o) => o.position === position)) continue;
           const entry = e.data as Uint8Array;
-          out.push({ position, entry, event: JSON.parse(decoder.decode(entry)) as RecordedEnvelope });
+          out.push({
+            position,
+            entry,
+            event: JSON.parse(decoder.decode(entry)) as RecordedEnvelope,
+          });
           if (out.length >= limit) break;
         }
       } catch (cause) {
@@ -183,4 +238,3 @@ export const createEventStoreDbLog = ({
     },
   };
 };
-

@@ -50,16 +50,25 @@ export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog
   const countRow = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events').get();
   let tree = createMerkleTree({ tiles, size: countRow?.n ?? 0 });
   if (tree.size() !== (countRow?.n ?? 0)) {
-    throw new EventLogError(`Merkle tree size ${tree.size()} differs from the log's ${countRow?.n}`, false);
+    throw new EventLogError(
+      `Merkle tree size ${tree.size()} differs from the log's ${countRow?.n}`,
+      false,
+    );
   }
 
-  const byId = db.prepare<[string], { position: number }>('SELECT position FROM events WHERE id = ?');
+  const byId = db.prepare<[string], { position: number }>(
+    'SELECT position FROM events WHERE id = ?',
+  );
   const rows = createBatchWriter(db);
-  const readFrom = db.prepare<[number, number], Row>('SELECT position, entry FROM events WHERE position >= ? ORDER BY position LIMIT ?');
+  const readFrom = db.prepare<[number, number], Row>(
+    'SELECT position, entry FROM events WHERE position >= ? ORDER BY position LIMIT ?',
+  );
   const readStream = db.prepare<[string, number, number], Row>(
     'SELECT position, entry FROM events WHERE stream = ? AND position >= ? ORDER BY position LIMIT ?',
   );
-  const blobAt = db.prepare<[number, string], { blob: Buffer }>('SELECT blob FROM sealed_blobs WHERE position = ? AND subject = ?');
+  const blobAt = db.prepare<[number, string], { blob: Buffer }>(
+    'SELECT blob FROM sealed_blobs WHERE position = ? AND subject = ?',
+  );
   const batchesWith = db.prepare<[string], { first: number; last: number }>(
     'SELECT first, last FROM sealed_batches WHERE instr(subjects, ?) > 0',
   );
@@ -68,7 +77,8 @@ export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog
   );
   const deleteBlobs = db.transaction((subject: string): number => {
     let n = 0;
-    for (const b of batchesWith.all(JSON.stringify(subject))) n += deleteInRange.run(b.first, b.last, subject).changes;
+    for (const b of batchesWith.all(JSON.stringify(subject)))
+      n += deleteInRange.run(b.first, b.last, subject).changes;
     return n;
   });
 
@@ -115,13 +125,16 @@ export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog
       } catch (cause) {
         tree = createMerkleTree({ tiles, size: before });
         const busy = cause instanceof Error && /SQLITE_BUSY|database is locked/.test(cause.message);
-        return Promise.reject(new EventLogError('append failed: the batch was not stored', busy, { cause }));
+        return Promise.reject(
+          new EventLogError('append failed: the batch was not stored', busy, { cause }),
+        );
       }
       if (tree.size() > before) appended.emit('appended', tree.size());
       return Promise.resolve(outcomes);
     },
     read: (from, limit) => Promise.resolve(readFrom.all(from, limit).map(toStored)),
-    readStream: (stream, from = 0, limit = 1000) => Promise.resolve(readStream.all(stream, from, limit).map(toStored)),
+    readStream: (stream, from = 0, limit = 1000) =>
+      Promise.resolve(readStream.all(stream, from, limit).map(toStored)),
     subscribe: (from, onBatch) => follow(self, appended, from, onBatch),
     size: () => Promise.resolve(tree.size()),
     positionOf: (id) => Promise.resolve(byId.get(id)?.position ?? null),

@@ -7,7 +7,10 @@ export type Db = Database.Database;
 /** Opens a SQLite file in WAL mode with full fsync on commit: an acknowledged write survives a crash. */
 export const openSqlite = (file: string, options: { readonly?: boolean } = {}): Db => {
   if (file !== ':memory:' && !options.readonly) mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  const db = new Database(file, {
+    readonly: options.readonly ?? false,
+    fileMustExist: options.readonly ?? false,
+  });
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');

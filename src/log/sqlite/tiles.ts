@@ -3,7 +3,9 @@ import type { Db } from './open.js';
 
 /** Merkle tiles in the log's own SQLite file, so they commit with the batch they hash. */
 export const createSqliteTileStore = (db: Db): TileStore => {
-  const select = db.prepare<[number, number], { hashes: Buffer }>('SELECT hashes FROM tiles WHERE level = ? AND idx = ?');
+  const select = db.prepare<[number, number], { hashes: Buffer }>(
+    'SELECT hashes FROM tiles WHERE level = ? AND idx = ?',
+  );
   const upsert = db.prepare<[number, number, Uint8Array]>(
     'INSERT INTO tiles (level, idx, hashes) VALUES (?, ?, ?) ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes',
   );

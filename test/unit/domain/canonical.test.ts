@@ -22,7 +22,7 @@ describe('RFC 8785 canonical encoding', () => {
       '1': 'One',
       '\ud83d\ude00': 'Emoji: Grinning Face',
       '\u0080': 'Control',
-      'ö': 'Latin Small Letter O With Diaeresis',
+      ö: 'Latin Small Letter O With Diaeresis',
     };
     expect(canonicalize(input)).toBe(
       '{"\\r":"Carriage Return","1":"One","\u0080":"Control","ö":"Latin Small Letter O With Diaeresis",' +

@@ -3,9 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { eventTypes } from '../../../domain/catalogue.js';
 import { validateNewEvent } from '../../../domain/validation.js';
 
-const valid = JSON.parse(readFileSync(new URL('../../fixtures/events/valid.json', import.meta.url), 'utf8')) as Record<string, unknown>[];
+const valid = JSON.parse(
+  readFileSync(new URL('../../fixtures/events/valid.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>[];
 const clone = <T>(x: T): T => structuredClone(x);
-const example = (type: string): Record<string, unknown> => clone(valid.find((e) => e.type === type)!);
+const example = (type: string): Record<string, unknown> =>
+  clone(valid.find((e) => e.type === type)!);
 
 const firstIssue = (input: unknown): string => {
   const r = validateNewEvent(input);
@@ -42,7 +45,9 @@ describe('event schemas', () => {
   it.each(eventTypes)('refuses a %s whose data lacks a required field, naming it', (type) => {
     const e = example(type);
     const field = requiredField[type]!;
-    e.data = Object.fromEntries(Object.entries(e.data as Record<string, unknown>).filter(([k]) => k !== field));
+    e.data = Object.fromEntries(
+      Object.entries(e.data as Record<string, unknown>).filter(([k]) => k !== field),
+    );
     expect(firstIssue(e)).toBe(`/data/${field}: Expected required property`);
   });
 
@@ -53,8 +58,12 @@ describe('event schemas', () => {
   });
 
   it('refuses an unknown type and an unknown schema version', () => {
-    expect(firstIssue({ ...example('AccessRecorded'), type: 'AccessRecordedd' })).toBe("/type: unknown event type 'AccessRecordedd'");
-    expect(firstIssue({ ...example('AccessRecorded'), schemaVersion: 7 })).toMatch(/^\/schemaVersion: AccessRecorded has no schema version 7/);
+    expect(firstIssue({ ...example('AccessRecorded'), type: 'AccessRecordedd' })).toBe(
+      "/type: unknown event type 'AccessRecordedd'",
+    );
+    expect(firstIssue({ ...example('AccessRecorded'), schemaVersion: 7 })).toMatch(
+      /^\/schemaVersion: AccessRecorded has no schema version 7/,
+    );
   });
 
   it('refuses a subject id that looks like an e-mail address rather than a pseudonym', () => {
@@ -66,7 +75,9 @@ describe('event schemas', () => {
   it('refuses personal fields for a subject the event does not list', () => {
     const e = example('AccessRecorded');
     e.personal = { subj_AAAAAAAAAAAAAAAAAAAA: { email: 'x@example.org' } };
-    expect(firstIssue(e)).toBe('/personal/subj_AAAAAAAAAAAAAAAAAAAA: personal fields for a subject not listed in subjects');
+    expect(firstIssue(e)).toBe(
+      '/personal/subj_AAAAAAAAAAAAAAAAAAAA: personal fields for a subject not listed in subjects',
+    );
   });
 
   it('refuses unknown envelope fields rather than storing them silently', () => {

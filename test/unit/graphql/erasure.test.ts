@@ -20,12 +20,15 @@ describe('GraphQL erasure operations', () => {
     h = await harness();
   });
 
-  it.each(TokenRoles.filter((r) => r !== 'dpo' && r !== 'admin'))('refuses every erasure operation to %s', async (role) => {
-    for (const op of operations) {
-      const { body } = await h.query(role, op);
-      expect(codes(body)).toEqual(['FORBIDDEN']);
-    }
-  });
+  it.each(TokenRoles.filter((r) => r !== 'dpo' && r !== 'admin'))(
+    'refuses every erasure operation to %s',
+    async (role) => {
+      for (const op of operations) {
+        const { body } = await h.query(role, op);
+        expect(codes(body)).toEqual(['FORBIDDEN']);
+      }
+    },
+  );
 
   it('refuses anonymous callers', async () => {
     const { body } = await h.query(null, operations[0]!);

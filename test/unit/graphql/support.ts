@@ -167,9 +167,20 @@ export const harness = async (limits?: Partial<QueryLimits>): Promise<Harness> =
   await project((c, p) => lineage.apply(c, p), lineageGraph.changesFor, lineageEvents);
 
   const erasureCases = createSqliteErasureStore({ db });
-  const refused = (caseId: string) => Promise.resolve({ ok: false as const, error: { type: 'CaseNotFound' as const, caseId } });
+  const refused = (caseId: string) =>
+    Promise.resolve({ ok: false as const, error: { type: 'CaseNotFound' as const, caseId } });
   const erasureService: GraphQLContext['erasure']['service'] = {
-    request: () => Promise.resolve({ ok: true, value: { caseId: 'case-1', canary: 'canary-1', receivedAt: '2026-06-01T00:00:00.000Z', dueAt: '2026-07-01T00:00:00.000Z', tasks: [] } }),
+    request: () =>
+      Promise.resolve({
+        ok: true,
+        value: {
+          caseId: 'case-1',
+          canary: 'canary-1',
+          receivedAt: '2026-06-01T00:00:00.000Z',
+          dueAt: '2026-07-01T00:00:00.000Z',
+          tasks: [],
+        },
+      }),
     extend: (caseId) => refused(caseId),
     exempt: (caseId) => refused(caseId),
     runBuiltinTasks: (caseId) => refused(caseId),

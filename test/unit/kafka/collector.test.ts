@@ -3,14 +3,27 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { NewEventEnvelope } from '../../../domain/envelope.js';
 import { validateNewEvent } from '../../../domain/validation.js';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from '../../../src/kafka/client.js';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  ResourcePatternTypes,
+} from '../../../src/kafka/client.js';
 import { BASELINE_REF, createKafkaCollector } from '../../../src/kafka/collector.js';
 
 type Configs = Record<string, Record<string, string>>;
-const defaults: Record<string, string> = { 'retention.ms': '604800000', 'cleanup.policy': 'delete', 'retention.bytes': '-1', 'segment.ms': '604800000' };
+const defaults: Record<string, string> = {
+  'retention.ms': '604800000',
+  'cleanup.policy': 'delete',
+  'retention.bytes': '-1',
+  'segment.ms': '604800000',
+};
 
 /** A broker stand-in: topics with explicit configs over the defaults, and ACLs or no authorizer. */
-const fakeAdmin = (state: { topics: Configs; acls: DescribeAclResponse['resources'] | 'disabled' }) => {
+const fakeAdmin = (state: {
+  topics: Configs;
+  acls: DescribeAclResponse['resources'] | 'disabled';
+}) => {
   const calls = { describeAcls: 0 };
   const admin: Pick<Admin, 'listTopics' | 'describeConfigs' | 'describeAcls'> = {
     listTopics: () => Promise.resolve(['__consumer_offsets', ...Object.keys(state.topics)]),
@@ -21,19 +34,24 @@ const fakeAdmin = (state: { topics: Configs; acls: DescribeAclResponse['resource
           errorCode: 0,
           errorMessage: '',
           resourceName: r.name,
-          configEntries: Object.entries({ ...defaults, ...state.topics[r.name] }).map(([configName, configValue]) => ({
-            configName,
-            configValue,
-            isDefault: !(configName in (state.topics[r.name] ?? {})),
-            isSensitive: false,
-            readOnly: false,
-            configSynonyms: [],
-          })),
+          configEntries: Object.entries({ ...defaults, ...state.topics[r.name] }).map(
+            ([configName, configValue]) => ({
+              configName,
+              configValue,
+              isDefault: !(configName in (state.topics[r.name] ?? {})),
+              isSensitive: false,
+              readOnly: false,
+              configSynonyms: [],
+            }),
+          ),
         })),
       } as unknown as DescribeConfigResponse),
     describeAcls: () => {
       calls.describeAcls += 1;
-      if (state.acls === 'disabled') return Promise.reject(Object.assign(new Error('Security features are disabled'), { type: 'SECURITY_DISABLED' }));
+      if (state.acls === 'disabled')
+        return Promise.reject(
+          Object.assign(new Error('Security features are disabled'), { type: 'SECURITY_DISABLED' }),
+        );
       return Promise.resolve({ throttleTime: 0, errorCode: 0, resources: state.acls });
     },
   };
@@ -43,7 +61,10 @@ const fakeAdmin = (state: { topics: Configs; acls: DescribeAclResponse['resource
 const logLines: string[] = [];
 const log = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
 
-const setup = (state: { topics: Configs; acls: DescribeAclResponse['resources'] | 'disabled' }, at = '2026-11-20T10:00:00.000Z') => {
+const setup = (
+  state: { topics: Configs; acls: DescribeAclResponse['resources'] | 'disabled' },
+  at = '2026-11-20T10:00:00.000Z',
+) => {
   const events: NewEventEnvelope[] = [];
   let fail = false;
   let clock = Date.parse(at);
@@ -72,18 +93,27 @@ const setup = (state: { topics: Configs; acls: DescribeAclResponse['resources'] 
   };
 };
 
-const data = (e: NewEventEnvelope) => e.data as { target: string; kind: string; before: unknown; after: unknown; changeRef?: string };
+const data = (e: NewEventEnvelope) =>
+  e.data as { target: string; kind: string; before: unknown; after: unknown; changeRef?: string };
 
 describe('createKafkaCollector', () => {
   it('records the first state once as a baseline: non-default settings plus retention and cleanup policy', async () => {
-    const s = setup({ topics: { orders: { 'retention.ms': '3600000', 'max.message.bytes': '2097152' } }, acls: [] });
+    const s = setup({
+      topics: { orders: { 'retention.ms': '3600000', 'max.message.bytes': '2097152' } },
+      acls: [],
+    });
     expect(await s.collector.poll()).toBe(1);
     expect(data(s.events[0]!)).toEqual({
       component: 'kafka',
       target: 'topic/orders',
       kind: 'setting',
       before: null,
-      after: { 'cleanup.policy': 'delete', 'max.message.bytes': '2097152', 'retention.bytes': '-1', 'retention.ms': '3600000' },
+      after: {
+        'cleanup.policy': 'delete',
+        'max.message.bytes': '2097152',
+        'retention.bytes': '-1',
+        'retention.ms': '3600000',
+      },
       changeRef: BASELINE_REF,
     });
     expect(s.events[0]!.actor).toEqual({ principal: 'gouvernail-collector', role: 'system' });
@@ -97,9 +127,17 @@ describe('createKafkaCollector', () => {
     state.topics.orders = { 'retention.ms': '7200000', 'segment.ms': '1000' };
     expect(await s.collector.poll()).toBe(2);
     const [retention, setting] = s.events.slice(1).map(data);
-    expect(retention).toMatchObject({ kind: 'retention', before: { 'retention.ms': '3600000' }, after: { 'retention.ms': '7200000' } });
+    expect(retention).toMatchObject({
+      kind: 'retention',
+      before: { 'retention.ms': '3600000' },
+      after: { 'retention.ms': '7200000' },
+    });
     expect(retention!.after).not.toHaveProperty('segment.ms');
-    expect(setting).toMatchObject({ kind: 'setting', before: retention!.after, after: { 'retention.ms': '7200000', 'segment.ms': '1000' } });
+    expect(setting).toMatchObject({
+      kind: 'setting',
+      before: retention!.after,
+      after: { 'retention.ms': '7200000', 'segment.ms': '1000' },
+    });
   });
 
   it('shows a setting set back to its default with its default value', async () => {
@@ -108,7 +146,11 @@ describe('createKafkaCollector', () => {
     await s.collector.poll();
     state.topics.orders = {};
     await s.collector.poll();
-    expect(data(s.events[1]!)).toMatchObject({ kind: 'setting', before: { 'segment.ms': '1000' }, after: { 'segment.ms': '604800000' } });
+    expect(data(s.events[1]!)).toMatchObject({
+      kind: 'setting',
+      before: { 'segment.ms': '1000' },
+      after: { 'segment.ms': '604800000' },
+    });
   });
 
   it('gives the same change the same id in two collectors polling within one time bucket', async () => {
@@ -149,7 +191,10 @@ describe('createKafkaCollector', () => {
   });
 
   it('records ACL bindings per resource, and their removal', async () => {
-    const state: { topics: Configs; acls: DescribeAclResponse['resources'] } = { topics: {}, acls: [] };
+    const state: { topics: Configs; acls: DescribeAclResponse['resources'] } = {
+      topics: {},
+      acls: [],
+    };
     const s = setup(state);
     await s.collector.poll();
     state.acls = [
@@ -158,16 +203,35 @@ describe('createKafkaCollector', () => {
         resourceName: 'orders',
         resourcePatternType: ResourcePatternTypes.LITERAL,
         acls: [
-          { principal: 'User:bob', host: '*', operation: AclOperationTypes.WRITE, permissionType: AclPermissionTypes.ALLOW },
-          { principal: 'User:alice', host: '*', operation: AclOperationTypes.READ, permissionType: AclPermissionTypes.ALLOW },
+          {
+            principal: 'User:bob',
+            host: '*',
+            operation: AclOperationTypes.WRITE,
+            permissionType: AclPermissionTypes.ALLOW,
+          },
+          {
+            principal: 'User:alice',
+            host: '*',
+            operation: AclOperationTypes.READ,
+            permissionType: AclPermissionTypes.ALLOW,
+          },
         ],
       },
     ];
     await s.collector.poll();
-    expect(data(s.events[0]!)).toMatchObject({ target: 'acl/topic/literal:orders', kind: 'acl', before: null, after: ['ALLOW User:alice READ from *', 'ALLOW User:bob WRITE from *'] });
+    expect(data(s.events[0]!)).toMatchObject({
+      target: 'acl/topic/literal:orders',
+      kind: 'acl',
+      before: null,
+      after: ['ALLOW User:alice READ from *', 'ALLOW User:bob WRITE from *'],
+    });
     state.acls = [];
     await s.collector.poll();
-    expect(data(s.events[1]!)).toMatchObject({ target: 'acl/topic/literal:orders', kind: 'acl', after: null });
+    expect(data(s.events[1]!)).toMatchObject({
+      target: 'acl/topic/literal:orders',
+      kind: 'acl',
+      after: null,
+    });
   });
 
   it('seeded with what was recorded, records only what changed since, and a deletion', async () => {
@@ -184,14 +248,22 @@ describe('createKafkaCollector', () => {
       recorded: () =>
         Promise.resolve(
           new Map<string, unknown>([
-            ['topic/orders', { 'cleanup.policy': 'delete', 'retention.bytes': '-1', 'retention.ms': '4' }],
+            [
+              'topic/orders',
+              { 'cleanup.policy': 'delete', 'retention.bytes': '-1', 'retention.ms': '4' },
+            ],
             ['topic/gone', { 'cleanup.policy': 'compact' }],
           ]),
         ),
     });
     expect(await c.poll()).toBe(2);
     expect(events.map(data)).toEqual([
-      expect.objectContaining({ target: 'topic/orders', kind: 'retention', before: expect.objectContaining({ 'retention.ms': '4' }), after: expect.objectContaining({ 'retention.ms': '5' }) }),
+      expect.objectContaining({
+        target: 'topic/orders',
+        kind: 'retention',
+        before: expect.objectContaining({ 'retention.ms': '4' }),
+        after: expect.objectContaining({ 'retention.ms': '5' }),
+      }),
       expect.objectContaining({ target: 'topic/gone', after: null }),
     ]);
   });

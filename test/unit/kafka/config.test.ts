@@ -68,24 +68,44 @@ describe('loadKafkaConfig', () => {
     [{ GOUVERNAIL_KAFKA_BROKERS: ',' }, 'GOUVERNAIL_KAFKA_BROKERS'],
     [{ ...on, GOUVERNAIL_KAFKA_TOPIC_LINEAGE: 'bad topic' }, 'GOUVERNAIL_KAFKA_TOPIC_LINEAGE'],
     [{ ...on, GOUVERNAIL_KAFKA_GROUP_ID: 'a/b' }, 'GOUVERNAIL_KAFKA_GROUP_ID'],
-    [{ ...on, GOUVERNAIL_KAFKA_TOPIC_EVENTS: 'gouvernail.access' }, 'GOUVERNAIL_KAFKA_TOPIC_ACCESS'],
+    [
+      { ...on, GOUVERNAIL_KAFKA_TOPIC_EVENTS: 'gouvernail.access' },
+      'GOUVERNAIL_KAFKA_TOPIC_ACCESS',
+    ],
     [{ ...on, GOUVERNAIL_KAFKA_TOPIC_DLQ: 'gouvernail.events' }, 'GOUVERNAIL_KAFKA_TOPIC_DLQ'],
     [{ ...on, GOUVERNAIL_KAFKA_TLS: 'yes' }, 'GOUVERNAIL_KAFKA_TLS'],
     [{ ...on, GOUVERNAIL_KAFKA_TLS_CA_FILE: '/etc/ca.pem' }, 'GOUVERNAIL_KAFKA_TLS_CA_FILE'],
-    [{ ...on, GOUVERNAIL_KAFKA_TLS: 'true', GOUVERNAIL_KAFKA_TLS_CERT_FILE: '/c.pem' }, 'GOUVERNAIL_KAFKA_TLS_KEY_FILE'],
+    [
+      { ...on, GOUVERNAIL_KAFKA_TLS: 'true', GOUVERNAIL_KAFKA_TLS_CERT_FILE: '/c.pem' },
+      'GOUVERNAIL_KAFKA_TLS_KEY_FILE',
+    ],
     [{ ...on, GOUVERNAIL_KAFKA_SASL_MECHANISM: 'gssapi' }, 'GOUVERNAIL_KAFKA_SASL_MECHANISM'],
-    [{ ...on, GOUVERNAIL_KAFKA_SASL_MECHANISM: 'plain', GOUVERNAIL_KAFKA_SASL_PASSWORD: 'x' }, 'GOUVERNAIL_KAFKA_SASL_USERNAME'],
-    [{ ...on, GOUVERNAIL_KAFKA_SASL_MECHANISM: 'plain', GOUVERNAIL_KAFKA_SASL_USERNAME: 'u' }, 'GOUVERNAIL_KAFKA_SASL_PASSWORD'],
+    [
+      { ...on, GOUVERNAIL_KAFKA_SASL_MECHANISM: 'plain', GOUVERNAIL_KAFKA_SASL_PASSWORD: 'x' },
+      'GOUVERNAIL_KAFKA_SASL_USERNAME',
+    ],
+    [
+      { ...on, GOUVERNAIL_KAFKA_SASL_MECHANISM: 'plain', GOUVERNAIL_KAFKA_SASL_USERNAME: 'u' },
+      'GOUVERNAIL_KAFKA_SASL_PASSWORD',
+    ],
     [{ ...on, GOUVERNAIL_KAFKA_SASL_USERNAME: 'u' }, 'GOUVERNAIL_KAFKA_SASL_MECHANISM'],
     [{ ...on, GOUVERNAIL_KAFKA_MAX_MESSAGE_BYTES: '1mb' }, 'GOUVERNAIL_KAFKA_MAX_MESSAGE_BYTES'],
-    [{ ...on, GOUVERNAIL_KAFKA_COLLECTOR_INTERVAL_MS: '10' }, 'GOUVERNAIL_KAFKA_COLLECTOR_INTERVAL_MS'],
+    [
+      { ...on, GOUVERNAIL_KAFKA_COLLECTOR_INTERVAL_MS: '10' },
+      'GOUVERNAIL_KAFKA_COLLECTOR_INTERVAL_MS',
+    ],
   ])('fails fast naming the bad key: %j', (env, key) => {
     expect(() => loadKafkaConfig(env)).toThrow(ConfigError);
     expect(() => loadKafkaConfig(env)).toThrow(key);
   });
 
   it('never puts the SASL password in an error message', () => {
-    const env = { ...on, GOUVERNAIL_KAFKA_SASL_MECHANISM: 'kerberos', GOUVERNAIL_KAFKA_SASL_USERNAME: 'u', GOUVERNAIL_KAFKA_SASL_PASSWORD: 'hunter2' };
+    const env = {
+      ...on,
+      GOUVERNAIL_KAFKA_SASL_MECHANISM: 'kerberos',
+      GOUVERNAIL_KAFKA_SASL_USERNAME: 'u',
+      GOUVERNAIL_KAFKA_SASL_PASSWORD: 'hunter2',
+    };
     expect(() => loadKafkaConfig(env)).toThrow(/^(?!.*hunter2)/);
   });
 });

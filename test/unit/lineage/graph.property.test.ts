@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { LineageDirection, LineageGraph, LineageNodeKind } from '../../../projections/lineage/ports.js';
+import type {
+  LineageDirection,
+  LineageGraph,
+  LineageNodeKind,
+} from '../../../projections/lineage/ports.js';
 import { lineageRunEvent } from '../../support/events.js';
 import { minute, runEvent, storeWith } from './support.js';
 
@@ -25,18 +29,30 @@ const graphArb = fc
     fc.record({
       datasets: fc.constant(datasets),
       runs: fc.array(runArb(datasets, jobs), { minLength: 1, maxLength: 20 }),
-      start: fc.record({ kind: fc.constantFrom<LineageNodeKind>('dataset', 'job'), index: fc.nat(Math.max(datasets, jobs) - 1) }),
+      start: fc.record({
+        kind: fc.constantFrom<LineageNodeKind>('dataset', 'job'),
+        index: fc.nat(Math.max(datasets, jobs) - 1),
+      }),
       direction: fc.constantFrom<LineageDirection>('UPSTREAM', 'DOWNSTREAM', 'BOTH'),
       depth: fc.nat(5),
       asOf: fc.option(fc.nat(100), { nil: undefined }),
     }),
   );
 
-const nodeName = (kind: LineageNodeKind, i: number): string => (kind === 'dataset' ? `d${i}` : `j${i}`);
+const nodeName = (kind: LineageNodeKind, i: number): string =>
+  kind === 'dataset' ? `d${i}` : `j${i}`;
 const key = (kind: LineageNodeKind, name: string): string => `${kind}:${name}`;
 
 /** The lineage graph by plain breadth-first search over the edges the runs declare. */
-const reference = (runs: readonly Run[], q: { start: { kind: LineageNodeKind; name: string }; direction: LineageDirection; depth: number; asOf?: number }) => {
+const reference = (
+  runs: readonly Run[],
+  q: {
+    start: { kind: LineageNodeKind; name: string };
+    direction: LineageDirection;
+    depth: number;
+    asOf?: number;
+  },
+) => {
   const firstSeen = new Map<string, number>();
   const edges = new Map<string, { from: string; to: string; validFrom: number }>();
   const see = (k: string, at: number) => firstSeen.set(k, Math.min(at, firstSeen.get(k) ?? at));
@@ -58,7 +74,8 @@ const reference = (runs: readonly Run[], q: { start: { kind: LineageNodeKind; na
   }
   const startKey = key(q.start.kind, q.start.name);
   const seen = firstSeen.get(startKey);
-  if (seen === undefined || (q.asOf !== undefined && seen > q.asOf)) return { nodes: [], edges: [] };
+  if (seen === undefined || (q.asOf !== undefined && seen > q.asOf))
+    return { nodes: [], edges: [] };
   const live = [...edges.values()].filter((e) => q.asOf === undefined || e.validFrom <= q.asOf);
   const maxHops = q.start.kind === 'dataset' ? 2 * q.depth : Math.max(0, 2 * q.depth - 1);
   const nodes = new Set([startKey]);
@@ -89,7 +106,12 @@ const minuteOf = (iso: string): number => (Date.parse(iso) - Date.parse(minute(0
 
 const normalise = (g: LineageGraph) => ({
   nodes: g.nodes.map((n) => key(n.kind, n.name)).sort(),
-  edges: g.edges.map((e) => `${key(e.from.kind, e.from.name)}>${key(e.to.kind, e.to.name)}@${minuteOf(e.validFrom)}`).sort(),
+  edges: g.edges
+    .map(
+      (e) =>
+        `${key(e.from.kind, e.from.name)}>${key(e.to.kind, e.to.name)}@${minuteOf(e.validFrom)}`,
+    )
+    .sort(),
 });
 
 describe('lineage walks', () => {
@@ -98,18 +120,35 @@ describe('lineage walks', () => {
       fc.asyncProperty(graphArb, async ({ runs, start, direction, depth, asOf }) => {
         const events = runs.map((r, i) =>
           lineageRunEvent(
-            runEvent({ run: i, job: `j${r.job}`, at: minute(r.at), inputs: r.inputs.map((d) => `d${d}`), outputs: r.outputs.map((d) => `d${d}`) }),
+            runEvent({
+              run: i,
+              job: `j${r.job}`,
+              at: minute(r.at),
+              inputs: r.inputs.map((d) => `d${d}`),
+              outputs: r.outputs.map((d) => `d${d}`),
+            }),
           ),
         );
         const store = await storeWith(events);
         const name = nodeName(start.kind, start.index);
         const got = await store.lineage({
-          node: { kind: start.kind, namespace: start.kind === 'dataset' ? 'warehouse' : 'scheduler', name },
+          node: {
+            kind: start.kind,
+            namespace: start.kind === 'dataset' ? 'warehouse' : 'scheduler',
+            name,
+          },
           direction,
           depth,
           ...(asOf === undefined ? {} : { asOf: minute(asOf) }),
         });
-        expect(normalise(got)).toEqual(reference(runs, { start: { kind: start.kind, name }, direction, depth, ...(asOf === undefined ? {} : { asOf }) }));
+        expect(normalise(got)).toEqual(
+          reference(runs, {
+            start: { kind: start.kind, name },
+            direction,
+            depth,
+            ...(asOf === undefined ? {} : { asOf }),
+          }),
+        );
       }),
       { numRuns: 150 },
     );
@@ -117,9 +156,21 @@ describe('lineage walks', () => {
 
   it('as of an instant, shows the graph as it was: edges first seen later are absent', async () => {
     const events = [
-      lineageRunEvent(runEvent({ run: 1, job: 'a', at: minute(10), inputs: ['raw'], outputs: ['clean'] })),
-      lineageRunEvent(runEvent({ run: 2, job: 'b', at: minute(20), inputs: ['clean'], outputs: ['mart'] })),
-      lineageRunEvent(runEvent({ run: 3, job: 'a', at: minute(30), inputs: ['raw', 'extra'], outputs: ['clean'] })),
+      lineageRunEvent(
+        runEvent({ run: 1, job: 'a', at: minute(10), inputs: ['raw'], outputs: ['clean'] }),
+      ),
+      lineageRunEvent(
+        runEvent({ run: 2, job: 'b', at: minute(20), inputs: ['clean'], outputs: ['mart'] }),
+      ),
+      lineageRunEvent(
+        runEvent({
+          run: 3,
+          job: 'a',
+          at: minute(30),
+          inputs: ['raw', 'extra'],
+          outputs: ['clean'],
+        }),
+      ),
     ];
     const store = await storeWith(events);
     const at = async (m?: number) =>
@@ -133,16 +184,38 @@ describe('lineage walks', () => {
       ).nodes;
     expect(await at(9)).toEqual([]);
     expect(await at(10)).toEqual(['dataset:clean', 'dataset:raw', 'job:a']);
-    expect(await at(25)).toEqual(['dataset:clean', 'dataset:mart', 'dataset:raw', 'job:a', 'job:b']);
-    expect(await at()).toEqual(['dataset:clean', 'dataset:extra', 'dataset:mart', 'dataset:raw', 'job:a', 'job:b']);
+    expect(await at(25)).toEqual([
+      'dataset:clean',
+      'dataset:mart',
+      'dataset:raw',
+      'job:a',
+      'job:b',
+    ]);
+    expect(await at()).toEqual([
+      'dataset:clean',
+      'dataset:extra',
+      'dataset:mart',
+      'dataset:raw',
+      'job:a',
+      'job:b',
+    ]);
   });
 
   it('refuses a bad depth or instant', async () => {
     const store = await storeWith([]);
     const node = { kind: 'dataset' as const, namespace: 'w', name: 'd' };
-    await expect(store.lineage({ node, direction: 'UPSTREAM', depth: -1 })).rejects.toThrow(RangeError);
-    await expect(store.lineage({ node, direction: 'UPSTREAM', depth: 1.5 })).rejects.toThrow(RangeError);
-    await expect(store.lineage({ node, direction: 'UPSTREAM', depth: 1, asOf: 'soon' })).rejects.toThrow(/asOf/);
-    expect(await store.lineage({ node, direction: 'UPSTREAM', depth: 1 })).toEqual({ nodes: [], edges: [] });
+    await expect(store.lineage({ node, direction: 'UPSTREAM', depth: -1 })).rejects.toThrow(
+      RangeError,
+    );
+    await expect(store.lineage({ node, direction: 'UPSTREAM', depth: 1.5 })).rejects.toThrow(
+      RangeError,
+    );
+    await expect(
+      store.lineage({ node, direction: 'UPSTREAM', depth: 1, asOf: 'soon' }),
+    ).rejects.toThrow(/asOf/);
+    expect(await store.lineage({ node, direction: 'UPSTREAM', depth: 1 })).toEqual({
+      nodes: [],
+      edges: [],
+    });
   });
 });

@@ -8,7 +8,11 @@ const issuesOf = (input: unknown): string[] => {
   return r.ok ? [] : describeIssues(r.error);
 };
 
-const base = { eventTime: '2026-01-01T00:00:00Z', producer, schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json' };
+const base = {
+  eventTime: '2026-01-01T00:00:00Z',
+  producer,
+  schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json',
+};
 
 describe('validateOpenLineage', () => {
   it.each([
@@ -23,7 +27,10 @@ describe('validateOpenLineage', () => {
 
   it.each([
     ['missing-run-id.json', '/run/runId: is required'],
-    ['bad-event-type.json', '/eventType: must be one of START, RUNNING, COMPLETE, FAIL, ABORT, OTHER'],
+    [
+      'bad-event-type.json',
+      '/eventType: must be one of START, RUNNING, COMPLETE, FAIL, ABORT, OTHER',
+    ],
     ['bad-uuid.json', '/run/runId: must be a UUID'],
     ['missing-producer.json', '/producer: is required'],
   ])('refuses %s naming the field', (file, issue) => {
@@ -31,48 +38,97 @@ describe('validateOpenLineage', () => {
   });
 
   it('names every bad field of the base event', () => {
-    expect(issuesOf({ ...base, eventTime: 'yesterday', producer: 'not a uri', schemaURL: 42, dataset: { namespace: 'n', name: 'd' } })).toEqual([
+    expect(
+      issuesOf({
+        ...base,
+        eventTime: 'yesterday',
+        producer: 'not a uri',
+        schemaURL: 42,
+        dataset: { namespace: 'n', name: 'd' },
+      }),
+    ).toEqual([
       '/eventTime: must be an RFC 3339 date-time with a time zone offset',
       '/producer: must be a URI',
       '/schemaURL: must be a URI',
     ]);
     const dataset = { namespace: 'n', name: 'd' };
-    for (const eventTime of ['2026-02-30T00:00:00Z', '2026-01-01T00:00:00', '2026-01-01', '2026-01-01T24:00:00Z']) {
-      expect(issuesOf({ ...base, eventTime, dataset })).toEqual(['/eventTime: must be an RFC 3339 date-time with a time zone offset']);
+    for (const eventTime of [
+      '2026-02-30T00:00:00Z',
+      '2026-01-01T00:00:00',
+      '2026-01-01',
+      '2026-01-01T24:00:00Z',
+    ]) {
+      expect(issuesOf({ ...base, eventTime, dataset })).toEqual([
+        '/eventTime: must be an RFC 3339 date-time with a time zone offset',
+      ]);
     }
-    expect(issuesOf({ ...base, eventTime: '2028-02-29T23:59:59.123456789-05:00', dataset })).toEqual([]);
+    expect(
+      issuesOf({ ...base, eventTime: '2028-02-29T23:59:59.123456789-05:00', dataset }),
+    ).toEqual([]);
   });
 
   it('requires schemaURL, run, job and their names', () => {
     const noSchema = { eventTime: base.eventTime, producer: base.producer };
-    expect(issuesOf({ ...noSchema, dataset: { namespace: 'n', name: 'd' } })).toEqual(['/schemaURL: is required']);
-    expect(issuesOf({ ...base, eventType: 'START', job: { namespace: 'n', name: 'j' } })).toEqual(['/run: is required']);
+    expect(issuesOf({ ...noSchema, dataset: { namespace: 'n', name: 'd' } })).toEqual([
+      '/schemaURL: is required',
+    ]);
+    expect(issuesOf({ ...base, eventType: 'START', job: { namespace: 'n', name: 'j' } })).toEqual([
+      '/run: is required',
+    ]);
     expect(issuesOf({ ...base, run: { runId: uuidOf(1) }, job: { namespace: '' } })).toEqual([
       '/job/namespace: must be a non-empty string',
       '/job/name: is required',
     ]);
-    expect(issuesOf({ ...base })).toEqual(['/: must be a RunEvent (run, job), a DatasetEvent (dataset) or a JobEvent (job)']);
+    expect(issuesOf({ ...base })).toEqual([
+      '/: must be a RunEvent (run, job), a DatasetEvent (dataset) or a JobEvent (job)',
+    ]);
     expect(issuesOf([])).toEqual(['/: must be an object']);
   });
 
   it('uses the schemaURL fragment to tell the kind', () => {
-    expect(issuesOf({ ...base, schemaURL: `${base.schemaURL}#/$defs/DatasetEvent`, run: { runId: uuidOf(1) } })).toEqual([
-      '/dataset: is required',
-    ]);
+    expect(
+      issuesOf({
+        ...base,
+        schemaURL: `${base.schemaURL}#/$defs/DatasetEvent`,
+        run: { runId: uuidOf(1) },
+      }),
+    ).toEqual(['/dataset: is required']);
   });
 
   it('accepts RUNNING, unknown facets and extra properties', () => {
     const e: Record<string, unknown> = {
-      ...runEvent({ run: 1, job: 'j', at: '2026-01-01T00:00:00+02:00', eventType: 'RUNNING', inputs: ['a'] }),
+      ...runEvent({
+        run: 1,
+        job: 'j',
+        at: '2026-01-01T00:00:00+02:00',
+        eventType: 'RUNNING',
+        inputs: ['a'],
+      }),
       extra: true,
     };
-    (e.run as Record<string, unknown>).facets = { custom_facet: { anything: [1, 2] }, spark_version: { _producer: producer } };
+    (e.run as Record<string, unknown>).facets = {
+      custom_facet: { anything: [1, 2] },
+      spark_version: { _producer: producer },
+    };
     expect(validateOpenLineage(e).ok).toBe(true);
   });
 
   it('type-checks the facets the lineage graph reads, naming the path', () => {
-    const out = (facets: unknown) => ({ ...base, run: { runId: uuidOf(1) }, job: { namespace: 'n', name: 'j' }, outputs: [{ namespace: 'n', name: 'o', facets }] });
-    expect(issuesOf(out({ schema: { fields: [{ name: 'a' }, { type: 'INT' }, { name: 's', fields: [{ name: 1 }] }] } }))).toEqual([
+    const out = (facets: unknown) => ({
+      ...base,
+      run: { runId: uuidOf(1) },
+      job: { namespace: 'n', name: 'j' },
+      outputs: [{ namespace: 'n', name: 'o', facets }],
+    });
+    expect(
+      issuesOf(
+        out({
+          schema: {
+            fields: [{ name: 'a' }, { type: 'INT' }, { name: 's', fields: [{ name: 1 }] }],
+          },
+        }),
+      ),
+    ).toEqual([
       '/outputs/0/facets/schema/fields/1/name: is required',
       '/outputs/0/facets/schema/fields/2/fields/0/name: must be a string',
     ]);
@@ -81,7 +137,11 @@ describe('validateOpenLineage', () => {
         out({
           columnLineage: {
             fields: {
-              'a/b': { inputFields: [{ namespace: 'n', name: 'i', field: 'x', transformations: [{ type: 'COPY' }] }] },
+              'a/b': {
+                inputFields: [
+                  { namespace: 'n', name: 'i', field: 'x', transformations: [{ type: 'COPY' }] },
+                ],
+              },
               c: { inputFields: [{ namespace: 'n', name: 'i' }] },
               d: {},
             },
@@ -95,9 +155,15 @@ describe('validateOpenLineage', () => {
       '/outputs/0/facets/columnLineage/fields/d/inputFields: is required',
       '/outputs/0/facets/columnLineage/dataset/0/field: must be a non-empty string',
     ]);
-    expect(issuesOf(out({ columnLineage: {} }))).toEqual(['/outputs/0/facets/columnLineage/fields: is required']);
-    expect(issuesOf(out({ dataSource: { uri: 'no uri' } }))).toEqual(['/outputs/0/facets/dataSource/uri: must be a URI']);
-    expect(issuesOf(out({ tags: { tags: [{ key: 'pii' }] } }))).toEqual(['/outputs/0/facets/tags/tags/0/value: is required']);
+    expect(issuesOf(out({ columnLineage: {} }))).toEqual([
+      '/outputs/0/facets/columnLineage/fields: is required',
+    ]);
+    expect(issuesOf(out({ dataSource: { uri: 'no uri' } }))).toEqual([
+      '/outputs/0/facets/dataSource/uri: must be a URI',
+    ]);
+    expect(issuesOf(out({ tags: { tags: [{ key: 'pii' }] } }))).toEqual([
+      '/outputs/0/facets/tags/tags/0/value: is required',
+    ]);
     expect(issuesOf(out({ schema: 'x', other: { _schemaURL: 'nope' } }))).toEqual([
       '/outputs/0/facets/schema: must be an object',
       '/outputs/0/facets/other/_schemaURL: must be a URI',
@@ -106,8 +172,13 @@ describe('validateOpenLineage', () => {
 
   it('checks the parent run facet', () => {
     const e = runEvent({ run: 1, job: 'j', at: base.eventTime });
-    (e.run as Record<string, unknown>).facets = { parent: { run: { runId: 'x' }, job: { namespace: 'n' } } };
-    expect(issuesOf(e)).toEqual(['/run/facets/parent/run/runId: must be a UUID', '/run/facets/parent/job/name: is required']);
+    (e.run as Record<string, unknown>).facets = {
+      parent: { run: { runId: 'x' }, job: { namespace: 'n' } },
+    };
+    expect(issuesOf(e)).toEqual([
+      '/run/facets/parent/run/runId: must be a UUID',
+      '/run/facets/parent/job/name: is required',
+    ]);
   });
 
   it('accepts any well-formed run event and refuses it once a required field is removed', () => {
@@ -119,9 +190,18 @@ describe('validateOpenLineage', () => {
         fc.array(fc.record({ namespace: name, name }), { maxLength: 3 }),
         fc.constantFrom('eventTime', 'producer', 'schemaURL', 'run', 'job'),
         (runId, eventType, inputs, drop) => {
-          const e: Record<string, unknown> = { ...base, schemaURL: `${base.schemaURL}#/$defs/RunEvent`, run: { runId }, job: { namespace: 'n', name: 'j' }, inputs, ...(eventType ? { eventType } : {}) };
+          const e: Record<string, unknown> = {
+            ...base,
+            schemaURL: `${base.schemaURL}#/$defs/RunEvent`,
+            run: { runId },
+            job: { namespace: 'n', name: 'j' },
+            inputs,
+            ...(eventType ? { eventType } : {}),
+          };
           expect(validateOpenLineage(e).ok).toBe(true);
-          const issues = issuesOf(Object.fromEntries(Object.entries(e).filter(([k]) => k !== drop)));
+          const issues = issuesOf(
+            Object.fromEntries(Object.entries(e).filter(([k]) => k !== drop)),
+          );
           expect(issues).toContain(`/${drop}: is required`);
         },
       ),

@@ -28,11 +28,26 @@ interface Scenario {
 }
 
 const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
-  edges: fc.array(fc.record({ from: colArb, to: colArb, type: fc.constantFrom<Kind>('DIRECT', 'INDIRECT', undefined) }), { maxLength: 14 }),
-  columnTags: fc.array(fc.record({ col: colArb, tags: fc.uniqueArray(tagArb, { maxLength: 2 }) }), { maxLength: 6 }),
-  datasetTags: fc.array(fc.record({ d: fc.nat(datasets - 1), tags: fc.uniqueArray(fc.constantFrom('pii', 'pii:health'), { maxLength: 2 }) }), {
-    maxLength: 3,
+  edges: fc.array(
+    fc.record({
+      from: colArb,
+      to: colArb,
+      type: fc.constantFrom<Kind>('DIRECT', 'INDIRECT', undefined),
+    }),
+    { maxLength: 14 },
+  ),
+  columnTags: fc.array(fc.record({ col: colArb, tags: fc.uniqueArray(tagArb, { maxLength: 2 }) }), {
+    maxLength: 6,
   }),
+  datasetTags: fc.array(
+    fc.record({
+      d: fc.nat(datasets - 1),
+      tags: fc.uniqueArray(fc.constantFrom('pii', 'pii:health'), { maxLength: 2 }),
+    }),
+    {
+      maxLength: 3,
+    },
+  ),
   source: fc.nat(datasets - 1),
 });
 
@@ -48,7 +63,20 @@ const eventsOf = (s: Scenario): AuditEvent[] => [
         at: minute(i),
         inputs: [`d${e.from.d}`],
         outputs: [`d${e.to.d}`],
-        columns: { [`d${e.to.d}`]: [{ out: `f${e.to.f}`, from: [{ dataset: `d${e.from.d}`, field: `f${e.from.f}`, ...(e.type ? { type: e.type } : {}) }] }] },
+        columns: {
+          [`d${e.to.d}`]: [
+            {
+              out: `f${e.to.f}`,
+              from: [
+                {
+                  dataset: `d${e.from.d}`,
+                  field: `f${e.from.f}`,
+                  ...(e.type ? { type: e.type } : {}),
+                },
+              ],
+            },
+          ],
+        },
       }),
     ),
   ),
@@ -83,13 +111,19 @@ const reference = (s: Scenario) => {
     }
     return seen;
   };
-  const columns = new Set([...s.edges.flatMap((e) => [colKey(e.from), colKey(e.to)]), ...[...direct].filter(([, tags]) => tags.size > 0).map(([c]) => c)]);
+  const columns = new Set([
+    ...s.edges.flatMap((e) => [colKey(e.from), colKey(e.to)]),
+    ...[...direct].filter(([, tags]) => tags.size > 0).map(([c]) => c),
+  ]);
   const columnTags = new Map<string, string[]>();
   for (const c of columns) columnTags.set(c, []);
-  for (const [origin, tags] of direct) for (const c of tags.size === 0 ? [] : reach(carries, origin)) columnTags.set(c, [...new Set([...columnTags.get(c)!, ...tags])].sort());
+  for (const [origin, tags] of direct)
+    for (const c of tags.size === 0 ? [] : reach(carries, origin))
+      columnTags.set(c, [...new Set([...columnTags.get(c)!, ...tags])].sort());
   const datasetTags = new Map<number, string[]>();
   for (const [origin, tags] of datasetDirect) {
-    for (const d of reach(datasetNext, origin)) datasetTags.set(d, [...new Set([...(datasetTags.get(d) ?? []), ...tags])].sort());
+    for (const d of reach(datasetNext, origin))
+      datasetTags.set(d, [...new Set([...(datasetTags.get(d) ?? []), ...tags])].sort());
   }
   return { columnTags, datasetTags, carries, anyEdge, datasetNext, reach };
 };
@@ -99,7 +133,8 @@ const tagNames = (tags: readonly PiiTag[]): string[] => tags.map((t) => t.tag);
 const observedColumnTags = async (store: LineageStore): Promise<Map<string, string[]>> => {
   const out = new Map<string, string[]>();
   for (let d = 0; d < datasets; d++) {
-    for (const f of (await store.dataset(name(d)))?.fields ?? []) out.set(`d${d}.${f.name}`, tagNames(f.tags));
+    for (const f of (await store.dataset(name(d)))?.fields ?? [])
+      out.set(`d${d}.${f.name}`, tagNames(f.tags));
   }
   return out;
 };
@@ -127,19 +162,30 @@ describe('PII propagation', () => {
         const ref = reference(s);
         const impact = await store.impact(name(s.source));
         const downstream = [...ref.reach(ref.datasetNext, s.source)].filter((d) => d !== s.source);
-        expect(impact.datasets.map((d) => d.dataset.name).sort()).toEqual(downstream.map((d) => `d${d}`).sort());
-        for (const d of impact.datasets) expect(tagNames(d.tags)).toEqual(ref.datasetTags.get(s.source) ?? []);
+        expect(impact.datasets.map((d) => d.dataset.name).sort()).toEqual(
+          downstream.map((d) => `d${d}`).sort(),
+        );
+        for (const d of impact.datasets)
+          expect(tagNames(d.tags)).toEqual(ref.datasetTags.get(s.source) ?? []);
 
-        const sources = [...new Set(s.edges.filter((e) => e.from.d === s.source).map((e) => colKey(e.from)))];
+        const sources = [
+          ...new Set(s.edges.filter((e) => e.from.d === s.source).map((e) => colKey(e.from))),
+        ];
         const expected = new Map<string, Set<string>>();
         for (const src of sources) {
-          for (const c of ref.reach(ref.anyEdge, src)) if (!c.startsWith(`d${s.source}.`)) expected.set(c, expected.get(c) ?? new Set());
+          for (const c of ref.reach(ref.anyEdge, src))
+            if (!c.startsWith(`d${s.source}.`)) expected.set(c, expected.get(c) ?? new Set());
           for (const c of ref.reach(ref.carries, src)) {
             if (c.startsWith(`d${s.source}.`)) continue;
             for (const t of ref.columnTags.get(src) ?? []) expected.get(c)!.add(t);
           }
         }
-        const got = new Map(impact.columns.map((c) => [`${c.column.dataset.name}.${c.column.field}`, tagNames(c.tags)]));
+        const got = new Map(
+          impact.columns.map((c) => [
+            `${c.column.dataset.name}.${c.column.field}`,
+            tagNames(c.tags),
+          ]),
+        );
         expect(got).toEqual(new Map([...expected].map(([k, v]) => [k, [...v].sort()])));
       }),
       { numRuns: 150 },

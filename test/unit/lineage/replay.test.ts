@@ -14,18 +14,24 @@ const open = () => {
 };
 
 const dump = (db: Database.Database) =>
-  Object.fromEntries(lineageTables.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3`).all()]));
+  Object.fromEntries(
+    lineageTables.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3`).all()]),
+  );
 
 const allEvents = (): AuditEvent[] => [
   lineageRunEvent(fixture('run-start.json')),
   lineageRunEvent(fixture('run-complete.json')),
   lineageRunEvent(fixture('dataset-event.json')),
   lineageRunEvent(fixture('job-event.json')),
-  datasetClassified({ namespace: 'postgres://food-delivery-db:5432', name: 'public.delivery_7_days' }, ['pii']),
+  datasetClassified(
+    { namespace: 'postgres://food-delivery-db:5432', name: 'public.delivery_7_days' },
+    ['pii'],
+  ),
   recorded('ConfigChanged', { component: 'kafka', target: 'acl', before: null, after: 1 }),
 ];
 
-const changesOf = (events: readonly AuditEvent[]) => events.flatMap((e, i) => lineageGraph.changesFor(e, i));
+const changesOf = (events: readonly AuditEvent[]) =>
+  events.flatMap((e, i) => lineageGraph.changesFor(e, i));
 
 describe('lineage store replay', () => {
   it('applies a batch and its checkpoint together; the same batch again, or a lower position, changes nothing', async () => {
@@ -37,7 +43,10 @@ describe('lineage store replay', () => {
     expect(await store.checkpoint()).toBe(5);
     await store.apply(changes, 5);
     await store.apply(changes, 3);
-    await store.apply(changesOf([lineageRunEvent(runEvent({ run: 9, job: 'late', at: minute(1), inputs: ['x'] }))]), 4);
+    await store.apply(
+      changesOf([lineageRunEvent(runEvent({ run: 9, job: 'late', at: minute(1), inputs: ['x'] }))]),
+      4,
+    );
     expect(dump(db)).toEqual(once);
     expect(await store.checkpoint()).toBe(5);
   });
@@ -55,17 +64,25 @@ describe('lineage store replay', () => {
 
   it('leaves other projections’ checkpoints alone', async () => {
     const { db, store } = open();
-    db.prepare('INSERT INTO projection_checkpoints (name, position) VALUES (?, ?)').run('accessHistory', 42);
+    db.prepare('INSERT INTO projection_checkpoints (name, position) VALUES (?, ?)').run(
+      'accessHistory',
+      42,
+    );
     await store.apply(changesOf(allEvents()), 5);
     await store.reset();
-    expect(db.prepare('SELECT position FROM projection_checkpoints WHERE name = ?').get('accessHistory')).toEqual({ position: 42 });
+    expect(
+      db.prepare('SELECT position FROM projection_checkpoints WHERE name = ?').get('accessHistory'),
+    ).toEqual({ position: 42 });
   });
 
   it('rolls back a failing batch with its checkpoint', async () => {
     const { db, store } = open();
     await store.apply(changesOf(allEvents().slice(0, 1)), 0);
     const before = dump(db);
-    const bad = [...changesOf(allEvents().slice(1)), { kind: 'datasetSeen', dataset: { namespace: 'x', name: null }, at: minute(1) }];
+    const bad = [
+      ...changesOf(allEvents().slice(1)),
+      { kind: 'datasetSeen', dataset: { namespace: 'x', name: null }, at: minute(1) },
+    ];
     await expect(store.apply(bad as never, 7)).rejects.toThrow();
     expect(dump(db)).toEqual(before);
     expect(await store.checkpoint()).toBe(0);
@@ -85,7 +102,12 @@ describe('lineage store replay', () => {
     );
     await fc.assert(
       fc.asyncProperty(
-        runs.chain((rs) => fc.tuple(fc.constant(rs), fc.shuffledSubarray(rs, { minLength: rs.length, maxLength: rs.length }))),
+        runs.chain((rs) =>
+          fc.tuple(
+            fc.constant(rs),
+            fc.shuffledSubarray(rs, { minLength: rs.length, maxLength: rs.length }),
+          ),
+        ),
         async ([inOrder, shuffled]) => {
           const view = async (rs: typeof inOrder) => {
             const { store } = open();
@@ -101,15 +123,31 @@ describe('lineage store replay', () => {
                 }),
               ),
             );
-            for (const [i, e] of events.entries()) await store.apply(lineageGraph.changesFor(e, i), i);
+            for (const [i, e] of events.entries())
+              await store.apply(lineageGraph.changesFor(e, i), i);
             const lineage = await Promise.all(
-              [0, 1, 2, 3, 4].map((d) => store.lineage({ node: { kind: 'dataset', namespace: 'warehouse', name: `d${d}` }, direction: 'BOTH', depth: 3 })),
+              [0, 1, 2, 3, 4].map((d) =>
+                store.lineage({
+                  node: { kind: 'dataset', namespace: 'warehouse', name: `d${d}` },
+                  direction: 'BOTH',
+                  depth: 3,
+                }),
+              ),
             );
             const sort = (xs: readonly unknown[]) => xs.map((x) => JSON.stringify(x)).sort();
             const runViews = await Promise.all([0, 1, 2, 3, 4].map((r) => store.run(uuidOf(r))));
             return {
               lineage: lineage.map((g) => ({ nodes: sort(g.nodes), edges: sort(g.edges) })),
-              runs: runViews.map((r) => r && { state: r.state, startedAt: r.startedAt, endedAt: r.endedAt, firstSeenAt: r.firstSeenAt, lastSeenAt: r.lastSeenAt }),
+              runs: runViews.map(
+                (r) =>
+                  r && {
+                    state: r.state,
+                    startedAt: r.startedAt,
+                    endedAt: r.endedAt,
+                    firstSeenAt: r.firstSeenAt,
+                    lastSeenAt: r.lastSeenAt,
+                  },
+              ),
             };
           };
           expect(await view(shuffled)).toEqual(await view(inOrder));

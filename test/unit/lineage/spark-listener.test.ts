@@ -14,7 +14,11 @@ describe('events from the real OpenLineage Spark listener', () => {
     const checked = validateOpenLineage(event);
     expect(checked.ok ? 'ok' : checked.error).toBe('ok');
     const store = await storeWith([lineageRunEvent(event)]);
-    const graph = await store.lineage({ node: { kind: 'dataset', namespace: 'file', name: '/lake/out/raw' }, direction: 'DOWNSTREAM', depth: 1 });
+    const graph = await store.lineage({
+      node: { kind: 'dataset', namespace: 'file', name: '/lake/out/raw' },
+      direction: 'DOWNSTREAM',
+      depth: 1,
+    });
     expect(graph.nodes.map((n) => `${n.kind}:${n.name}`).sort()).toEqual([
       'dataset:/lake/out/by_bucket',
       'dataset:/lake/out/raw',

@@ -9,12 +9,19 @@ export const producer = 'https://github.com/OpenLineage/OpenLineage/tree/1.24.2/
 export const schemaURL = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
 
 export const fixture = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(new URL(`../../fixtures/openlineage/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+  JSON.parse(
+    readFileSync(new URL(`../../fixtures/openlineage/${name}`, import.meta.url), 'utf8'),
+  ) as Record<string, unknown>;
 
-export const newStore = (): LineageStore => createSqliteLineageStore({ db: new Database(':memory:') });
+export const newStore = (): LineageStore =>
+  createSqliteLineageStore({ db: new Database(':memory:') });
 
 /** Projects events one by one at positions 0, 1, 2 … (or from `from`). */
-export const project = async (store: LineageStore, events: readonly AuditEvent[], from = 0): Promise<void> => {
+export const project = async (
+  store: LineageStore,
+  events: readonly AuditEvent[],
+  from = 0,
+): Promise<void> => {
   let position = from;
   for (const e of events) {
     await store.apply(lineageGraph.changesFor(e, position), position);
@@ -28,14 +35,19 @@ export const storeWith = async (events: readonly AuditEvent[]): Promise<LineageS
   return store;
 };
 
-export const uuidOf = (n: number): string => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+export const uuidOf = (n: number): string =>
+  `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 
 /** Minute `n` of a fixed day, as an RFC 3339 instant. */
 export const minute = (n: number): string => new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString();
 
 export interface ColumnMapping {
   readonly out: string;
-  readonly from: readonly { readonly dataset: string; readonly field: string; readonly type?: 'DIRECT' | 'INDIRECT' }[];
+  readonly from: readonly {
+    readonly dataset: string;
+    readonly field: string;
+    readonly type?: 'DIRECT' | 'INDIRECT';
+  }[];
 }
 
 /** A RunEvent of job `job` reading and writing datasets named in namespace `ns`. */
@@ -69,12 +81,22 @@ export const runEvent = (o: {
               namespace: ns,
               name: f.dataset,
               field: f.field,
-              ...(f.type ? { transformations: [{ type: f.type, subtype: f.type === 'DIRECT' ? 'IDENTITY' : 'FILTER' }] } : {}),
+              ...(f.type
+                ? {
+                    transformations: [
+                      { type: f.type, subtype: f.type === 'DIRECT' ? 'IDENTITY' : 'FILTER' },
+                    ],
+                  }
+                : {}),
             })),
           },
         ]),
       );
-      return { namespace: ns, name, facets: { columnLineage: { _producer: producer, _schemaURL: schemaURL, fields } } };
+      return {
+        namespace: ns,
+        name,
+        facets: { columnLineage: { _producer: producer, _schemaURL: schemaURL, fields } },
+      };
     }),
   };
 };

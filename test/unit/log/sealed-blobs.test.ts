@@ -19,7 +19,10 @@ describe('sealed ciphertext beside the SQLite log', () => {
     const dir = tempDir();
     dirs.push(dir);
     const log = createSqliteEventLog({ file: join(dir, 'log.sqlite') });
-    await log.append([withBlob('a', 'subj_AAAAAAAAAAAAAAAAAA', 1), withBlob('b', 'subj_BBBBBBBBBBBBBBBBBB', 2)]);
+    await log.append([
+      withBlob('a', 'subj_AAAAAAAAAAAAAAAAAA', 1),
+      withBlob('b', 'subj_BBBBBBBBBBBBBBBBBB', 2),
+    ]);
     await log.append([preparedEvent('c'), withBlob('d', 'subj_AAAAAAAAAAAAAAAAAA', 3)]);
     expect(log.sealedBlob(3, 'subj_AAAAAAAAAAAAAAAAAA')).toEqual(Buffer.alloc(48, 3));
 

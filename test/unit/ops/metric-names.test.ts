@@ -8,12 +8,17 @@ import { createMetrics } from '../../../src/metrics.js';
 const OPS = new URL('../../../ops/', import.meta.url).pathname;
 
 const files = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(join(dir, d.name)) : [join(dir, d.name)]));
+  readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? files(join(dir, d.name)) : [join(dir, d.name)],
+  );
 
 const registered = async (): Promise<Set<string>> => {
   const metrics = createMetrics();
   kafkaMetrics(metrics);
-  registerErasureMetrics(metrics.registry, { openCount: () => Promise.resolve(0), cases: () => Promise.resolve([]) });
+  registerErasureMetrics(metrics.registry, {
+    openCount: () => Promise.resolve(0),
+    cases: () => Promise.resolve([]),
+  });
   return new Set((await metrics.registry.getMetricsAsJSON()).map((m) => m.name));
 };
 
@@ -22,7 +27,8 @@ describe('dashboards and alert rules', () => {
     const names = await registered();
     const used = new Set<string>();
     for (const f of files(OPS).filter((f) => /\.(ya?ml|json)$/.test(f))) {
-      for (const m of readFileSync(f, 'utf8').matchAll(/\bgouvernail_[a-z0-9_]+/g)) used.add(m[0].replace(/_(bucket|sum|count)$/, ''));
+      for (const m of readFileSync(f, 'utf8').matchAll(/\bgouvernail_[a-z0-9_]+/g))
+        used.add(m[0].replace(/_(bucket|sum|count)$/, ''));
     }
     expect(used.size).toBeGreaterThan(10);
     expect([...used].filter((n) => !names.has(n)).sort()).toEqual([]);

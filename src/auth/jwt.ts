@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   createLocalJWKSet,
@@ -95,7 +96,7 @@ const loadPublicKeys = async (file: string): Promise<JWTVerifyGetKey | CryptoKey
   const text = readFileSync(file, 'utf8');
   if (text.trimStart().startsWith('{'))
     return createLocalJWKSet(JSON.parse(text) as Parameters<typeof createLocalJWKSet>[0]);
-  const alg = /EC PUBLIC|BgcqhkjOPQIB/.test(text) ? 'ES256' : 'RS256';
+  const alg = createPublicKey(text).asymmetricKeyType === 'ec' ? 'ES256' : 'RS256';
   return importSPKI(text, alg);
 };
 

@@ -1,0 +1,131 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AuthError, createTokenVerifier, signLocalToken } from '../../../src/auth/jwt.js';
+import { removeDir, tempDir } from '../../support/cli.js';
+
+const dir = tempDir('gv-jwt-');
+afterAll(() => {
+  removeDir(dir);
+});
+const claims = { issuer: 'gouvernail', audience: 'gouvernail' };
+const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
+
+const signWith = (
+  alg: 'RS256' | 'ES256',
+  key: CryptoKey,
+  payload: Record<string, unknown> = { role: 'auditor' },
+  kid?: string,
+) =>
+  new SignJWT(payload)
+    .setProtectedHeader({ alg, ...(kid ? { kid } : {}) })
+    .setSubject('alice')
+    .setIssuer('gouvernail')
+    .setAudience('gouvernail')
+    .setExpirationTime(inAnHour())
+    .sign(key);
+
+const reasonOf = async (p: Promise<unknown>): Promise<string> => {
+  try {
+    await p;
+    return 'accepted';
+  } catch (e) {
+    return e instanceof AuthError ? e.reason : `unexpected ${String(e)}`;
+  }
+};
+
+describe('bearer token verification', () => {
+  it.each(['RS256', 'ES256'] as const)(
+    'accepts %s tokens signed by the key in the PEM file and refuses other keys',
+    async (alg) => {
+      const good = await generateKeyPair(alg);
+      const other = await generateKeyPair(alg);
+      const file = join(dir, `${alg}.pem`);
+      writeFileSync(file, await exportSPKI(good.publicKey));
+      const verifier = await createTokenVerifier({ ...claims, publicKeyFile: file });
+      expect(await verifier.verify(await signWith(alg, good.privateKey))).toEqual({
+        id: 'alice',
+        role: 'auditor',
+      });
+      expect(await reasonOf(verifier.verify(await signWith(alg, other.privateKey)))).toBe(
+        'bad-signature',
+      );
+    },
+  );
+
+  it('accepts tokens whose kid is in a JWKS file and refuses an unknown kid', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const file = join(dir, 'jwks.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' }] }),
+    );
+    const verifier = await createTokenVerifier({ ...claims, publicKeyFile: file });
+    expect(
+      (await verifier.verify(await signWith('ES256', privateKey, { role: 'dpo' }, 'k1'))).role,
+    ).toBe('dpo');
+    expect(
+      await reasonOf(verifier.verify(await signWith('ES256', privateKey, { role: 'dpo' }, 'k2'))),
+    ).toBe('bad-signature');
+  });
+
+  it('refuses alg none, an HS256 token where only public keys are configured, wrong issuer or audience, a bad role and expiry', async () => {
+    const secret = 's'.repeat(40);
+    const hs = await createTokenVerifier({ ...claims, secret });
+    const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'a', role: 'admin', iss: 'gouvernail', aud: 'gouvernail', exp: inAnHour() })).toString('base64url')}.`;
+    expect(await reasonOf(hs.verify(none))).toBe('unsupported-algorithm');
+    const { publicKey } = await generateKeyPair('ES256');
+    const file = join(dir, 'only-public.pem');
+    writeFileSync(file, await exportSPKI(publicKey));
+    const asymmetric = await createTokenVerifier({ ...claims, publicKeyFile: file });
+    const hsToken = await signLocalToken(secret, {
+      sub: 'a',
+      role: 'admin',
+      ...claims,
+      ttlSeconds: 60,
+    });
+    expect(await reasonOf(asymmetric.verify(hsToken))).toBe('unsupported-algorithm');
+    expect(
+      await reasonOf(
+        hs.verify(
+          await signLocalToken(secret, {
+            sub: 'a',
+            role: 'admin',
+            issuer: 'evil',
+            audience: 'gouvernail',
+            ttlSeconds: 60,
+          }),
+        ),
+      ),
+    ).toBe('wrong-claims');
+    expect(
+      await reasonOf(
+        hs.verify(
+          await signLocalToken(secret, {
+            sub: 'a',
+            role: 'admin',
+            issuer: 'gouvernail',
+            audience: 'other',
+            ttlSeconds: 60,
+          }),
+        ),
+      ),
+    ).toBe('wrong-claims');
+    expect(
+      await reasonOf(
+        hs.verify(
+          await signLocalToken(secret, { sub: 'a', role: 'system', ...claims, ttlSeconds: 60 }),
+        ),
+      ),
+    ).toBe('wrong-claims');
+    expect(
+      await reasonOf(
+        hs.verify(
+          await signLocalToken(secret, { sub: 'a', role: 'admin', ...claims, ttlSeconds: -10 }),
+        ),
+      ),
+    ).toBe('expired');
+    expect(await reasonOf(hs.verify('not-a-token'))).toBe('malformed');
+  });
+});

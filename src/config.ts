@@ -11,6 +11,8 @@ export interface Config {
   readonly checkpointIntervalMs: number;
   readonly maxBatchBytes: number;
   readonly maxBatchEvents: number;
+  /** Worker threads that seal, encode and hash batches beside the committing thread (0: all on one thread). */
+  readonly sealWorkers: number;
   readonly kek: string | undefined;
   readonly jwt: {
     readonly secret: string | undefined;
@@ -105,6 +107,7 @@ export const loadConfig = (
       1024 * 1024 * 1024,
     ),
     maxBatchEvents: integer(env, 'GOUVERNAIL_MAX_BATCH_EVENTS', 10_000, 1, 1_000_000),
+    sealWorkers: integer(env, 'GOUVERNAIL_SEAL_WORKERS', 1, 0, 64),
     kek,
     jwt: Object.freeze({
       secret: jwtSecret,

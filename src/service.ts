@@ -15,6 +15,7 @@ import { createErasureService } from './erasure/service.js';
 import { createGraphQLContextFactory } from './graphql/context.js';
 import { createGraphQLHandler } from './graphql/yoga.js';
 import { createIngestor } from './ingest/ingest.js';
+import { createPreparePool } from './ingest/prepare-pool.js';
 import { startKafka, type KafkaRuntime } from './kafka/runtime.js';
 import { createSqliteEventLog, type SqliteEventLog } from './log/sqlite/event-log.js';
 import type { Logger } from './logger.js';
@@ -70,7 +71,14 @@ export const createService = async (config: Config, logger: Logger): Promise<Ser
     ...config.jwt,
     secret: config.jwt.secret ?? localJwtSecret(config.dataDir),
   });
-  const ingestor = createIngestor({ log, vault, origin: config.origin, metrics });
+  const pool = config.sealWorkers > 0 ? createPreparePool({ size: config.sealWorkers }) : undefined;
+  const ingestor = createIngestor({
+    log,
+    vault,
+    origin: config.origin,
+    metrics,
+    ...(pool ? { pool } : {}),
+  });
   const projectionLogger = logger.child({ component: 'projections' });
   const readSide = await createConfiguredReadSide({ config, log, logger: projectionLogger });
   const recorder = createAccessRecorder({
@@ -165,6 +173,7 @@ export const createService = async (config: Config, logger: Logger): Promise<Ser
       await kafka?.stop();
       publisher.stop();
       await recorder.stop();
+      await pool?.close();
       await readSide.close();
       publisher.publish();
       await vault.close();

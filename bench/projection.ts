@@ -201,7 +201,7 @@ const main = async (): Promise<void> => {
   const { events, mix } = makeEvents();
   console.log(
     `bench/projection: ${fmt(EVENTS)} events (access ${fmt(mix.access)}, config ${fmt(mix.config)}, OpenLineage START/COMPLETE RunEvents with schema + columnLineage ${fmt(mix.lineage)}), ` +
-      `appended in batches of ${BATCH} through createIngestor (one producer, one thread, as the service runs it), then the three projections of createSqliteReadSide from position 0`,
+      `appended in batches of ${BATCH} through createIngestor (one producer awaiting each batch, everything on one thread), then the projections of createSqliteReadSide from position 0`,
   );
   const appends: number[] = [];
   const projects: number[] = [];

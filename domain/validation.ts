@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { catalogue, isEventType, type EventType } from './catalogue.js';
 import { NewEventEnvelope } from './envelope.js';
+import { validateOpenLineage } from './openlineage.js';
 import { err, ok, type Result } from './result.js';
 
 /** One reason an event was refused: a JSON pointer into the event and what is wrong there. */
@@ -57,6 +58,21 @@ export const validateNewEvent = (
     ]);
   }
   if (!check.Check(input.data)) return err(issuesOf(check, input.data, '/data'));
+  if (input.type === 'LineageRunEvent') {
+    const data = input.data as { kind: string; event: unknown };
+    const ol = validateOpenLineage(data.event);
+    if (!ol.ok)
+      return err(
+        ol.error.map((i) => ({
+          path: `/data/event${i.path === '/' ? '' : i.path}`,
+          message: i.message,
+        })),
+      );
+    if (ol.value.kind !== data.kind)
+      return err([
+        { path: '/data/kind', message: `the event is a ${ol.value.kind}, not a ${data.kind}` },
+      ]);
+  }
   for (const subject of Object.keys(input.personal ?? {})) {
     if (!(input.subjects ?? []).includes(subject)) {
       return err([

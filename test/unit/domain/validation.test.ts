@@ -83,4 +83,14 @@ describe('event schemas', () => {
   it('refuses unknown envelope fields rather than storing them silently', () => {
     expect(firstIssue({ ...example('ConfigChanged'), extra: 1 })).toMatch(/^\/extra: /);
   });
+
+  it('holds a LineageRunEvent to the OpenLineage spec, whatever path it arrives by', () => {
+    const e = example('LineageRunEvent');
+    const data = e.data as { event: { run: { runId: string } } };
+    data.event.run.runId = 'not-a-uuid';
+    expect(firstIssue(e)).toBe('/data/event/run/runId: must be a UUID');
+    const wrongKind = example('LineageRunEvent');
+    (wrongKind.data as { kind: string }).kind = 'JobEvent';
+    expect(firstIssue(wrongKind)).toMatch(/^\/data\/(kind|event)/);
+  });
 });

@@ -10,7 +10,7 @@ import type {
   Page,
 } from '../ports.js';
 import { resolveAccessQuery, type ResolvedAccessQuery } from '../query.js';
-import { promised } from './promised.js';
+import { promised, sqliteProjectionStore } from '../../sqlite/projection-store.js';
 import { toAccessRow, type AccessRecord } from './rows.js';
 import { accessSchema, retentionCutoff, withinRetention } from './schema.js';
 
@@ -60,12 +60,6 @@ export const createSqliteAccessStore = ({
   readonly shared: SharedTransaction<AccessChange>;
 } => {
   db.exec(accessSchema);
-  const getCheckpoint = db.prepare<[string], { position: number }>(
-    'SELECT position FROM projection_checkpoints WHERE name = ?',
-  );
-  const setCheckpoint = db.prepare(
-    'INSERT INTO projection_checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
-  );
   const insertStatements = new Map<number, Statement>();
   /** Inserts `n` rows in one statement, each skipped if already there. */
   const insertRows = (n: number): Statement => {
@@ -90,10 +84,7 @@ export const createSqliteAccessStore = ({
   const purgeDefault = db.prepare(
     "DELETE FROM access_rows WHERE time_ms < ? AND resource NOT IN (SELECT resource FROM access_retention WHERE resource <> '*')",
   );
-  const deleteCheckpoint = db.prepare('DELETE FROM projection_checkpoints WHERE name = ?');
   const queries = new Map<string, Statement<Record<string, unknown>, AccessRecord>>();
-
-  const checkpoint = (): number => getCheckpoint.get(name)?.position ?? -1;
 
   // Row values wait here until `rowsPerInsert` rows fill one statement, or another kind of
   // change (or the end of the batch) comes.
@@ -141,21 +132,21 @@ export const createSqliteAccessStore = ({
     }
   };
 
-  const applyWithin = (changes: readonly AccessChange[], position: number): void => {
-    if (position <= checkpoint()) return;
-    try {
-      for (const c of changes) applyOne(c);
-      flushRows();
-    } finally {
-      pendingRows = 0;
-    }
-    setCheckpoint.run(name, position);
-  };
-  const applyTx = db.transaction(applyWithin);
-  const apply = (changes: readonly AccessChange[], position: number): Promise<void> =>
-    promised(() => {
-      applyTx(changes, position);
-    });
+  const projection = sqliteProjectionStore<AccessChange>({
+    db,
+    name,
+    write: (changes) => {
+      try {
+        for (const c of changes) applyOne(c);
+        flushRows();
+      } finally {
+        pendingRows = 0;
+      }
+    },
+    clear: () => {
+      db.exec('DELETE FROM access_rows; DELETE FROM access_retention;');
+    },
+  });
 
   const purgeTx = db.transaction((nowMs: number) => {
     let purged = 0;
@@ -166,11 +157,6 @@ export const createSqliteAccessStore = ({
       ).changes;
     }
     return purged;
-  });
-
-  const resetTx = db.transaction(() => {
-    db.exec('DELETE FROM access_rows; DELETE FROM access_retention;');
-    deleteCheckpoint.run(name);
   });
 
   const select = (where: string): Statement<Record<string, unknown>, AccessRecord> => {
@@ -200,20 +186,7 @@ export const createSqliteAccessStore = ({
   };
 
   return {
-    checkpoint: () => promised(checkpoint),
-    apply,
-    shared: {
-      scope: db,
-      transaction: db.transaction((work: () => void) => {
-        work();
-      }),
-      applyWithin,
-      apply,
-    },
-    reset: () =>
-      promised(() => {
-        resetTx();
-      }),
+    ...projection,
     accessHistory: (query) => promised(() => accessHistory(query)),
     purgeExpired: (at) => promised(() => purgeTx(at.getTime())),
     purgeSubject: (subject) => promised(() => deleteSubject.run(subject).changes),

@@ -14,7 +14,7 @@ import type {
   ConfigPage,
   CurrentSetting,
 } from '../ports.js';
-import { promised } from './promised.js';
+import { promised, sqliteProjectionStore } from '../../sqlite/projection-store.js';
 import { configSchema, type CurrentRecord, type HistoryRecord } from './schema.js';
 
 export interface SqliteConfigStoreDeps {
@@ -70,13 +70,6 @@ export const createSqliteConfigStore = ({
   readonly shared: SharedTransaction<ConfigChange>;
 } => {
   db.exec(configSchema);
-  const getCheckpoint = db.prepare<[string], { position: number }>(
-    'SELECT position FROM projection_checkpoints WHERE name = ?',
-  );
-  const setCheckpoint = db.prepare(
-    'INSERT INTO projection_checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
-  );
-  const deleteCheckpoint = db.prepare('DELETE FROM projection_checkpoints WHERE name = ?');
   const insertHistory = db.prepare(`INSERT INTO config_history
     (position, event_id, occurred_at, component, target, kind, before_json, after_json, diff_json, actor_json, change_ref)
     VALUES (@position, @eventId, @time, @component, @target, @kind, @before, @after, @diff, @actor, @changeRef)
@@ -91,8 +84,6 @@ export const createSqliteConfigStore = ({
     string,
     ReturnType<typeof db.prepare<Record<string, unknown>, HistoryRecord>>
   >();
-
-  const checkpoint = (): number => getCheckpoint.get(name)?.position ?? -1;
 
   const applyOne = (c: ConfigChange): void => {
     switch (c.kind) {
@@ -120,20 +111,15 @@ export const createSqliteConfigStore = ({
     }
   };
 
-  const applyWithin = (changes: readonly ConfigChange[], position: number): void => {
-    if (position <= checkpoint()) return;
-    for (const c of changes) applyOne(c);
-    setCheckpoint.run(name, position);
-  };
-  const applyTx = db.transaction(applyWithin);
-  const apply = (changes: readonly ConfigChange[], position: number): Promise<void> =>
-    promised(() => {
-      applyTx(changes, position);
-    });
-
-  const resetTx = db.transaction(() => {
-    db.exec('DELETE FROM config_history; DELETE FROM config_current;');
-    deleteCheckpoint.run(name);
+  const projection = sqliteProjectionStore<ConfigChange>({
+    db,
+    name,
+    write: (changes) => {
+      for (const c of changes) applyOne(c);
+    },
+    clear: () => {
+      db.exec('DELETE FROM config_history; DELETE FROM config_current;');
+    },
   });
 
   const historyStmt = (where: string) => {
@@ -173,20 +159,7 @@ export const createSqliteConfigStore = ({
       .map(toSetting);
 
   return {
-    checkpoint: () => promised(checkpoint),
-    apply,
-    shared: {
-      scope: db,
-      transaction: db.transaction((work: () => void) => {
-        work();
-      }),
-      applyWithin,
-      apply,
-    },
-    reset: () =>
-      promised(() => {
-        resetTx();
-      }),
+    ...projection,
     configHistory: (q) => promised(() => configHistory(q)),
     currentConfig: (f) => promised(() => currentConfig(f)),
   };

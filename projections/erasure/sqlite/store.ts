@@ -1,4 +1,5 @@
 import type { SharedTransaction } from '../../runner.js';
+import { promised, sqliteProjectionStore } from '../../sqlite/projection-store.js';
 import type { Database } from 'better-sqlite3';
 import { erasureCasesName, evolveCaseView } from '../evolve.js';
 import type {
@@ -24,11 +25,6 @@ interface CaseRow {
   doc: string;
 }
 
-const promised = <T>(work: () => T): Promise<T> =>
-  new Promise((resolve) => {
-    resolve(work());
-  });
-
 /**
  * Erasure cases and the PII-tagged datasets in the embedded SQLite read-model database. `apply`
  * writes a batch and the checkpoint in one transaction and skips a batch at or below the checkpoint.
@@ -41,13 +37,6 @@ export const createSqliteErasureStore = ({
   readonly shared: SharedTransaction<ErasureChange>;
 } => {
   db.exec(erasureSchema);
-  const getCheckpoint = db.prepare<[string], { position: number }>(
-    'SELECT position FROM projection_checkpoints WHERE name = ?',
-  );
-  const setCheckpoint = db.prepare(
-    'INSERT INTO projection_checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
-  );
-  const deleteCheckpoint = db.prepare('DELETE FROM projection_checkpoints WHERE name = ?');
   const load = db.prepare<[string], CaseRow>('SELECT doc FROM erasure_cases WHERE case_id = ?');
   const openOfSubject = db.prepare<[string], { case_id: string }>(
     'SELECT case_id FROM erasure_cases WHERE subject = ? AND certified = 0',
@@ -72,7 +61,6 @@ export const createSqliteErasureStore = ({
     'SELECT COUNT(*) AS n FROM erasure_cases WHERE certified = 0',
   );
 
-  const checkpoint = (): number => getCheckpoint.get(name)?.position ?? -1;
   const viewOf = (caseId: string): ErasureCaseView | null => {
     const row = load.get(caseId);
     return row ? (JSON.parse(row.doc) as ErasureCaseView) : null;
@@ -124,19 +112,15 @@ export const createSqliteErasureStore = ({
     }
   };
 
-  const applyWithin = (changes: readonly ErasureChange[], position: number): void => {
-    if (position <= checkpoint()) return;
-    changes.forEach(applyOne);
-    setCheckpoint.run(name, position);
-  };
-  const applyTx = db.transaction(applyWithin);
-  const apply = (changes: readonly ErasureChange[], position: number): Promise<void> =>
-    promised(() => {
-      applyTx(changes, position);
-    });
-  const resetTx = db.transaction(() => {
-    db.exec('DELETE FROM erasure_cases; DELETE FROM erasure_pii;');
-    deleteCheckpoint.run(name);
+  const projection = sqliteProjectionStore<ErasureChange>({
+    db,
+    name,
+    write: (changes) => {
+      changes.forEach(applyOne);
+    },
+    clear: () => {
+      db.exec('DELETE FROM erasure_cases; DELETE FROM erasure_pii;');
+    },
   });
 
   const summary = (view: ErasureCaseView, at: number): ErasureCaseSummary => ({
@@ -194,20 +178,7 @@ export const createSqliteErasureStore = ({
   };
 
   return {
-    checkpoint: () => promised(checkpoint),
-    apply,
-    shared: {
-      scope: db,
-      transaction: db.transaction((work: () => void) => {
-        work();
-      }),
-      applyWithin,
-      apply,
-    },
-    reset: () =>
-      promised(() => {
-        resetTx();
-      }),
+    ...projection,
     case: (caseId) =>
       promised(() => {
         const view = viewOf(caseId);

@@ -5,7 +5,7 @@ import type { LineageChange, LineageStore } from '../ports.js';
 import { createPii } from './pii.js';
 import { createLineageQueries } from './read.js';
 import { lineageSchema } from './schema.js';
-import { promised } from './promised.js';
+import { promised, sqliteProjectionStore } from '../../sqlite/projection-store.js';
 import { createTraversal } from './traverse.js';
 import { createLineageWriter } from './write.js';
 
@@ -28,50 +28,23 @@ export const createSqliteLineageStore = ({
   readonly shared: SharedTransaction<LineageChange>;
 } => {
   db.exec(lineageSchema);
-  const getCheckpoint = db.prepare<[string], { position: number }>(
-    'SELECT position FROM projection_checkpoints WHERE name = ?',
-  );
-  const setCheckpoint = db.prepare(
-    'INSERT INTO projection_checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
-  );
-  const deleteCheckpoint = db.prepare('DELETE FROM projection_checkpoints WHERE name = ?');
   const writer = createLineageWriter(db);
   const traversal = createTraversal(db);
   const queries = createLineageQueries(db, traversal, createPii(db, traversal));
 
-  const checkpoint = (): number => getCheckpoint.get(name)?.position ?? -1;
-
-  const applyWithin = (changes: readonly LineageChange[], position: number): void => {
-    if (position <= checkpoint()) return;
-    writer.applyAll(changes);
-    setCheckpoint.run(name, position);
-  };
-  const applyTx = db.transaction(applyWithin);
-  const apply = (changes: readonly LineageChange[], position: number): Promise<void> =>
-    promised(() => {
-      applyTx(changes, position);
-    });
-
-  const resetTx = db.transaction(() => {
-    writer.clear();
-    deleteCheckpoint.run(name);
+  const projection = sqliteProjectionStore<LineageChange>({
+    db,
+    name,
+    write: (changes) => {
+      writer.applyAll(changes);
+    },
+    clear: () => {
+      writer.clear();
+    },
   });
 
   return {
-    checkpoint: () => promised(checkpoint),
-    apply,
-    shared: {
-      scope: db,
-      transaction: db.transaction((work: () => void) => {
-        work();
-      }),
-      applyWithin,
-      apply,
-    },
-    reset: () =>
-      promised(() => {
-        resetTx();
-      }),
+    ...projection,
     dataset: (ref, asOf) => promised(() => queries.dataset(ref, asOf)),
     job: (ref) => promised(() => queries.job(ref)),
     run: (runId) => promised(() => queries.run(runId)),

@@ -1,34 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { MongoClient, type Db } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTestMongo } from '../support/mongo.js';
 import {
   createMongoConfigStore,
   type MongoConfigStore,
 } from '../../projections/config/mongo/store.js';
 import { applyAll, configChange, configStoreContract } from '../support/contracts/config-store.js';
 
-const url =
-  process.env.GOUVERNAIL_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017/?directConnection=true';
-const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000 });
-const db: Db = client.db(`gv_test_config_${randomUUID().replaceAll('-', '').slice(0, 12)}`);
-
-beforeAll(async () => {
-  try {
-    await client.connect();
-    await db.command({ ping: 1 });
-  } catch (cause) {
-    throw new Error(
-      `MongoDB/FerretDB is not reachable at ${url} (set GOUVERNAIL_TEST_MONGO_URL or run ` +
-        '`bash scripts/services/up.sh ferretdb`)',
-      { cause },
-    );
-  }
-}, 60_000);
-
-afterAll(async () => {
-  await db.dropDatabase().catch(() => undefined);
-  await client.close();
-});
+const db = useTestMongo('config');
 
 const freshStore = async (): Promise<MongoConfigStore> => {
   const store = createMongoConfigStore({ db, archiveBatchSize: 2 });

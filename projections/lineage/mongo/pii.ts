@@ -1,4 +1,5 @@
 import type { PiiTag, PiiTagOrigin, PiiTagSource } from '../ports.js';
+import { emptyTags as emptyTagSet, mergeTags, type TagSet as SharedTagSet } from '../tag-set.js';
 import {
   columnKey,
   datasetLevel,
@@ -14,25 +15,9 @@ interface Origin {
   readonly source: PiiTagSource;
 }
 
-/** tag → origin key → origin. */
-export type TagSet = Map<string, Map<string, Origin>>;
-
-export const emptyTags = (): TagSet => new Map<string, Map<string, Origin>>();
-
-export const mergeTags = (into: TagSet, from: TagSet): boolean => {
-  let changed = false;
-  for (const [tag, origins] of from) {
-    let target = into.get(tag);
-    if (!target) into.set(tag, (target = new Map<string, Origin>()));
-    for (const [k, o] of origins) {
-      if (!target.has(k)) {
-        target.set(k, o);
-        changed = true;
-      }
-    }
-  }
-  return changed;
-};
+export type TagSet = SharedTagSet<Origin>;
+export const emptyTags = (): TagSet => emptyTagSet<Origin>();
+export { mergeTags };
 
 const unbounded = Number.MAX_SAFE_INTEGER;
 

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { emptyTags as emptyTagSet, mergeTags, type TagSet as SharedTagSet } from '../tag-set.js';
 import type { DatasetRef, PiiTag, PiiTagOrigin, PiiTagSource } from '../ports.js';
 import { datasetLevel } from './schema.js';
 import { columnKey, type ColumnKey, type createTraversal } from './traverse.js';
@@ -16,25 +17,9 @@ interface Origin {
   readonly source: PiiTagSource;
 }
 
-/** tag → origin key → origin (dataset id, field or '' for the dataset). */
-export type TagSet = Map<string, Map<string, Origin>>;
-
-export const emptyTags = (): TagSet => new Map<string, Map<string, Origin>>();
-
-export const mergeTags = (into: TagSet, from: TagSet): boolean => {
-  let changed = false;
-  for (const [tag, origins] of from) {
-    let target = into.get(tag);
-    if (!target) into.set(tag, (target = new Map<string, Origin>()));
-    for (const [k, o] of origins) {
-      if (!target.has(k)) {
-        target.set(k, o);
-        changed = true;
-      }
-    }
-  }
-  return changed;
-};
+export type TagSet = SharedTagSet<Origin>;
+export const emptyTags = (): TagSet => emptyTagSet<Origin>();
+export { mergeTags };
 
 const unbounded = Number.MAX_SAFE_INTEGER;
 

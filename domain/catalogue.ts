@@ -118,6 +118,20 @@ export type EventType = keyof typeof catalogue;
 export const eventTypes = Object.keys(catalogue) as EventType[];
 export const isEventType = (t: string): t is EventType => Object.hasOwn(catalogue, t);
 
+/**
+ * The types producers may submit (HTTP, Kafka, OpenLineage). The erasure case life cycle and
+ * checkpoints are recorded by gouvernail itself: a producer could otherwise mark a case certified or
+ * a subject's keys destroyed. External executors report with `ErasureTaskCompleted`.
+ */
+export const producerEventTypes: ReadonlySet<EventType> = new Set<EventType>([
+  'AccessRecorded',
+  'ConfigChanged',
+  'LineageRunEvent',
+  'DatasetClassified',
+  'RetentionPolicySet',
+  'ErasureTaskCompleted',
+]);
+
 type DataOf<T extends EventType> =
   (typeof catalogue)[T] extends CatalogueEntry<infer S> ? Static<S> : never;
 

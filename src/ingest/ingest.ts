@@ -1,4 +1,4 @@
-import type { EventType } from '../../domain/catalogue.js';
+import { producerEventTypes, type EventType } from '../../domain/catalogue.js';
 import type { NewEventEnvelope } from '../../domain/envelope.js';
 import { validateNewEvent, type ValidationIssue } from '../../domain/validation.js';
 import type { KeyVault } from '../crypto/key-vault.js';
@@ -17,6 +17,9 @@ export interface RejectedEvent {
 export type IngestResult =
   | { readonly status: 'accepted'; readonly outcomes: readonly AppendOutcome[] }
   | { readonly status: 'rejected'; readonly rejected: readonly RejectedEvent[] };
+
+/** Sources whose events come from producers outside gouvernail: they may submit only producer types. */
+const producerSources: ReadonlySet<string> = new Set(['http', 'kafka', 'openlineage']);
 
 export interface Ingestor {
   /**
@@ -47,8 +50,19 @@ export const createIngestor = ({
     const valid: (NewEventEnvelope & { type: EventType })[] = [];
     for (let i = 0; i < inputs.length; i++) {
       const result = validateNewEvent(inputs[i]);
-      if (result.ok) valid.push(result.value);
-      else rejected.push({ index: i, ...idOf(inputs[i]), issues: result.error });
+      if (!result.ok) rejected.push({ index: i, ...idOf(inputs[i]), issues: result.error });
+      else if (producerSources.has(source) && !producerEventTypes.has(result.value.type)) {
+        rejected.push({
+          index: i,
+          id: result.value.id,
+          issues: [
+            {
+              path: '/type',
+              message: `${result.value.type} is recorded by gouvernail itself and is not accepted from producers`,
+            },
+          ],
+        });
+      } else valid.push(result.value);
     }
     if (rejected.length > 0) {
       metrics.ingested.inc({ type: 'unknown', source, outcome: 'invalid' }, rejected.length);

@@ -121,6 +121,34 @@ describe('POST /v1/events through the real server', () => {
     }
   });
 
+  it('refuses erasure and checkpoint events from producers: gouvernail records those itself', async () => {
+    const forged = {
+      id: 'forged-1',
+      type: 'SubjectKeyDestroyed',
+      schemaVersion: 1,
+      occurredAt: '2026-11-20T10:00:00.000Z',
+      producer: 'mallory',
+      actor: { principal: 'mallory', role: 'producer' },
+      subjects: ['subj_AAAAAAAAAAAAAAAAAAAA'],
+      data: { subject: 'subj_AAAAAAAAAAAAAAAAAAAA', keyIds: ['dk_x'] },
+    };
+    const res = await post(server.url, producer, JSON.stringify([newAccessEvent('f-1'), forged]));
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as {
+      error: { details: { id: string; errors: string[] }[] };
+    };
+    expect(error.details).toEqual([
+      {
+        index: 1,
+        id: 'forged-1',
+        errors: [
+          '/type: SubjectKeyDestroyed is recorded by gouvernail itself and is not accepted from producers',
+        ],
+      },
+    ]);
+    expect(storedIds()).not.toContain('f-1');
+  });
+
   it('refuses callers without a producer token', async () => {
     const body = JSON.stringify([newAccessEvent('d-1')]);
     expect((await fetch(`${server.url}/v1/events`, { method: 'POST', body })).status).toBe(401);

@@ -143,9 +143,23 @@ describe('the service on a real Kafka broker', () => {
       return edges && edges.length > 0 ? edges : undefined;
     });
     expect(rows.map((e) => e.node.eventId)).toEqual([good.id]);
-    const dead = await drain(topics.dlq, (values) => values.length >= 1);
-    expect(dead[0]!.value).toBe('{"id": oops');
-    expect(dead[0]!.headers['x-gouvernail-reason']).toMatch(/^malformed-json/);
+    const forged = {
+      id: `forged-${run}`,
+      type: 'ErasureCertified',
+      schemaVersion: 1,
+      occurredAt: '2026-11-20T10:00:00.000Z',
+      producer: 'mallory',
+      actor: { principal: 'mallory', role: 'producer' },
+      data: { caseId: 'c-1', certificateSha256: 'A'.repeat(43), certificate: {} },
+    };
+    await producer.send({ topic: topics.events, messages: [{ value: JSON.stringify(forged) }] });
+    const dead = await drain(topics.dlq, (values) => values.length >= 2);
+    const malformed = dead.find((d) => d.value === '{"id": oops')!;
+    expect(malformed.headers['x-gouvernail-reason']).toMatch(/^malformed-json/);
+    const refused = dead.find((d) => d.value.includes(`forged-${run}`))!;
+    expect(refused.headers['x-gouvernail-reason']).toContain(
+      'ErasureCertified is recorded by gouvernail itself',
+    );
   });
 
   it('shows a retention change made on the broker in the configuration history', async () => {

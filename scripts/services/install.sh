@@ -136,10 +136,18 @@ install_spark_jars() {
 # version.txt, and `go install ./cmd/ferretdb` from there (same go.mod/go.sum, so the same dependencies).
 FERRET_MOD=github.com/FerretDB/FerretDB
 FERRET_SRC=$TOOLS_DIR/ferretdb-src
+# The whole --version output is captured first: `ferretdb --version | grep -q` under pipefail fails at
+# random when grep exits early and ferretdb dies of SIGPIPE writing the rest.
+ferretdb_reports_version() {
+  local out
+  out=$("$BIN_DIR/ferretdb" --version 2>&1) || return 1
+  [[ "$out" == *"version: $FERRETDB_VERSION"* ]]
+}
+
 go_env() { env CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-trimpath -buildvcs=false -mod=readonly" GOBIN="$BIN_DIR" "$@"; }
 ferretdb_cached() {
   [ "${FORCE:-0}" != 1 ] && [ -x "$BIN_DIR/ferretdb" ] \
-    && "$BIN_DIR/ferretdb" --version 2>/dev/null | grep -qF "version: $FERRETDB_VERSION"
+    && ferretdb_reports_version
 }
 fetch_ferretdb() { # download the module and every dependency needed to build the command (no compile)
   if ferretdb_cached; then log "ferretdb: cached ($FERRETDB_VERSION)"; return; fi
@@ -164,7 +172,7 @@ build_ferretdb() {
   local logf=$SVC_DIR/ferretdb-go.log
   (cd "$FERRET_SRC" && go_env go install ./cmd/ferretdb) > "$logf" 2>&1 \
     || { tail -30 "$logf" >&2; die "ferretdb: go install failed; log: $logf"; }
-  "$BIN_DIR/ferretdb" --version 2>&1 | grep -qF "version: $FERRETDB_VERSION" \
+  ferretdb_reports_version \
     || { "$BIN_DIR/ferretdb" --version 2>&1 | head -5 >&2; die "ferretdb: built binary does not report $FERRETDB_VERSION"; }
   log "ferretdb: $("$BIN_DIR/ferretdb" --version 2>&1 | head -1)"
 }

@@ -71,8 +71,9 @@ pid_alive() {
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   kill -0 "$pid" 2>/dev/null || return 1
   # guard against a recycled PID: the command line must mention our .ci directory
-  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$CI_DIR" || return 1
-  return 0
+  local cmdline
+  cmdline=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ "$cmdline" == *"$CI_DIR"* ]]
 }
 
 rss_mb() { # rss_mb PID

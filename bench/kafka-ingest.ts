@@ -20,6 +20,7 @@ import { pino } from 'pino';
 import { loadOrCreateKek } from '../src/crypto/kek.js';
 import { createSqliteKeyVault } from '../src/crypto/sqlite-key-vault.js';
 import { createIngestor, type Ingestor } from '../src/ingest/ingest.js';
+import { createPreparePool } from '../src/ingest/prepare-pool.js';
 import { KafkaClient, logLevel } from '../src/kafka/client.js';
 import type { KafkaTopics } from '../src/kafka/config.js';
 import { createKafkaIngest } from '../src/kafka/consumer.js';
@@ -32,6 +33,8 @@ import { argNumber, fmt, tempDir } from './support.js';
 const EVENTS = argNumber('events', 50_000);
 const PARTITIONS = argNumber('partitions', 3);
 const CHUNK = argNumber('chunk', 1000);
+/** Worker threads sealing, encoding and hashing beside the committing thread, as the service runs (0: one thread). */
+const WORKERS = argNumber('workers', 1);
 const brokers = (process.env.GOUVERNAIL_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const run = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 const quiet = pino({ level: 'warn' });
@@ -138,7 +141,14 @@ const endToEnd = async (
     kek: loadOrCreateKek({ dataDir: dir.dir }),
   });
   const metrics = createMetrics();
-  const real = createIngestor({ log, vault, origin: 'bench.gouvernail/kafka', metrics });
+  const pool = WORKERS > 0 ? createPreparePool({ size: WORKERS }) : undefined;
+  const real = createIngestor({
+    log,
+    vault,
+    origin: 'bench.gouvernail/kafka',
+    metrics,
+    ...(pool ? { pool } : {}),
+  });
   let first = 0;
   let appendMs = 0;
   let chunks = 0;
@@ -189,6 +199,7 @@ const endToEnd = async (
   const size = await log.size();
   if (size !== EVENTS) throw new Error(`the log holds ${size} events, expected ${EVENTS}`);
   await readSide.close();
+  await pool?.close();
   await vault.close();
   await log.close();
   dir.remove();
@@ -219,7 +230,7 @@ const main = async (): Promise<void> => {
     })),
   });
   console.log(
-    `bench/kafka-ingest: ${fmt(EVENTS)} AccessRecorded events, ${PARTITIONS} partitions, chunks of ${CHUNK}, broker ${brokers.join(',')}`,
+    `bench/kafka-ingest: ${fmt(EVENTS)} AccessRecorded events, ${PARTITIONS} partitions, chunks of ${CHUNK}, ${WORKERS} sealing worker(s), 3 partitions consumed at once, broker ${brokers.join(',')}`,
   );
   await produce(kafka, topics.access);
   const raw = await rawConsume(kafka, topics.access);

@@ -44,6 +44,11 @@ export interface KafkaIngestDeps {
   readonly sessionTimeoutMs?: number;
   /** Passed to kafkajs; bytes fetched per partition at a time, so roughly the batch size (default 4 MiB). */
   readonly maxBytesPerPartition?: number;
+  /**
+   * Partitions handled at once (default 3). While one partition's batch is sealed on the worker
+   * thread, another's commits; each partition still commits its own offsets after its own append.
+   */
+  readonly partitionsConsumedConcurrently?: number;
 }
 
 type Valid = NewEventEnvelope & { type: EventType };
@@ -82,6 +87,7 @@ export const createKafkaIngest = ({
   chunkSize = 1000,
   sessionTimeoutMs = 30_000,
   maxBytesPerPartition = 4 * 1024 * 1024,
+  partitionsConsumedConcurrently = 3,
 }: KafkaIngestDeps): KafkaIngest => {
   if (!Number.isInteger(chunkSize) || chunkSize < 1)
     throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
@@ -200,7 +206,12 @@ export const createKafkaIngest = ({
       await producer.connect();
       await consumer.connect();
       await consumer.subscribe({ topics: inputs, fromBeginning: true });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently,
+        eachBatch,
+      });
       log.info({ groupId: config.groupId, topics: inputs }, 'Kafka ingest started');
     },
     stop: () => {

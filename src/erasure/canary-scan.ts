@@ -20,8 +20,16 @@ export interface ScanReport {
   readonly hits: readonly ScanHit[];
 }
 
-/** A fresh canary: 32 random bytes, base64url (43 characters). */
-export const newCanary = (): string => randomBytes(32).toString('base64url');
+/**
+ * A fresh canary: 32 random bytes, base64url (43 characters), drawn again when it would start with
+ * '-' or '_', so no command line mistakes it for an option.
+ */
+export const newCanary = (): string => {
+  for (;;) {
+    const canary = randomBytes(32).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(canary)) return canary;
+  }
+};
 
 /** What the log keeps of a canary: base64url SHA-256 of its UTF-8 bytes. */
 export const canaryCommitment = (canary: string): string =>

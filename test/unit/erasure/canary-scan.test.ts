@@ -19,6 +19,10 @@ afterEach(() => {
 });
 
 describe('canary scan', () => {
+  it('draws canaries that no command line takes for an option', () => {
+    for (let i = 0; i < 2000; i++) expect(newCanary()).toMatch(/^[A-Za-z0-9][A-Za-z0-9_-]{42}$/);
+  });
+
   it('finds a planted canary in a nested file, and nothing once it is removed', async () => {
     const canary = newCanary();
     mkdirSync(join(dir, 'wal'));

@@ -1,4 +1,5 @@
 import type { ColumnTransformation } from '../../../domain/openlineage-facets.js';
+import { byName, checkAsOf, checkDepth, mergeWalks as mergeWalksOf, ways } from '../walk.js';
 import type {
   ColumnEdge,
   ColumnLineageGraph,
@@ -8,7 +9,6 @@ import type {
   DatasetView,
   ImpactView,
   JobView,
-  LineageDirection,
   LineageEdge,
   LineageGraph,
   LineageNode,
@@ -33,36 +33,8 @@ import {
 import { emptyTags, mergeTags, type createMongoPii, type TagSet } from './pii.js';
 import type { createMongoTraversal, Walk } from './traverse.js';
 
-const maxDepth = 1000;
 const unbounded = Number.MAX_SAFE_INTEGER;
-const ways = (d: LineageDirection): ('UPSTREAM' | 'DOWNSTREAM')[] =>
-  d === 'BOTH' ? ['UPSTREAM', 'DOWNSTREAM'] : [d];
-
-const checkDepth = (depth: number): void => {
-  if (!Number.isInteger(depth) || depth < 0 || depth > maxDepth)
-    throw new RangeError(`depth must be an integer from 0 to ${maxDepth}`);
-};
-
-const checkAsOf = (asOf: string | undefined): string | null => {
-  if (asOf === undefined) return null;
-  const ms = Date.parse(asOf);
-  if (Number.isNaN(ms)) throw new RangeError('asOf is not an RFC 3339 timestamp');
-  return new Date(ms).toISOString();
-};
-
-const mergeWalks = (a: Walk, b: Walk): Walk => {
-  const key = (e: Walk['edges'][number]): string =>
-    `${e.input ? 'i' : 'o'}${e.datasetId}:${e.jobId}`;
-  const known = new Set(a.edges.map(key));
-  return {
-    datasets: new Map([...b.datasets, ...a.datasets]),
-    jobs: new Map([...b.jobs, ...a.jobs]),
-    edges: [...a.edges, ...b.edges.filter((e) => !known.has(key(e)))],
-  };
-};
-
-const byName = (a: NamedRef, b: NamedRef): number =>
-  a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
+const mergeWalks = (a: Walk, b: Walk): Walk => mergeWalksOf(a, b);
 const byBinaryName = (a: NamedRef, b: NamedRef): number =>
   binary(a.namespace, b.namespace) || binary(a.name, b.name);
 const refsOf = (keys: Iterable<string>): NamedRef[] => [...keys].map(refOfKey).sort(byBinaryName);

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { byName, checkAsOf, checkDepth, mergeWalks as mergeWalksOf, ways } from '../walk.js';
 import type { ColumnTransformation } from '../../../domain/openlineage-facets.js';
 import type {
   ColumnEdge,
@@ -9,7 +10,6 @@ import type {
   DatasetView,
   ImpactView,
   JobView,
-  LineageDirection,
   LineageEdge,
   LineageGraph,
   LineageNode,
@@ -48,36 +48,8 @@ interface RunRow {
   readonly last_seen: string;
 }
 
-const maxDepth = 1000;
 const unbounded = Number.MAX_SAFE_INTEGER;
-const ways = (d: LineageDirection): ('UPSTREAM' | 'DOWNSTREAM')[] =>
-  d === 'BOTH' ? ['UPSTREAM', 'DOWNSTREAM'] : [d];
-
-const checkDepth = (depth: number): void => {
-  if (!Number.isInteger(depth) || depth < 0 || depth > maxDepth)
-    throw new RangeError(`depth must be an integer from 0 to ${maxDepth}`);
-};
-
-const checkAsOf = (asOf: string | undefined): string | null => {
-  if (asOf === undefined) return null;
-  const ms = Date.parse(asOf);
-  if (Number.isNaN(ms)) throw new RangeError('asOf is not an RFC 3339 timestamp');
-  return new Date(ms).toISOString();
-};
-
-const mergeWalks = (a: Walk, b: Walk): Walk => {
-  const key = (e: Walk['edges'][number]): string =>
-    `${e.input ? 'i' : 'o'}${e.datasetId}:${e.jobId}`;
-  const known = new Set(a.edges.map(key));
-  return {
-    datasets: new Map([...b.datasets, ...a.datasets]),
-    jobs: new Map([...b.jobs, ...a.jobs]),
-    edges: [...a.edges, ...b.edges.filter((e) => !known.has(key(e)))],
-  };
-};
-
-const byName = (a: NamedRef, b: NamedRef): number =>
-  a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
+const mergeWalks = (a: Walk, b: Walk): Walk => mergeWalksOf(a, b);
 const refOf = (r: { namespace: string; name: string }): NamedRef => ({
   namespace: r.namespace,
   name: r.name,

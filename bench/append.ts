@@ -24,7 +24,7 @@ import { createPreparePool } from '../src/ingest/prepare-pool.js';
 import { createSqliteEventLog } from '../src/log/sqlite/event-log.js';
 import { createMetrics } from '../src/metrics.js';
 import { createProofService } from '../src/proofs.js';
-import { argNumber, fmt, median, tempDir } from './support.js';
+import { benchAccessEvent, argNumber, fmt, median, tempDir } from './support.js';
 
 const EVENTS = argNumber('events', 100_000);
 const BATCH = argNumber('batch', 1000);
@@ -33,28 +33,8 @@ const WORKERS = argNumber('workers', 1);
 const INFLIGHT = WORKERS > 0 ? Math.max(1, argNumber('inflight', 3)) : 1;
 const ORIGIN = 'bench.gouvernail/log';
 
-const subjectOf = (i: number): string => `subj_bench${String(i % 1000).padStart(12, '0')}`;
-
 const makeEvents = (round: number): unknown[] =>
-  Array.from({ length: EVENTS }, (_, i) => ({
-    id: `r${round}-e${i}`,
-    type: 'AccessRecorded',
-    schemaVersion: 1,
-    occurredAt: new Date(1_700_000_000_000 + i).toISOString(),
-    producer: 'bench',
-    actor: { principal: `user-${i % 500}`, role: 'analyst' },
-    subjects: [subjectOf(i)],
-    personal: { [subjectOf(i)]: { email: `person${i % 1000}@example.com` } },
-    data: {
-      principal: `user-${i % 500}`,
-      resource: `kafka://prod/topic-${i % 50}`,
-      action: 'read',
-      decision: 'allowed',
-      mechanism: 'kafka-acl',
-      clientAddress: '10.0.0.1',
-      reason: 'x'.repeat(560),
-    },
-  }));
+  Array.from({ length: EVENTS }, (_, i) => benchAccessEvent(`r${round}-e${i}`, i));
 
 /** CPU time of the whole process (every thread) in µs: on a shared machine, steadier than wall time. */
 const cpuMicros = (): number => {

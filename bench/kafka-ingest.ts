@@ -28,7 +28,7 @@ import { kafkaMetrics } from '../src/kafka/metrics.js';
 import { createSqliteEventLog } from '../src/log/sqlite/event-log.js';
 import { createMetrics } from '../src/metrics.js';
 import { createSqliteReadSide } from '../src/read-side.js';
-import { argNumber, fmt, tempDir } from './support.js';
+import { benchAccessEvent, argNumber, fmt, tempDir } from './support.js';
 
 const EVENTS = argNumber('events', 50_000);
 const PARTITIONS = argNumber('partitions', 3);
@@ -39,26 +39,7 @@ const brokers = (process.env.GOUVERNAIL_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').
 const run = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 const quiet = pino({ level: 'warn' });
 
-const subjectOf = (i: number): string => `subj_bench${String(i % 1000).padStart(12, '0')}`;
-const event = (i: number) => ({
-  id: `kb-${run}-${i}`,
-  type: 'AccessRecorded',
-  schemaVersion: 1,
-  occurredAt: new Date(1_700_000_000_000 + i).toISOString(),
-  producer: 'bench',
-  actor: { principal: `user-${i % 500}`, role: 'analyst' },
-  subjects: [subjectOf(i)],
-  personal: { [subjectOf(i)]: { email: `person${i % 1000}@example.com` } },
-  data: {
-    principal: `user-${i % 500}`,
-    resource: `kafka://prod/topic-${i % 50}`,
-    action: 'read',
-    decision: 'allowed',
-    mechanism: 'kafka-acl',
-    clientAddress: '10.0.0.1',
-    reason: 'x'.repeat(560),
-  },
-});
+const event = (i: number) => benchAccessEvent(`kb-${run}-${i}`, i);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -30,3 +30,29 @@ export const argNumber = (name: string, fallback: number): number => {
   const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
   return Number.isFinite(v) ? v : fallback;
 };
+
+const subjectOf = (i: number): string => `subj_bench${String(i % 1000).padStart(12, '0')}`;
+
+/**
+ * The ~1 KB event the append benchmarks use: an AccessRecorded of one of 1,000 subjects, with one
+ * personal field to seal.
+ */
+export const benchAccessEvent = (id: string, i: number) => ({
+  id,
+  type: 'AccessRecorded',
+  schemaVersion: 1,
+  occurredAt: new Date(1_700_000_000_000 + i).toISOString(),
+  producer: 'bench',
+  actor: { principal: `user-${i % 500}`, role: 'analyst' },
+  subjects: [subjectOf(i)],
+  personal: { [subjectOf(i)]: { email: `person${i % 1000}@example.com` } },
+  data: {
+    principal: `user-${i % 500}`,
+    resource: `kafka://prod/topic-${i % 50}`,
+    action: 'read',
+    decision: 'allowed',
+    mechanism: 'kafka-acl',
+    clientAddress: '10.0.0.1',
+    reason: 'x'.repeat(560),
+  },
+});

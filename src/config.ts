@@ -22,6 +22,12 @@ export interface Config {
     readonly audience: string;
   };
   readonly logLevel: string;
+  /** Where the log lives: embedded SQLite, or EventStoreDB with the Merkle sequencer beside it. */
+  readonly log: 'sqlite' | 'eventstoredb';
+  /** EventStoreDB connection string, e.g. `esdb://127.0.0.1:2113?tls=false`; required for `log: eventstoredb`. */
+  readonly eventStoreDbUrl: string | undefined;
+  /** Prefix of gouvernail's stream names in EventStoreDB: one log per prefix. */
+  readonly eventStoreDbPrefix: string;
   /** Where the read models live: embedded SQLite, or MongoDB (lineage, configuration) + Cassandra (access). */
   readonly readStores: 'sqlite' | 'mongo+cassandra';
   readonly mongo: { readonly url: string; readonly database: string };
@@ -83,6 +89,13 @@ export const loadConfig = (
   if (kek !== undefined && Buffer.from(kek, 'base64').length !== 32) {
     throw new ConfigError('GOUVERNAIL_KEK must be 32 bytes in base64');
   }
+  const log = oneOf(env, 'GOUVERNAIL_LOG', ['sqlite', 'eventstoredb'] as const, 'sqlite');
+  const eventStoreDbUrl = optional(env, 'GOUVERNAIL_ESDB_URL');
+  if (log === 'eventstoredb' && eventStoreDbUrl === undefined) {
+    throw new ConfigError(
+      'GOUVERNAIL_ESDB_URL is required when GOUVERNAIL_LOG is eventstoredb (e.g. esdb://127.0.0.1:2113?tls=false)',
+    );
+  }
   const jwtSecret = optional(env, 'GOUVERNAIL_JWT_SECRET');
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     throw new ConfigError('GOUVERNAIL_JWT_SECRET must be at least 32 characters');
@@ -117,6 +130,9 @@ export const loadConfig = (
       audience: text(env, 'GOUVERNAIL_JWT_AUDIENCE', 'gouvernail'),
     }),
     logLevel,
+    log,
+    eventStoreDbUrl,
+    eventStoreDbPrefix: streamPrefix(text(env, 'GOUVERNAIL_ESDB_STREAM_PREFIX', 'gv-')),
     readStores: oneOf(
       env,
       'GOUVERNAIL_READ_STORES',
@@ -146,6 +162,15 @@ const oneOf = <T extends string>(env: Env, key: string, values: readonly T[], fa
   if (!(values as readonly string[]).includes(raw))
     throw new ConfigError(`${key} must be one of ${values.join(', ')}, got '${raw}'`);
   return raw as T;
+};
+
+const streamPrefix = (prefix: string): string => {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/.test(prefix) || prefix.startsWith('$')) {
+    throw new ConfigError(
+      `GOUVERNAIL_ESDB_STREAM_PREFIX must be 1 to 32 letters, digits, '_', '.' or '-', got '${prefix}'`,
+    );
+  }
+  return prefix;
 };
 
 const keyspaceName = (name: string): string => {

@@ -1,6 +1,6 @@
 import type { KeyVault } from './crypto/key-vault.js';
 import { SealError, unsealFields } from './crypto/seal.js';
-import type { SqliteEventLog } from './log/sqlite/event-log.js';
+import type { VerifiableLog } from './log/verifiable-log.js';
 
 export interface PersonalReader {
   /**
@@ -16,7 +16,7 @@ export const createPersonalReader = ({
   vault,
   origin,
 }: {
-  log: SqliteEventLog;
+  log: VerifiableLog;
   vault: KeyVault;
   origin: string;
 }): PersonalReader => ({
@@ -26,7 +26,7 @@ export const createPersonalReader = ({
     const [stored] = await log.read(position, 1);
     const ref = stored?.event.sealed?.[subject];
     if (!ref) throw new Error(`event '${eventId}' holds no personal fields of ${subject}`);
-    const blob = log.sealedBlob(position, subject);
+    const blob = log.sealedBlob(position, subject, ref.commitment);
     if (!blob)
       throw new SealError(
         'key-destroyed',

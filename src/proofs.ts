@@ -1,6 +1,6 @@
 import type { CheckpointPublisher } from './checkpoint/publisher.js';
 import type { CheckpointStore } from './checkpoint/store.js';
-import type { SqliteEventLog } from './log/sqlite/event-log.js';
+import type { VerifiableLog } from './log/verifiable-log.js';
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
 
@@ -42,7 +42,7 @@ export const createProofService = ({
   publisher,
   origin,
 }: {
-  log: SqliteEventLog;
+  log: VerifiableLog;
   store: CheckpointStore;
   publisher: CheckpointPublisher;
   origin: string;

@@ -17,7 +17,8 @@ import { createGraphQLHandler } from './graphql/yoga.js';
 import { createIngestor } from './ingest/ingest.js';
 import { createPreparePool } from './ingest/prepare-pool.js';
 import { startKafka, type KafkaRuntime } from './kafka/runtime.js';
-import { createSqliteEventLog, type SqliteEventLog } from './log/sqlite/event-log.js';
+import { openLog } from './log/open-log.js';
+import type { VerifiableLog } from './log/verifiable-log.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createPersonalReader, type PersonalReader } from './personal.js';
@@ -30,7 +31,7 @@ import { localJwtSecret } from './secrets.js';
 /** Everything the running service is made of; `close` releases it in reverse order. */
 export interface Service {
   readonly app: App;
-  readonly log: SqliteEventLog;
+  readonly log: VerifiableLog;
   readonly vault: KeyVault;
   readonly publisher: CheckpointPublisher;
   readonly metrics: Metrics;
@@ -41,13 +42,26 @@ export interface Service {
   close(): Promise<void>;
 }
 
-export const logFile = (dataDir: string): string => join(dataDir, 'log.sqlite');
 export const vaultFile = (dataDir: string): string => join(dataDir, 'keys.sqlite');
 
-/** Wires the embedded service from configuration: SQLite log and vault under the data directory. */
-export const createService = async (config: Config, logger: Logger): Promise<Service> => {
+/**
+ * Wires the service from configuration: the configured log (embedded SQLite, or EventStoreDB with
+ * the Merkle sequencer), the vault and the read side.
+ */
+export const createService = async (
+  config: Config,
+  logger: Logger,
+  /** An already opened log, instead of the configured one (tests of a log beside the sequencer). */
+  opened: { log?: VerifiableLog } = {},
+): Promise<Service> => {
   const metrics = createMetrics();
-  const log = createSqliteEventLog({ file: logFile(config.dataDir) });
+  const log =
+    opened.log ??
+    openLog(config, {
+      onFault: (err) => {
+        logger.fatal({ err }, 'the Merkle sequencer stopped; appends are refused');
+      },
+    });
   const kek = loadOrCreateKek({
     dataDir: config.dataDir,
     ...(config.kek ? { configured: config.kek } : {}),

@@ -1,32 +1,19 @@
 import { verifyNote } from '../checkpoint/note.js';
 import type { Verifier } from '../checkpoint/keys.js';
 import { createSqliteCheckpointStore } from '../checkpoint/store.js';
+import type { EventLog } from '../log/event-log.js';
 import { openSqlite } from '../log/sqlite/open.js';
 import { createSqliteTileStore } from '../log/sqlite/tiles.js';
-import { leafHash } from '../merkle/hash.js';
 import { createMerkleTree } from '../merkle/tree.js';
-import { createCompactRange } from './compact-range.js';
+import { createLogChecker, type VerifyReport } from './log-checker.js';
 
-export type VerifyFinding =
-  | { kind: 'entry-mismatch'; position: number; message: string }
-  | { kind: 'gap'; position: number; message: string }
-  | { kind: 'checkpoint-root-mismatch'; size: number; message: string }
-  | { kind: 'checkpoint-signature'; size: number; message: string }
-  | { kind: 'tree-root-mismatch'; size: number; message: string };
+export type { VerifyFinding, VerifyReport } from './log-checker.js';
 
-export interface VerifyReport {
-  readonly entries: number;
-  readonly checkpoints: number;
-  readonly ok: boolean;
-  /** The first problem found, naming the position or checkpoint. */
-  readonly first?: VerifyFinding;
-}
-
-const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;
+const PROGRESS_EVERY = 10_000;
 
 /**
- * Recomputes the whole tree from the stored entries and checks it against the stored tiles and
- * every stored checkpoint (root and signature). Stops at the first problem.
+ * Recomputes the whole tree from the entries of the embedded log file and checks it against the
+ * stored tiles and every stored checkpoint (root and signature). Stops at the first problem.
  */
 export const verifyLogFile = (
   file: string,
@@ -36,92 +23,60 @@ export const verifyLogFile = (
   const db = openSqlite(file, { readonly: true });
   try {
     const total = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events').get()?.n ?? 0;
-    const tiles = createSqliteTileStore(db);
-    const tree = createMerkleTree({ tiles, size: total });
-    const checkpoints = createSqliteCheckpointStore(db).all();
-    const range = createCompactRange();
-    let next = 0;
-    let pending = 0;
-    const fail = (first: VerifyFinding): VerifyReport => ({
-      entries: range.size(),
-      checkpoints: checkpoints.length,
-      ok: false,
-      first,
+    const checker = createLogChecker({
+      tree: createMerkleTree({ tiles: createSqliteTileStore(db), size: total }),
+      checkpoints: createSqliteCheckpointStore(db).all(),
+      verify: (note) => verifyNote(note, verifier),
     });
-
-    const checkCheckpoint = (): VerifyFinding | undefined => {
-      const c = checkpoints[pending];
-      if (!c || c.size !== range.size()) return undefined;
-      pending++;
-      try {
-        const signed = verifyNote(c.note, verifier);
-        if (signed.size !== c.size || !same(signed.root, c.root)) {
-          return {
-            kind: 'checkpoint-signature',
-            size: c.size,
-            message: `checkpoint ${c.size}: the signed note differs from the stored root`,
-          };
-        }
-      } catch (e) {
-        return {
-          kind: 'checkpoint-signature',
-          size: c.size,
-          message: `checkpoint ${c.size}: ${(e as Error).message}`,
-        };
-      }
-      if (!same(range.root(), c.root)) {
-        return {
-          kind: 'checkpoint-root-mismatch',
-          size: c.size,
-          message: `checkpoint ${c.size}: the entries before position ${c.size} no longer hash to its signed root`,
-        };
-      }
-      return undefined;
-    };
-
     const rows = db
       .prepare<[], { position: number; entry: Buffer }>(
         'SELECT position, entry FROM events ORDER BY position',
       )
       .iterate();
     for (const row of rows) {
-      if (row.position !== next)
-        return fail({
-          kind: 'gap',
-          position: next,
-          message: `position ${next} is missing from the log`,
-        });
-      const leaf = leafHash(row.entry);
-      if (!same(leaf, tree.leafHashAt(row.position))) {
-        return fail({
-          kind: 'entry-mismatch',
-          position: row.position,
-          message: `entry at position ${row.position} does not match the leaf hash the tree committed to`,
-        });
+      const failed = checker.push(row.position, row.entry);
+      if (failed) return failed;
+      if (onProgress && checker.done() % PROGRESS_EVERY === 0) onProgress(checker.done(), total);
+    }
+    onProgress?.(checker.done(), total);
+    return checker.finish();
+  } finally {
+    db.close();
+  }
+};
+
+/**
+ * The same check for a log kept on another engine: the entries come from `log`, the tiles and
+ * checkpoints from the sequencer's file. Entries the sequencer has not integrated yet are counted
+ * in `pending`, not checked.
+ */
+export const verifySequencedLog = async (
+  sequencerFile: string,
+  log: EventLog,
+  verifier: Verifier,
+  onProgress?: (done: number, total: number) => void,
+): Promise<VerifyReport & { readonly pending: number }> => {
+  const db = openSqlite(sequencerFile, { readonly: true });
+  try {
+    const total =
+      db.prepare<[], { size: number }>('SELECT size FROM sequencer WHERE id = 0').get()?.size ?? 0;
+    const checker = createLogChecker({
+      tree: createMerkleTree({ tiles: createSqliteTileStore(db), size: total }),
+      checkpoints: createSqliteCheckpointStore(db).all(),
+      verify: (note) => verifyNote(note, verifier),
+    });
+    while (checker.done() < total) {
+      const batch = await log.read(checker.done(), Math.min(1000, total - checker.done()));
+      if (batch.length === 0) break;
+      for (const e of batch) {
+        const failed = checker.push(e.position, e.entry);
+        if (failed) return { ...failed, pending: 0 };
       }
-      range.push(leaf);
-      next++;
-      const bad = checkCheckpoint();
-      if (bad) return fail(bad);
-      if (onProgress && next % 10_000 === 0) onProgress(next, total);
+      onProgress?.(checker.done(), total);
     }
-    onProgress?.(next, total);
-    if (pending < checkpoints.length) {
-      const c = checkpoints[pending]!;
-      return fail({
-        kind: 'checkpoint-root-mismatch',
-        size: c.size,
-        message: `checkpoint ${c.size} is beyond the log's ${next} entries`,
-      });
-    }
-    if (!same(range.root(), tree.root())) {
-      return fail({
-        kind: 'tree-root-mismatch',
-        size: next,
-        message: 'the stored tiles do not hash to the root of the entries',
-      });
-    }
-    return { entries: next, checkpoints: checkpoints.length, ok: true };
+    if (checker.done() < total) return { ...checker.missing(), pending: 0 };
+    const pending = Math.max(0, (await log.size()) - total);
+    return { ...checker.finish(), pending };
   } finally {
     db.close();
   }

@@ -2,20 +2,19 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJsonSchemas } from '../../domain/json-schema.js';
 import { TokenRoles, type Role } from '../../domain/primitives.js';
-import { verifyLogFile } from '../audit/verify-log.js';
+import { verifyLogFile, verifySequencedLog, type VerifyReport } from '../audit/verify-log.js';
 import { verifierFromKeyText, verifyProofDocument } from '../audit/verify-proof.js';
 import { signLocalToken } from '../auth/jwt.js';
 import { loadOrCreateCheckpointSigner } from '../checkpoint/local-key.js';
 import { createCheckpointPublisher } from '../checkpoint/publisher.js';
 import { createSqliteCheckpointStore } from '../checkpoint/store.js';
 import { loadConfig } from '../config.js';
-import { createSqliteEventLog } from '../log/sqlite/event-log.js';
+import { logFile, openLog, sequencerFile } from '../log/open-log.js';
 import { createLogger } from '../logger.js';
 import { createProofService } from '../proofs.js';
 import { createConfiguredReadSide } from '../read-side-external.js';
 import { projectionNames } from '../read-side.js';
 import { localJwtSecret } from '../secrets.js';
-import { logFile } from '../service.js';
 import { loadCase } from '../erasure/case-stream.js';
 import { verifyCertificate } from '../erasure/verify-certificate.js';
 import { loadDemo } from './demo.js';
@@ -41,11 +40,11 @@ const complain = (line: string): void => {
 };
 
 /** `gouvernail verify`: exit 0 when the whole log and every checkpoint check out, 1 otherwise. */
-export const runVerify = (flags: Flags): number => {
+export const runVerify = async (flags: Flags): Promise<number> => {
   const config = configFrom(flags);
-  const file = logFile(config.dataDir);
+  const file = config.log === 'sqlite' ? logFile(config.dataDir) : sequencerFile(config.dataDir);
   if (!existsSync(file)) {
-    complain(`verify: no log at ${file}`);
+    complain(`verify: no ${config.log === 'sqlite' ? 'log' : 'Merkle sequencer state'} at ${file}`);
     return 1;
   }
   const verifier = flags.key
@@ -55,9 +54,20 @@ export const runVerify = (flags: Flags): number => {
         config.origin,
       );
   const bar = createProgressBar('verify');
-  const report = verifyLogFile(file, verifier, (done, total) => {
+  const progress = (done: number, total: number): void => {
     bar.update(done, total);
-  });
+  };
+  let pending = 0;
+  let report: VerifyReport;
+  if (config.log === 'sqlite') report = verifyLogFile(file, verifier, progress);
+  else {
+    const log = openLog(config, { sequence: false });
+    try {
+      ({ pending, ...report } = await verifySequencedLog(file, log, verifier, progress));
+    } finally {
+      await log.close();
+    }
+  }
   bar.done(report.entries, report.entries);
   if (!report.ok) {
     complain(`FAIL: ${report.first?.message ?? 'unknown problem'}`);
@@ -66,6 +76,7 @@ export const runVerify = (flags: Flags): number => {
     return 1;
   }
   say(`OK: ${report.entries} entries and ${report.checkpoints} signed checkpoints verified`);
+  if (pending > 0) say(`${pending} newer entries are not integrated into the tree yet`);
   return 0;
 };
 
@@ -76,7 +87,7 @@ export const runProof = async (eventId: string | undefined, flags: Flags): Promi
     return 2;
   }
   const config = configFrom(flags);
-  const log = createSqliteEventLog({ file: logFile(config.dataDir) });
+  const log = openLog(config, { sequence: false });
   try {
     const store = createSqliteCheckpointStore(log.db);
     const { signer } = loadOrCreateCheckpointSigner(config.dataDir, config.origin);
@@ -180,7 +191,7 @@ export const runReplay = async (name: string | undefined, flags: Flags): Promise
     return 2;
   }
   const config = configFrom(flags);
-  const log = createSqliteEventLog({ file: logFile(config.dataDir) });
+  const log = openLog(config, { sequence: false });
   const readSide = await createConfiguredReadSide({
     config,
     log,
@@ -231,7 +242,7 @@ export const runCertificate = async (caseId: string | undefined, flags: Flags): 
     return 2;
   }
   const config = configFrom(flags);
-  const log = createSqliteEventLog({ file: logFile(config.dataDir) });
+  const log = openLog(config, { sequence: false });
   try {
     const { entries } = await loadCase(log, caseId);
     if (entries.length === 0) {

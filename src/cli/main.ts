@@ -69,7 +69,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
         return 0;
       }
       case 'verify':
-        return runVerify(values);
+        return await runVerify(values);
       case 'proof':
         return await runProof(rest[0], values);
       case 'verify-proof':

@@ -4,7 +4,7 @@ import type {
 } from '../../domain/events/erasure.js';
 import type { AccessHistoryReadModel } from '../../projections/access/ports.js';
 import type { KeyVault } from '../crypto/key-vault.js';
-import type { SqliteEventLog } from '../log/sqlite/event-log.js';
+import type { VerifiableLog } from '../log/verifiable-log.js';
 import { builtinTasks, type BuiltinTaskId } from './locate.js';
 
 /** What a built-in executor did, for the caller to record. */
@@ -36,13 +36,10 @@ export const isBuiltinTask = (taskId: string): taskId is BuiltinTaskId =>
  *   in backups too, becomes unreadable).
  */
 export const createBuiltinExecutors = (deps: {
-  log: Pick<SqliteEventLog, 'deleteSealedBlobs' | 'db'>;
+  log: Pick<VerifiableLog, 'deleteSealedBlobs' | 'sealedBlobsOf'>;
   vault: Pick<KeyVault, 'destroySubjectKeys'>;
   access: Pick<AccessHistoryReadModel, 'purgeSubject'>;
 }): BuiltinExecutors => {
-  const blobsOf = deps.log.db.prepare<[string], { blob: Buffer }>(
-    'SELECT blob FROM sealed_blobs WHERE subject = ?',
-  );
   const done = (
     caseId: string,
     taskId: string,
@@ -64,7 +61,7 @@ export const createBuiltinExecutors = (deps: {
           return { completed: done(caseId, taskId, rows, { accessRowsDeleted: rows }) };
         }
         case builtinTasks.sealedCiphertext: {
-          const captured = blobsOf.all(subject).map((r) => new Uint8Array(r.blob));
+          const captured = deps.log.sealedBlobsOf(subject);
           const n = deps.log.deleteSealedBlobs(subject);
           return { completed: done(caseId, taskId, n, { sealedBlobsDeleted: n }), captured };
         }

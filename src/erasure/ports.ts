@@ -14,7 +14,7 @@ import type { Signer } from '../checkpoint/keys.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import type { KeyVault } from '../crypto/key-vault.js';
 import type { Ingestor } from '../ingest/ingest.js';
-import type { SqliteEventLog } from '../log/sqlite/event-log.js';
+import type { VerifiableLog } from '../log/verifiable-log.js';
 import type { ProofService } from '../proofs.js';
 import type { ScanHit } from './canary-scan.js';
 import type { ErasureCertificate } from './certificate.js';
@@ -32,7 +32,7 @@ export type ErasureServiceError =
 export type Outcome<T> = Promise<Result<T, ErasureServiceError>>;
 
 export interface ErasureServiceDeps {
-  readonly log: SqliteEventLog;
+  readonly log: VerifiableLog;
   readonly ingestor: Ingestor;
   readonly vault: KeyVault;
   readonly access: AccessHistoryReadModel;

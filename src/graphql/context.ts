@@ -1,7 +1,7 @@
 import type { GraphQLContext } from '../../schema/context.js';
 import { AuthError, type Principal, type TokenVerifier } from '../auth/jwt.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
-import type { SqliteEventLog } from '../log/sqlite/event-log.js';
+import type { VerifiableLog } from '../log/verifiable-log.js';
 import type { ErasureService } from '../erasure/ports.js';
 import type { Metrics } from '../metrics.js';
 import type { PersonalReader } from '../personal.js';
@@ -11,7 +11,7 @@ import type { ReadSide } from '../read-side.js';
 
 export interface GraphQLContextDeps {
   readonly tokens: TokenVerifier;
-  readonly log: SqliteEventLog;
+  readonly log: VerifiableLog;
   readonly readSide: ReadSide;
   readonly proofs: ProofService;
   readonly checkpoints: CheckpointStore;

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { RecordedEnvelope } from '../../../domain/envelope.js';
-import { createMerkleTree, type MerkleTree } from '../../merkle/tree.js';
+import { createMerkleTree } from '../../merkle/tree.js';
 import {
   EventLogError,
   type AppendOutcome,
@@ -9,21 +9,14 @@ import {
   type StoredEntry,
   type Subscription,
 } from '../event-log.js';
-import { openSqlite, type Db } from './open.js';
+import type { VerifiableLog } from '../verifiable-log.js';
+import { openSqlite } from './open.js';
 import { migrateLog } from './schema.js';
 import { createBatchWriter } from './batch-writer.js';
 import { createSqliteTileStore } from './tiles.js';
 
-/** The embedded log, plus what only a log that integrates its own Merkle tree can offer. */
-export interface SqliteEventLog extends EventLog {
-  readonly db: Db;
-  /** The Merkle tree over the log, always of the log's size. */
-  readonly tree: MerkleTree;
-  /** Ciphertext of a subject's sealed fields in one entry, or null once deleted. */
-  sealedBlob(position: number, subject: string): Uint8Array | null;
-  /** Deletes every sealed ciphertext of a subject; returns how many were deleted. */
-  deleteSealedBlobs(subject: string): number;
-}
+/** The embedded log: it integrates its own Merkle tree, always of the log's size, in each append. */
+export type SqliteEventLog = VerifiableLog;
 
 interface Row {
   position: number;
@@ -74,6 +67,9 @@ export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog
   );
   const deleteInRange = db.prepare<[number, number, string]>(
     'DELETE FROM sealed_blobs WHERE position BETWEEN ? AND ? AND subject = ?',
+  );
+  const blobsInRange = db.prepare<[number, number, string], { blob: Buffer }>(
+    'SELECT blob FROM sealed_blobs WHERE position BETWEEN ? AND ? AND subject = ?',
   );
   const deleteBlobs = db.transaction((subject: string): number => {
     let n = 0;
@@ -139,6 +135,12 @@ export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog
     size: () => Promise.resolve(tree.size()),
     positionOf: (id) => Promise.resolve(byId.get(id)?.position ?? null),
     sealedBlob: (position, subject) => blobAt.get(position, subject)?.blob ?? null,
+    sealedBlobsOf: (subject) =>
+      batchesWith
+        .all(JSON.stringify(subject))
+        .flatMap((b) =>
+          blobsInRange.all(b.first, b.last, subject).map((r) => new Uint8Array(r.blob)),
+        ),
     deleteSealedBlobs: (subject) => {
       const n = deleteBlobs(subject);
       db.pragma('wal_checkpoint(TRUNCATE)');

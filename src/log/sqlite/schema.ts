@@ -30,6 +30,13 @@ export const migrateLog = (db: Db): void => {
       last     INTEGER NOT NULL,
       subjects TEXT NOT NULL
     );
+  `);
+  migrateTreeTables(db);
+};
+
+/** Merkle tiles and signed checkpoints: in the log's file, or in the sequencer's beside another log. */
+export const migrateTreeTables = (db: Db): void => {
+  db.exec(`
     CREATE TABLE IF NOT EXISTS tiles (
       level  INTEGER NOT NULL,
       idx    INTEGER NOT NULL,

@@ -1,0 +1,21 @@
+import type { MerkleTree } from '../merkle/tree.js';
+import type { EventLog } from './event-log.js';
+import type { Db } from './sqlite/open.js';
+
+/**
+ * The log as the service uses it: an {@link EventLog} plus its Merkle tree and the sealed
+ * ciphertext beside it. The embedded SQLite log is one; a log on another engine (EventStoreDB)
+ * becomes one through the Merkle sequencer (`createSequencedLog`).
+ */
+export interface VerifiableLog extends EventLog {
+  /** The SQLite database that keeps the tree's tiles and the signed checkpoints. */
+  readonly db: Db;
+  /** The Merkle tree over the log's integrated prefix (every acknowledged append is in it). */
+  readonly tree: MerkleTree;
+  /** Ciphertext of a subject's sealed fields in one entry, or null once deleted. */
+  sealedBlob(position: number, subject: string, commitment: string): Uint8Array | null;
+  /** Every stored ciphertext of a subject (to scan for copies before deleting them). */
+  sealedBlobsOf(subject: string): Uint8Array[];
+  /** Deletes every sealed ciphertext of a subject, overwriting it on disk; returns how many. */
+  deleteSealedBlobs(subject: string): number;
+}

@@ -92,7 +92,8 @@ const sortedCopy = (
 ): unknown => {
   const order = keys.map((_, i) => i);
   if (!inOrder) order.sort((a, b) => (keys[a]! < keys[b]! ? -1 : 1));
-  const copy: Record<string, unknown> = {};
+  // No prototype: a key named `__proto__` must become an own property, not the copy's prototype.
+  const copy = Object.create(null) as Record<string, unknown>;
   for (const i of order) {
     const v = changed?.[i] ?? obj[keys[i]!];
     if (v !== undefined) copy[keys[i]!] = v;

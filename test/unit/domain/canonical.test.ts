@@ -48,6 +48,13 @@ describe('RFC 8785 canonical encoding', () => {
     );
   });
 
+  it('keeps a key named __proto__ as data, in its sorted place, whatever the input order', () => {
+    const parsed = JSON.parse('{"__proto__":[1]," ":0,"b":{"z":1,"__proto__":{"y":2}}}') as unknown;
+    expect(canonicalize(parsed)).toBe('{" ":0,"__proto__":[1],"b":{"__proto__":{"y":2},"z":1}}');
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).y).toBeUndefined();
+  });
+
   it('refuses values JSON cannot carry faithfully', () => {
     expect(() => canonicalize({ n: Number.NaN })).toThrow(CanonicalEncodingError);
     expect(() => canonicalize({ n: Infinity })).toThrow(CanonicalEncodingError);

@@ -11,6 +11,7 @@ import { createSqliteKeyVault } from './crypto/sqlite-key-vault.js';
 import { randomUUID } from 'node:crypto';
 import { registerErasureMetrics } from './erasure/metrics.js';
 import type { ErasureService } from './erasure/ports.js';
+import { createSqliteScanTargets } from './erasure/scan-targets.js';
 import { createErasureService } from './erasure/service.js';
 import { createGraphQLContextFactory } from './graphql/context.js';
 import { createGraphQLHandler } from './graphql/yoga.js';
@@ -113,8 +114,10 @@ export const createService = async (
     );
   });
   const proofs = createProofService({ log, store, publisher, origin: config.origin });
+  const scanTargets = createSqliteScanTargets(join(config.dataDir, 'erasure-scan.sqlite'));
   const erasure = createErasureService({
     log,
+    scanTargets,
     ingestor,
     vault,
     access: readSide.access,
@@ -190,6 +193,7 @@ export const createService = async (
       await pool?.close();
       await readSide.close();
       publisher.publish();
+      scanTargets.close();
       await vault.close();
       await log.close();
     },

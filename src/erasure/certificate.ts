@@ -36,7 +36,7 @@ export interface CanaryScanSummary {
   readonly bytesScanned: number;
   /** How many byte patterns were looked for: canary forms and ciphertext windows. */
   readonly patterns: number;
-  /** Sealed ciphertext blobs captured before deletion and looked for (0 after a restart in between). */
+  /** Sealed ciphertext blobs captured before deletion and looked for. */
   readonly ciphertextBlobs: number;
   readonly hits: readonly ScanHit[];
   readonly result: 'no-trace' | 'found';

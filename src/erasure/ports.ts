@@ -19,6 +19,7 @@ import type { ProofService } from '../proofs.js';
 import type { ScanHit } from './canary-scan.js';
 import type { ErasureCertificate } from './certificate.js';
 import type { ProofFailure } from './issue-certificate.js';
+import type { ScanTargets } from './scan-targets.js';
 
 /** Why an erasure service call failed, beyond the decider's refusals. */
 export type ErasureServiceError =
@@ -43,6 +44,8 @@ export interface ErasureServiceDeps {
   readonly proofs: ProofService;
   readonly checkpoints: Pick<CheckpointStore, 'covering'>;
   readonly origin: string;
+  /** Ciphertext captured before deletion, scanned for at certification. */
+  readonly scanTargets: ScanTargets;
   /** Every directory gouvernail writes to (log, vault, read models): the canary scan reads them all. */
   readonly dataDirs: readonly string[];
   readonly now: () => Date;

@@ -35,8 +35,6 @@ const system: Actor = { principal: 'gouvernail', role: 'system' };
 export const createErasureService = (deps: ErasureServiceDeps): ErasureService => {
   const { log, ingestor, now, newId } = deps;
   const executors = createBuiltinExecutors({ log, vault: deps.vault, access: deps.access });
-  /** Sealed ciphertext captured before deletion, until the case is certified. Memory only. */
-  const captured = new Map<string, Uint8Array[]>();
   const queues = new Map<string, Promise<unknown>>();
 
   const exclusive = <T>(caseId: string, work: () => Promise<T>): Promise<T> => {
@@ -185,8 +183,7 @@ export const createErasureService = (deps: ErasureServiceDeps): ErasureService =
           const task = state.tasks.find((t) => t.taskId === taskId);
           if (!task || (task.outcome !== null && task.outcome !== 'failed')) continue;
           const result = await executors.run(taskId, { caseId, subject: state.subject });
-          if (result.captured)
-            captured.set(caseId, [...(captured.get(caseId) ?? []), ...result.captured]);
+          if (result.captured) deps.scanTargets.add(caseId, result.captured);
           const commands: ErasureCommand[] = [];
           if (result.keysDestroyed)
             commands.push({
@@ -267,7 +264,7 @@ export const createErasureService = (deps: ErasureServiceDeps): ErasureService =
         const state = ready.value;
         if (state.canaryCommitment !== canaryCommitment(canary))
           return err({ type: 'CanaryMismatch' });
-        const blobs = captured.get(caseId) ?? [];
+        const blobs = deps.scanTargets.of(caseId);
         const patterns = [...canaryPatterns(canary), ...ciphertextPatterns(blobs)];
         const scan = await scanForTraces(deps.dataDirs, patterns);
         if (scan.hits.length > 0) return err({ type: 'TracesFound', hits: scan.hits });
@@ -294,7 +291,7 @@ export const createErasureService = (deps: ErasureServiceDeps): ErasureService =
           actor,
         );
         if (!done.ok) return done;
-        captured.delete(caseId);
+        deps.scanTargets.drop(caseId);
         return ok({ certificate, certificateSha256 });
       }),
 

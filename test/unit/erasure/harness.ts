@@ -15,6 +15,7 @@ import { generateSigningKey } from '../../../src/checkpoint/keys.js';
 import { createSqliteCheckpointStore } from '../../../src/checkpoint/store.js';
 import { kekFromBytes } from '../../../src/crypto/kek.js';
 import { createSqliteKeyVault } from '../../../src/crypto/sqlite-key-vault.js';
+import { createSqliteScanTargets, type ScanTargets } from '../../../src/erasure/scan-targets.js';
 import { createErasureService } from '../../../src/erasure/service.js';
 import { createIngestor } from '../../../src/ingest/ingest.js';
 import { createSqliteEventLog } from '../../../src/log/sqlite/event-log.js';
@@ -95,21 +96,30 @@ export const createHarness = () => {
   });
   const proofs = createProofService({ log, store: checkpoints, publisher, origin });
   const personal = createPersonalReader({ log, vault, origin });
-  const service = createErasureService({
-    log,
-    ingestor,
-    vault,
-    access: accessStore,
-    lineage,
-    erasureStore,
-    signer: key.signer,
-    proofs,
-    checkpoints,
-    origin,
-    dataDirs: [dir],
-    now: () => new Date(),
-    newId: randomUUID,
-  });
+  const scanTargetsFile = join(dir, 'erasure-scan.sqlite');
+  const opened: ScanTargets[] = [];
+  /** The erasure service as a (re)started process would build it: no memory of earlier calls. */
+  const newService = () => {
+    const scanTargets = createSqliteScanTargets(scanTargetsFile);
+    opened.push(scanTargets);
+    return createErasureService({
+      log,
+      scanTargets,
+      ingestor,
+      vault,
+      access: accessStore,
+      lineage,
+      erasureStore,
+      signer: key.signer,
+      proofs,
+      checkpoints,
+      origin,
+      dataDirs: [dir],
+      now: () => new Date(),
+      newId: randomUUID,
+    });
+  };
+  const service = newService();
 
   const bindings: [Projection<unknown>, ProjectionStore<unknown>][] = [
     [accessHistory, accessStore],
@@ -175,11 +185,13 @@ export const createHarness = () => {
     checkpoints,
     personal,
     service,
+    newService,
     key,
     sync,
     ingest,
     seed,
     close: async () => {
+      for (const t of opened) t.close();
       readDb.close();
       await vault.close();
       await log.close();

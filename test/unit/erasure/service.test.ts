@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyLogFile } from '../../../src/audit/verify-log.js';
@@ -107,6 +107,46 @@ describe('erasure service, end to end over the embedded stores', () => {
         type: 'TracesFound',
         hits: [{ file: join(h.dir, 'export.csv'), offset: 11, pattern: 'canary:utf8' }],
       },
+    });
+  });
+
+  it('still scans for the deleted ciphertext when the service restarted before certification', async () => {
+    await h.seed();
+    const r = await h.service.request({
+      subject: camille,
+      legalGround: 'Art. 17(1)(a)',
+      actor: dpo,
+    });
+    if (!r.ok) throw new Error('request failed');
+    const { caseId, canary, tasks } = r.value;
+    const [leftover] = h.log.sealedBlobsOf(camille);
+    await h.service.runBuiltinTasks(caseId);
+    for (const t of tasks.filter((x) => x.executor === 'external'))
+      await h.service.reportTask(caseId, t.taskId, 'nothing_found', {});
+
+    writeFileSync(join(h.dir, 'backup.bin'), Buffer.concat([Buffer.alloc(100), leftover!]));
+    const restarted = h.newService();
+    expect(await restarted.certify(caseId, { canary })).toMatchObject({
+      ok: false,
+      error: {
+        type: 'TracesFound',
+        hits: [
+          { file: join(h.dir, 'backup.bin'), offset: 100, pattern: 'ciphertext[0]:head' },
+          {
+            file: join(h.dir, 'backup.bin'),
+            offset: 100 + leftover!.length - 32,
+            pattern: 'ciphertext[0]:tail',
+          },
+        ],
+      },
+    });
+
+    rmSync(join(h.dir, 'backup.bin'));
+    const certified = await h.newService().certify(caseId, { canary });
+    if (!certified.ok) throw new Error(JSON.stringify(certified.error));
+    expect(certified.value.certificate.canaryScan).toMatchObject({
+      result: 'no-trace',
+      ciphertextBlobs: 3,
     });
   });
 

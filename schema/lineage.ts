@@ -120,8 +120,15 @@ export const PiiTag = builder.objectRef<PiiTagShape>('PiiTag').implement({
   }),
 });
 
-const piiTagsDescription =
-  'PII tags, own and propagated from upstream. [] means none; null means your role (analyst) may not see PII detail.';
+/** The `tags` field of datasets and their fields: PII detail, null for roles that may not see it. */
+const piiTagsField = () => ({
+  type: [PiiTag] as [typeof PiiTag],
+  nullable: true as const,
+  description:
+    'PII tags, own and propagated from upstream. [] means none; null means your role (analyst) may not see PII detail.',
+  authScopes: piiReaders,
+  unauthorizedResolver: () => null,
+});
 
 const DatasetField = builder.objectRef<DatasetFieldView>('DatasetField').implement({
   fields: (t) => ({
@@ -131,13 +138,7 @@ const DatasetField = builder.objectRef<DatasetFieldView>('DatasetField').impleme
     inSchema: t.exposeBoolean('inSchema', {
       description: 'False for a column known only from column lineage or a classification.',
     }),
-    tags: t.expose('tags', {
-      type: [PiiTag],
-      nullable: true,
-      description: piiTagsDescription,
-      authScopes: piiReaders,
-      unauthorizedResolver: () => null,
-    }),
+    tags: t.expose('tags', piiTagsField()),
   }),
 });
 
@@ -170,13 +171,7 @@ Dataset.implement({
       description: 'The schema version in force, numbered from 1.',
     }),
     fields: t.expose('fields', { type: [DatasetField] }),
-    tags: t.expose('tags', {
-      type: [PiiTag],
-      nullable: true,
-      description: piiTagsDescription,
-      authScopes: piiReaders,
-      unauthorizedResolver: () => null,
-    }),
+    tags: t.expose('tags', piiTagsField()),
   }),
 });
 

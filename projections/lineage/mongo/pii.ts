@@ -1,5 +1,12 @@
-import type { PiiTag, PiiTagOrigin, PiiTagSource } from '../ports.js';
-import { emptyTags as emptyTagSet, mergeTags, type TagSet as SharedTagSet } from '../tag-set.js';
+import type { PiiTag, PiiTagSource } from '../ports.js';
+import {
+  addTag,
+  emptyTags as emptyTagSet,
+  mergeTags,
+  presentTags,
+  tagsReaching,
+  type TagSet as SharedTagSet,
+} from '../tag-set.js';
 import {
   columnKey,
   datasetLevel,
@@ -28,17 +35,12 @@ export const createMongoPii = (
 ) => {
   const directTags = async (keys: readonly string[]): Promise<Map<string, TagSet>> => {
     const byKey = new Map<string, TagSet>();
-    for (const r of await traversal.findAll<TagDoc>(c.tags, 'key', keys, {})) {
-      let set = byKey.get(r.key);
-      if (!set) byKey.set(r.key, (set = emptyTags()));
-      let origins = set.get(r.tag);
-      if (!origins) set.set(r.tag, (origins = new Map<string, Origin>()));
-      origins.set(`${r.key}\u0000${r.source}`, {
+    for (const r of await traversal.findAll<TagDoc>(c.tags, 'key', keys, {}))
+      addTag(byKey, r.key, r.tag, `${r.key}\u0000${r.source}`, {
         dataset: r.dataset,
         field: r.field,
         source: r.source,
       });
-    }
     return byKey;
   };
 
@@ -55,22 +57,8 @@ export const createMongoPii = (
       sources.set(e.toKey, [...(sources.get(e.toKey) ?? []), e.fromKey]);
     const direct = await directTags([...upstream.columns.keys()]);
     const result = new Map<string, TagSet>();
-    for (const field of fields) {
-      const start = columnKey(dataset, field);
-      const seen = new Set([start]);
-      const stack = [start];
-      const tags = emptyTags();
-      for (let key = stack.pop(); key !== undefined; key = stack.pop()) {
-        const own = direct.get(key);
-        if (own) mergeTags(tags, own);
-        for (const s of sources.get(key) ?? []) {
-          if (seen.has(s)) continue;
-          seen.add(s);
-          stack.push(s);
-        }
-      }
-      result.set(field, tags);
-    }
+    for (const field of fields)
+      result.set(field, tagsReaching(columnKey(dataset, field), sources, direct));
     return result;
   };
 
@@ -91,21 +79,12 @@ export const createMongoPii = (
   };
 
   /** Turns a tag set into a sorted `PiiTag` list; origin names come from the keys themselves. */
-  const present = (set: TagSet): PiiTag[] => {
-    const origin = (o: Origin): PiiTagOrigin => ({
+  const present = (set: TagSet): PiiTag[] =>
+    presentTags(set, (o) => ({
       dataset: refOfKey(o.dataset),
       field: o.field === datasetLevel ? null : o.field,
       source: o.source,
-    });
-    const order = (a: PiiTagOrigin, b: PiiTagOrigin): number =>
-      a.dataset.namespace.localeCompare(b.dataset.namespace) ||
-      a.dataset.name.localeCompare(b.dataset.name) ||
-      (a.field ?? '').localeCompare(b.field ?? '') ||
-      a.source.localeCompare(b.source);
-    return [...set.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([tag, origins]) => ({ tag, origins: [...origins.values()].map(origin).sort(order) }));
-  };
+    }));
 
   return { columnTags, datasetTags, present };
 };

@@ -1,6 +1,13 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { emptyTags as emptyTagSet, mergeTags, type TagSet as SharedTagSet } from '../tag-set.js';
-import type { DatasetRef, PiiTag, PiiTagOrigin, PiiTagSource } from '../ports.js';
+import {
+  addTag,
+  emptyTags as emptyTagSet,
+  mergeTags,
+  presentTags,
+  tagsReaching,
+  type TagSet as SharedTagSet,
+} from '../tag-set.js';
+import type { DatasetRef, PiiTag, PiiTagSource } from '../ports.js';
 import { datasetLevel } from './schema.js';
 import { columnKey, type ColumnKey, type createTraversal } from './traverse.js';
 
@@ -37,11 +44,7 @@ export const createPii = (db: Database, traversal: ReturnType<typeof createTrave
     if (keys.length === 0) return byKey;
     for (const r of tagsAt.iterate(JSON.stringify(keys.map((k) => [k.datasetId, k.field])))) {
       const key = columnKey({ datasetId: r.dataset_id, field: r.field });
-      let set = byKey.get(key);
-      if (!set) byKey.set(key, (set = emptyTags()));
-      let origins = set.get(r.tag);
-      if (!origins) set.set(r.tag, (origins = new Map<string, Origin>()));
-      origins.set(`${key}\u0000${r.source}`, {
+      addTag(byKey, key, r.tag, `${key}\u0000${r.source}`, {
         datasetId: r.dataset_id,
         field: r.field,
         source: r.source,
@@ -68,22 +71,8 @@ export const createPii = (db: Database, traversal: ReturnType<typeof createTrave
     }
     const direct = directTags([...upstream.columns.values()].map((c) => c.column));
     const result = new Map<string, TagSet>();
-    for (const field of fields) {
-      const start = columnKey({ datasetId, field });
-      const seen = new Set([start]);
-      const stack = [start];
-      const tags = emptyTags();
-      for (let key = stack.pop(); key !== undefined; key = stack.pop()) {
-        const own = direct.get(key);
-        if (own) mergeTags(tags, own);
-        for (const s of sources.get(key) ?? []) {
-          if (seen.has(s)) continue;
-          seen.add(s);
-          stack.push(s);
-        }
-      }
-      result.set(field, tags);
-    }
+    for (const field of fields)
+      result.set(field, tagsReaching(columnKey({ datasetId, field }), sources, direct));
     return result;
   };
 
@@ -111,20 +100,12 @@ export const createPii = (db: Database, traversal: ReturnType<typeof createTrave
     const refs = new Map<number, DatasetRef>();
     for (const r of names.iterate(JSON.stringify([...ids])))
       refs.set(r.id, { namespace: r.namespace, name: r.name });
-    const origin = (o: Origin): PiiTagOrigin => ({
-      dataset: refs.get(o.datasetId)!,
-      field: o.field === datasetLevel ? null : o.field,
-      source: o.source,
-    });
-    const order = (a: PiiTagOrigin, b: PiiTagOrigin): number =>
-      a.dataset.namespace.localeCompare(b.dataset.namespace) ||
-      a.dataset.name.localeCompare(b.dataset.name) ||
-      (a.field ?? '').localeCompare(b.field ?? '') ||
-      a.source.localeCompare(b.source);
     return (set) =>
-      [...set.entries()]
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([tag, origins]) => ({ tag, origins: [...origins.values()].map(origin).sort(order) }));
+      presentTags(set, (o) => ({
+        dataset: refs.get(o.datasetId)!,
+        field: o.field === datasetLevel ? null : o.field,
+        source: o.source,
+      }));
   };
 
   return { columnTags, datasetTags, present };

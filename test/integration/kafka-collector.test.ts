@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectAdmin, testKafka, testLogger, testRun } from '../support/kafka.js';
 import type { ConfigChangedData } from '../../domain/events/config.js';
 import { loadOrCreateKek } from '../../src/crypto/kek.js';
 import { createSqliteKeyVault } from '../../src/crypto/sqlite-key-vault.js';
@@ -19,24 +19,15 @@ import {
   AclPermissionTypes,
   AclResourceTypes,
   ConfigResourceTypes,
-  KafkaClient,
-  logLevel,
   ResourcePatternTypes,
 } from '../../src/kafka/client.js';
 import { BASELINE_REF, createKafkaCollector, ingestThrough } from '../../src/kafka/collector.js';
 import { createSqliteEventLog, type SqliteEventLog } from '../../src/log/sqlite/event-log.js';
 import { createMetrics } from '../../src/metrics.js';
 
-const brokers = (process.env.GOUVERNAIL_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const run = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-const log = pino({ level: process.env.GOUVERNAIL_TEST_LOG_LEVEL ?? 'silent' });
-const kafka: Kafka = new KafkaClient({
-  clientId: `gv-test-${run}`,
-  brokers,
-  logLevel: logLevel.NOTHING,
-  connectionTimeout: 3000,
-  retry: { retries: 3 },
-});
+const run = testRun;
+const log = testLogger;
+const kafka: Kafka = testKafka();
 
 let admin: Admin;
 let dir: string;
@@ -104,16 +95,7 @@ const authorizerEnabled = async (): Promise<boolean> => {
 };
 
 beforeAll(async () => {
-  admin = kafka.admin();
-  try {
-    await admin.connect();
-    await admin.describeCluster();
-  } catch (e) {
-    throw new Error(
-      `Kafka broker not reachable at ${brokers.join(',')} (${(e as Error).message}). ` +
-        'Start one with `bash scripts/services/up.sh kafka` or set GOUVERNAIL_TEST_KAFKA_BROKERS.',
-    );
-  }
+  admin = await connectAdmin(kafka);
   dir = mkdtempSync(join(tmpdir(), 'gv-kafka-collector-'));
   eventLog = createSqliteEventLog({ file: join(dir, 'log.sqlite') });
   const vault = createSqliteKeyVault({

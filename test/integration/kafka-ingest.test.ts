@@ -6,14 +6,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectAdmin, testKafka, testLogger, testRun } from '../support/kafka.js';
 import { validateOpenLineage } from '../../domain/openlineage.js';
 import { loadOrCreateKek } from '../../src/crypto/kek.js';
 import { createSqliteKeyVault } from '../../src/crypto/sqlite-key-vault.js';
 import { createIngestor, type Ingestor } from '../../src/ingest/ingest.js';
 import { openLineageEnvelope } from '../../src/ingest/openlineage-envelope.js';
-import { KafkaClient, logLevel } from '../../src/kafka/client.js';
 import type { KafkaTopics } from '../../src/kafka/config.js';
 import {
   createKafkaIngest,
@@ -26,16 +25,9 @@ import { createSqliteEventLog, type SqliteEventLog } from '../../src/log/sqlite/
 import { createMetrics, type Metrics } from '../../src/metrics.js';
 import type { KeyVault } from '../../src/crypto/key-vault.js';
 
-const brokers = (process.env.GOUVERNAIL_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const run = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-const log = pino({ level: process.env.GOUVERNAIL_TEST_LOG_LEVEL ?? 'silent' });
-const kafka: Kafka = new KafkaClient({
-  clientId: `gv-test-${run}`,
-  brokers,
-  logLevel: logLevel.NOTHING,
-  connectionTimeout: 3000,
-  retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
-});
+const run = testRun;
+const log = testLogger;
+const kafka: Kafka = testKafka();
 
 const topicsFor = (name: string): KafkaTopics => ({
   access: `gv-${run}-${name}-access`,
@@ -124,6 +116,39 @@ const caughtUp = async (groupId: string, t: KafkaTopics, metrics: Metrics): Prom
     const lags = await monitor.measure();
     return lags.length > 0 && lags.every((l) => l.lag === 0) ? true : undefined;
   });
+};
+
+/** A consumer of the group on the store's log, with the settings every test here uses. */
+const consumerFor = (
+  store: Pick<Store, 'metrics'>,
+  groupId: string,
+  t: KafkaTopics,
+  chunkSize: number,
+  ingestor: Ingestor,
+): KafkaIngest =>
+  createKafkaIngest({
+    kafka,
+    config: { groupId, topics: t, maxMessageBytes: 1024 * 1024 },
+    ingestor,
+    metrics: store.metrics,
+    log,
+    chunkSize,
+  });
+
+/** Runs a consumer of the group until it has committed every message, then stops it. */
+const consumeAll = async (
+  store: Store,
+  groupId: string,
+  t: KafkaTopics,
+  chunkSize: number,
+): Promise<void> => {
+  const consumer = consumerFor(store, groupId, t, chunkSize, store.ingestor);
+  await consumer.start();
+  try {
+    await caughtUp(groupId, t, store.metrics);
+  } finally {
+    await consumer.stop();
+  }
 };
 
 const ids = async (l: SqliteEventLog): Promise<string[]> =>
@@ -218,16 +243,7 @@ const headerText = (h: IHeaders | undefined, key: string): string | undefined =>
 };
 
 beforeAll(async () => {
-  admin = kafka.admin();
-  try {
-    await admin.connect();
-    await admin.describeCluster();
-  } catch (e) {
-    throw new Error(
-      `Kafka broker not reachable at ${brokers.join(',')} (${(e as Error).message}). ` +
-        'Start one with `bash scripts/services/up.sh kafka` or set GOUVERNAIL_TEST_KAFKA_BROKERS.',
-    );
-  }
+  admin = await connectAdmin(kafka);
   producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
 });
@@ -339,20 +355,7 @@ describe('Kafka ingest', () => {
         lineageMessages.length,
     );
 
-    const ingest = createKafkaIngest({
-      kafka,
-      config: { groupId, topics: t, maxMessageBytes: 1024 * 1024 },
-      ingestor: store.ingestor,
-      metrics: store.metrics,
-      log,
-      chunkSize: 50,
-    });
-    await ingest.start();
-    try {
-      await caughtUp(groupId, t, store.metrics);
-    } finally {
-      await ingest.stop();
-    }
+    await consumeAll(store, groupId, t, 50);
 
     const logged = await ids(store.log);
     expect(new Set(logged)).toEqual(expected);
@@ -440,14 +443,7 @@ describe('Kafka ingest', () => {
         return r;
       },
     };
-    const first = createKafkaIngest({
-      kafka,
-      config: { groupId, topics: t, maxMessageBytes: 1024 * 1024 },
-      ingestor: dying,
-      metrics: store.metrics,
-      log,
-      chunkSize: 100,
-    });
+    const first = consumerFor(store, groupId, t, 100, dying);
     await first.start();
     await waitFor('the first consumer to crash', () => Promise.resolve(dead ? true : undefined));
     await first.stop();
@@ -460,20 +456,7 @@ describe('Kafka ingest', () => {
     expect(committed).toBeLessThan(appendedBeforeRestart); // the crashed chunk is in the log but not committed
     expect(appendedBeforeRestart).toBeLessThan(total);
 
-    const second = createKafkaIngest({
-      kafka,
-      config: { groupId, topics: t, maxMessageBytes: 1024 * 1024 },
-      ingestor: store.ingestor,
-      metrics: store.metrics,
-      log,
-      chunkSize: 100,
-    });
-    await second.start();
-    try {
-      await caughtUp(groupId, t, store.metrics);
-    } finally {
-      await second.stop();
-    }
+    await consumeAll(store, groupId, t, 100);
 
     const logged = await ids(store.log);
     expect(logged).toHaveLength(total);
@@ -501,14 +484,7 @@ describe('Kafka ingest', () => {
         value: json(access(`stop-${i}`, i)),
       })),
     );
-    let ingest: KafkaIngest = createKafkaIngest({
-      kafka,
-      config: { groupId, topics: t, maxMessageBytes: 1024 * 1024 },
-      ingestor: store.ingestor,
-      metrics: store.metrics,
-      log,
-      chunkSize: 50,
-    });
+    const ingest = consumerFor(store, groupId, t, 50, store.ingestor);
     await ingest.start();
     await waitFor('some events appended', async () =>
       (await store.log.size()) > 0 ? true : undefined,
@@ -520,20 +496,7 @@ describe('Kafka ingest', () => {
     )[0]!.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
     expect(committed).toBe(size); // the batch in flight finished and was committed before leaving
 
-    ingest = createKafkaIngest({
-      kafka,
-      config: { groupId, topics: t, maxMessageBytes: 1024 * 1024 },
-      ingestor: store.ingestor,
-      metrics: store.metrics,
-      log,
-      chunkSize: 50,
-    });
-    await ingest.start();
-    try {
-      await caughtUp(groupId, t, store.metrics);
-    } finally {
-      await ingest.stop();
-    }
+    await consumeAll(store, groupId, t, 50);
     const logged = await ids(store.log);
     expect(logged).toHaveLength(total);
     expect(new Set(logged).size).toBe(total);

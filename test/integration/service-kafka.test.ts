@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigResourceTypes, KafkaClient, logLevel } from '../../src/kafka/client.js';
+import { ConfigResourceTypes } from '../../src/kafka/client.js';
 import { removeDir, startServer, tempDir, tokenFor, type RunningServer } from '../support/cli.js';
+import { connectAdmin, testBrokers, testKafka, testRun } from '../support/kafka.js';
 import { newAccessEvent } from '../support/new-events.js';
 
 /**
@@ -10,8 +10,7 @@ import { newAccessEvent } from '../support/new-events.js';
  * in GraphQL, bad messages in the dead-letter topic, a retention change made on the broker in the
  * configuration history, and signed checkpoints on the checkpoints topic.
  */
-const brokers = (process.env.GOUVERNAIL_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const run = randomBytes(4).toString('hex');
+const run = testRun;
 const t = (name: string): string => `gv-svc-${run}-${name}`;
 const topics = {
   access: t('access'),
@@ -78,21 +77,9 @@ describe('the service on a real Kafka broker', () => {
   };
 
   beforeAll(async () => {
-    kafka = new KafkaClient({
-      clientId: `gv-svc-test-${run}`,
-      brokers,
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 3000,
-    });
-    admin = kafka.admin();
+    kafka = testKafka();
+    admin = await connectAdmin(kafka);
     producer = kafka.producer();
-    try {
-      await admin.connect();
-    } catch (e) {
-      throw new Error(
-        `no Kafka broker at ${brokers.join(',')} (start one: bash scripts/services/up.sh kafka): ${(e as Error).message}`,
-      );
-    }
     await producer.connect();
     await admin.createTopics({
       waitForLeaders: true,
@@ -104,7 +91,7 @@ describe('the service on a real Kafka broker', () => {
     });
     dir = tempDir();
     server = await startServer(dir, {
-      GOUVERNAIL_KAFKA_BROKERS: brokers.join(','),
+      GOUVERNAIL_KAFKA_BROKERS: testBrokers.join(','),
       GOUVERNAIL_KAFKA_GROUP_ID: `gv-svc-${run}`,
       GOUVERNAIL_KAFKA_TOPIC_ACCESS: topics.access,
       GOUVERNAIL_KAFKA_TOPIC_CONFIG: topics.config,

@@ -231,19 +231,22 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps): ProjectionRu
   };
 
   const follow = (from: number): void => {
-    const sub = log.subscribe(from, (batch) =>
-      groupExclusive(async () => {
-        if (group.subscription !== sub) return;
-        for (let i = 0; i < batch.length && followers.size > 0; i += batchSize) {
-          const ws = [...followers];
-          try {
-            for (const [w, error] of await applyBatch(ws, batch.slice(i, i + batchSize)))
-              failed(w, error);
-          } catch (error) {
-            for (const w of ws) failed(w, error);
+    const sub = log.subscribe(
+      from,
+      (batch) =>
+        groupExclusive(async () => {
+          if (group.subscription !== sub) return;
+          for (let i = 0; i < batch.length && followers.size > 0; i += batchSize) {
+            const ws = [...followers];
+            try {
+              for (const [w, error] of await applyBatch(ws, batch.slice(i, i + batchSize)))
+                failed(w, error);
+            } catch (error) {
+              for (const w of ws) failed(w, error);
+            }
           }
-        }
-      }),
+        }),
+      (error) => onError?.(error, 'log'),
     );
     group.subscription = sub;
   };

@@ -62,6 +62,9 @@ export const createService = async (
       onFault: (err) => {
         logger.fatal({ err }, 'the Merkle sequencer stopped; appends are refused');
       },
+      onError: (err) => {
+        logger.warn({ err }, 'the Merkle sequencer failed to integrate; retrying');
+      },
     });
   const kek = loadOrCreateKek({
     dataDir: config.dataDir,
@@ -160,7 +163,7 @@ export const createService = async (
     proofs,
     graphql,
     keys: { vkey, spkiPem },
-    ready: () => Promise.resolve(open && caughtUp),
+    ready: () => Promise.resolve(open && caughtUp && log.fault() === undefined),
   });
   if (kafkaConfig.enabled) {
     kafka = await startKafka({ settings: kafkaConfig, ingestor, metrics, readSide, logger });

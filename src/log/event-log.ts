@@ -36,9 +36,17 @@ export interface EventLog {
   read(from: number, limit: number): Promise<StoredEntry[]>;
   /** The entries of one stream (aggregate), in log order. */
   readStream(stream: string, from?: number, limit?: number): Promise<StoredEntry[]>;
-  /** Catches up from `from`, then follows new appends until closed. `onBatch` is awaited before the next batch. */
-  subscribe(from: number, onBatch: (batch: StoredEntry[]) => Promise<void>): Subscription;
-  /** Number of entries (= tree size). */
+  /**
+   * Catches up from `from`, then follows new appends until closed. `onBatch` is awaited before the
+   * next batch. A failed read, or an `onBatch` that throws, is reported to `onError` and tried again
+   * after a growing delay (the same batch is delivered again): a subscription only ends when closed.
+   */
+  subscribe(
+    from: number,
+    onBatch: (batch: StoredEntry[]) => Promise<void>,
+    onError?: (error: unknown) => void,
+  ): Subscription;
+  /** Number of entries. */
   size(): Promise<number>;
   /** Position of an event by id, or null. */
   positionOf(id: string): Promise<number | null>;
@@ -56,3 +64,6 @@ export class EventLogError extends Error {
     super(message, options);
   }
 }
+
+/** How long a subscription waits before trying again after its `failures`-th failure in a row. */
+export const retryDelayMs = (failures: number): number => Math.min(30_000, 100 * 2 ** failures);

@@ -18,7 +18,11 @@ export const sequencerFile = (dataDir: string): string => join(dataDir, 'sequenc
  */
 export const openLog = (
   config: Pick<Config, 'dataDir' | 'log' | 'eventStoreDbUrl' | 'eventStoreDbPrefix'>,
-  options: { sequence?: boolean; onFault?: (error: Error) => void } = {},
+  options: {
+    sequence?: boolean;
+    onFault?: (error: Error) => void;
+    onError?: (error: unknown) => void;
+  } = {},
 ): VerifiableLog => {
   switch (config.log) {
     case 'sqlite':

@@ -18,4 +18,6 @@ export interface VerifiableLog extends EventLog {
   sealedBlobsOf(subject: string): Uint8Array[];
   /** Deletes every sealed ciphertext of a subject, overwriting it on disk; returns how many. */
   deleteSealedBlobs(subject: string): number;
+  /** Why appends are refused for good (the Merkle sequencer stopped), or undefined. */
+  fault(): Error | undefined;
 }

@@ -9,6 +9,7 @@ import {
 import type { RecordedEnvelope } from '../../../domain/envelope.js';
 import {
   EventLogError,
+  retryDelayMs,
   type AppendOutcome,
   type EventLog,
   type PreparedEvent,
@@ -62,7 +63,7 @@ export const createEventStoreDbLog = ({
 
   /** Reads `$all` past what is indexed and indexes our new events. */
   const sync = (): Promise<void> => {
-    syncing = syncing.then(async () => {
+    const next = syncing.then(async () => {
       try {
         const read = client.readAll({
           fromPosition: lastSeen ?? START,
@@ -89,7 +90,9 @@ export const createEventStoreDbLog = ({
         throw translate('reading $all', cause);
       }
     });
-    return syncing;
+    // A failed read must not fail every later one: the next call reads again from `lastSeen`.
+    syncing = next.catch(() => undefined);
+    return next;
   };
 
   const readRange = async (from: number, limit: number): Promise<StoredEntry[]> => {
@@ -203,24 +206,39 @@ export const createEventStoreDbLog = ({
       }
       return out;
     },
-    subscribe: (from, onBatch) => {
+    subscribe: (from, onBatch, onError) => {
       let stopped = false;
       let next = from;
+      let wake: (() => void) | undefined;
+      const pause = (ms: number): Promise<void> =>
+        new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, ms).unref();
+        });
       const loop = async (): Promise<void> => {
+        let failures = 0;
         while (!stopped) {
-          const batch = await readRange(next, 1000);
-          if (stopped) break;
-          if (batch.length > 0) {
-            await onBatch(batch);
-            next = batch[batch.length - 1]!.position + 1;
-          } else await new Promise((r) => setTimeout(r, pollMs));
+          try {
+            const batch = await readRange(next, 1000);
+            if (stopped) break;
+            if (batch.length > 0) {
+              await onBatch(batch);
+              next = batch[batch.length - 1]!.position + 1;
+              failures = 0;
+            } else await pause(pollMs);
+          } catch (error) {
+            if (stopped) break;
+            onError?.(error);
+            await pause(retryDelayMs(failures++));
+          }
         }
       };
       const done = loop();
       return {
         close: async () => {
           stopped = true;
-          await done.catch(() => undefined);
+          wake?.();
+          await done;
         },
       };
     },

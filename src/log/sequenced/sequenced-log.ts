@@ -16,25 +16,35 @@ import { startMerkleSequencer, type MerkleSequencer } from './sequencer.js';
  * event always has an inclusion proof.
  *
  * Run one sequencer per log. With `sequence: false` (CLI commands beside a running service) nothing
- * is integrated or appended; the tree is the one the running sequencer last saved.
+ * is integrated or appended; the tree is the one the running sequencer last saved, read again at
+ * each access.
  */
 export const createSequencedLog = ({
   log,
   file,
   sequence = true,
   onFault,
+  onError,
 }: {
   log: EventLog;
   file: string;
   sequence?: boolean;
+  /** The sequencer stopped for good (the log's order is not the tree's). */
   onFault?: (error: Error) => void;
+  /** A failure the sequencer retries (a read of the log, a busy database). */
+  onError?: (error: unknown) => void;
 }): VerifiableLog => {
   const db = openSqlite(file);
   db.pragma('secure_delete = ON');
   migrateSequencer(db);
   const sealed = createSealedStore(db);
   const sequencer: MerkleSequencer | undefined = sequence
-    ? startMerkleSequencer({ log, db, ...(onFault ? { onFault } : {}) })
+    ? startMerkleSequencer({
+        log,
+        db,
+        ...(onFault ? { onFault } : {}),
+        ...(onError ? { onError } : {}),
+      })
     : undefined;
   const savedTree = () =>
     createMerkleTree({
@@ -43,14 +53,15 @@ export const createSequencedLog = ({
         db.prepare<[], { size: number }>('SELECT size FROM sequencer WHERE id = 0').get()?.size ??
         0,
     });
-  const fixedTree = sequencer ? undefined : savedTree();
   let closed = false;
 
   return {
     db,
+    /** Without the sequencer, the tree as last saved, re-read on every access. */
     get tree() {
-      return sequencer?.tree ?? fixedTree!;
+      return sequencer?.tree ?? savedTree();
     },
+    fault: () => sequencer?.fault(),
     append: async (batch) => {
       if (closed) throw new EventLogError('the log is closed', false);
       if (!sequencer) {
@@ -59,6 +70,9 @@ export const createSequencedLog = ({
           false,
         );
       }
+      await sequencer.ready();
+      const fault = sequencer.fault();
+      if (fault) throw fault;
       const known = await Promise.all(
         batch.map((p) =>
           p.sealedBlobs.length > 0 ? log.positionOf(p.event.id) : Promise.resolve(null),
@@ -74,7 +88,7 @@ export const createSequencedLog = ({
     },
     read: (from, limit) => log.read(from, limit),
     readStream: (stream, from, limit) => log.readStream(stream, from, limit),
-    subscribe: (from, onBatch) => log.subscribe(from, onBatch),
+    subscribe: (from, onBatch, onError) => log.subscribe(from, onBatch, onError),
     size: () => log.size(),
     positionOf: (id) => log.positionOf(id),
     sealedBlob: (_position, subject, commitment) => sealed.get(subject, commitment),
@@ -83,9 +97,12 @@ export const createSequencedLog = ({
     close: async () => {
       if (closed) return;
       closed = true;
-      await sequencer?.close();
-      await log.close();
-      db.close();
+      try {
+        await sequencer?.close();
+        await log.close();
+      } finally {
+        db.close();
+      }
     },
   };
 };

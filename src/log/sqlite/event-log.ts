@@ -3,6 +3,7 @@ import type { RecordedEnvelope } from '../../../domain/envelope.js';
 import { createMerkleTree } from '../../merkle/tree.js';
 import {
   EventLogError,
+  retryDelayMs,
   type AppendOutcome,
   type EventLog,
   type PreparedEvent,
@@ -131,7 +132,7 @@ export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog
     read: (from, limit) => Promise.resolve(readFrom.all(from, limit).map(toStored)),
     readStream: (stream, from = 0, limit = 1000) =>
       Promise.resolve(readStream.all(stream, from, limit).map(toStored)),
-    subscribe: (from, onBatch) => follow(self, appended, from, onBatch),
+    subscribe: (from, onBatch, onError) => follow(self, appended, from, onBatch, onError),
     size: () => Promise.resolve(tree.size()),
     positionOf: (id) => Promise.resolve(byId.get(id)?.position ?? null),
     sealedBlob: (position, subject) => blobAt.get(position, subject)?.blob ?? null,
@@ -141,6 +142,7 @@ export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog
         .flatMap((b) =>
           blobsInRange.all(b.first, b.last, subject).map((r) => new Uint8Array(r.blob)),
         ),
+    fault: () => undefined,
     deleteSealedBlobs: (subject) => {
       const n = deleteBlobs(subject);
       db.pragma('wal_checkpoint(TRUNCATE)');
@@ -158,12 +160,16 @@ export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog
 
 const FOLLOW_BATCH = 1000;
 
-/** Catch up from `from`, then wait for appends; one batch at a time, each awaited. */
+/**
+ * Catch up from `from`, then wait for appends; one batch at a time, each awaited. Failures are
+ * reported and retried after a growing delay.
+ */
 const follow = (
   log: EventLog,
   appended: EventEmitter,
   from: number,
   onBatch: (batch: StoredEntry[]) => Promise<void>,
+  onError?: (error: unknown) => void,
 ): Subscription => {
   let stopped = false;
   let wake: (() => void) | undefined;
@@ -172,29 +178,38 @@ const follow = (
     missed = true;
     wake?.();
   };
+  const pause = (ms: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, ms).unref();
+    });
   appended.on('appended', nudge);
   appended.on('closed', nudge);
   const loop = async (): Promise<void> => {
     let next = from;
+    let failures = 0;
     while (!stopped) {
       missed = false;
-      const batch = await log.read(next, FOLLOW_BATCH);
-      if (stopped) break;
-      if (batch.length > 0) {
-        await onBatch(batch);
-        next = batch[batch.length - 1]!.position + 1;
+      try {
+        const batch = await log.read(next, FOLLOW_BATCH);
+        if (stopped) break;
+        if (batch.length > 0) {
+          await onBatch(batch);
+          next = batch[batch.length - 1]!.position + 1;
+          failures = 0;
+          continue;
+        }
+      } catch (error) {
+        if (stopped) break;
+        onError?.(error);
+        await pause(retryDelayMs(failures++));
         continue;
       }
       if (missed) continue;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 1000).unref();
-      });
+      await pause(1000);
     }
   };
-  const done = loop().catch((e: unknown) => {
-    if (!stopped) throw e;
-  });
+  const done = loop();
   return {
     close: async () => {
       stopped = true;

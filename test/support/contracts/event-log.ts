@@ -115,6 +115,34 @@ export const eventLogContract = (
     );
 
     it(
+      'delivers a batch again when its handler failed, after reporting the failure',
+      withLog(async (log) => {
+        await log.append([preparedEvent('a'), preparedEvent('b')]);
+        const seen: string[] = [];
+        const errors: unknown[] = [];
+        let failOnce = true;
+        const sub = log.subscribe(
+          0,
+          (batch) => {
+            if (failOnce) {
+              failOnce = false;
+              return Promise.reject(new Error('read model unavailable'));
+            }
+            seen.push(...ids(batch));
+            return Promise.resolve();
+          },
+          (e) => errors.push(e),
+        );
+        for (let waited = 0; seen.length < 2 && waited < 5000; waited += 20)
+          await new Promise((r) => setTimeout(r, 20));
+        await sub.close();
+        expect(seen).toEqual(['a', 'b']);
+        expect(errors).toHaveLength(1);
+        expect((errors[0] as Error).message).toBe('read model unavailable');
+      }),
+    );
+
+    it(
       'subscribes: catches up from a position, then follows new appends, until closed',
       withLog(async (log) => {
         await log.append([preparedEvent('a'), preparedEvent('b'), preparedEvent('c')]);

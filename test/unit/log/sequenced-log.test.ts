@@ -132,6 +132,70 @@ describe('the Merkle sequencer beside a log', () => {
     await log.close();
   });
 
+  it('retries a failed read of the log, reporting it, and still acknowledges the append', async () => {
+    const dir = freshDir();
+    const inner = innerAt(dir);
+    let failReads = 1;
+    const read = inner.read.bind(inner);
+    // The SQLite subscription reads through the log object itself, so this blip reaches it.
+    inner.read = (from, limit) => {
+      if (from > 0 && failReads-- > 0) return Promise.reject(new Error('network blip'));
+      return read(from, limit);
+    };
+    const errors: unknown[] = [];
+    const log = createSequencedLog({
+      log: inner,
+      file: join(dir, 'sequencer.sqlite'),
+      onError: (e) => errors.push(e),
+    });
+    await log.append([preparedEvent('first')]);
+    await log.append([preparedEvent('second')]);
+    expect(log.tree.size()).toBe(2);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['network blip']);
+    expect(log.fault()).toBeUndefined();
+    await log.close();
+  });
+
+  it('refuses a saved tree that is ahead of the log or over other entries: it belongs to another log', async () => {
+    const dir = freshDir();
+    const first = sequencedAt(dir);
+    await first.append(Array.from({ length: 10 }, (_, i) => preparedEvent(`x${i}`)));
+    await first.close();
+
+    const emptied = createSqliteEventLog({ file: join(dir, 'other.sqlite') });
+    const ahead = sequencedAt(dir, emptied);
+    await expect(ahead.append([preparedEvent('new0')])).rejects.toThrow(
+      'the saved tree holds 10 entries but the log only 0',
+    );
+    expect(ahead.fault()).toBeDefined();
+    await ahead.close();
+
+    const other = createSqliteEventLog({ file: join(dir, 'other2.sqlite') });
+    await other.append(Array.from({ length: 10 }, (_, i) => preparedEvent(`y${i}`)));
+    const swapped = sequencedAt(dir, other);
+    await expect(swapped.append([preparedEvent('new1')])).rejects.toThrow(
+      "the log's entry at position 9 is not the one the saved tree committed to",
+    );
+    await swapped.close();
+  });
+
+  it('without the sequencer, follows the tree the running sequencer saves', async () => {
+    const dir = freshDir();
+    const running = sequencedAt(dir);
+    await running.append([preparedEvent('a')]);
+    const reader = createSequencedLog({
+      log: innerAt(dir),
+      file: join(dir, 'sequencer.sqlite'),
+      sequence: false,
+    });
+    expect(reader.tree.size()).toBe(1);
+    await running.append([preparedEvent('b'), preparedEvent('c')]);
+    expect(reader.tree.size()).toBe(3);
+    await expect(reader.append([preparedEvent('d')])).rejects.toThrow('cannot append');
+    await reader.close();
+    await running.close();
+  });
+
   it('verify recomputes the tree from the log and names the first entry that no longer matches', async () => {
     const dir = freshDir();
     const log = sequencedAt(dir);

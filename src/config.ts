@@ -164,10 +164,14 @@ const oneOf = <T extends string>(env: Env, key: string, values: readonly T[], fa
   return raw as T;
 };
 
+/**
+ * Letters, digits, '_' or '.', then one '-' that ends it: no prefix can then begin another
+ * ('gv-' and 'gv-staging-' would share streams), since a prefix holds no '-' before its end.
+ */
 const streamPrefix = (prefix: string): string => {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/.test(prefix) || prefix.startsWith('$')) {
+  if (!/^[A-Za-z0-9_.]{1,31}-$/.test(prefix)) {
     throw new ConfigError(
-      `GOUVERNAIL_ESDB_STREAM_PREFIX must be 1 to 32 letters, digits, '_', '.' or '-', got '${prefix}'`,
+      `GOUVERNAIL_ESDB_STREAM_PREFIX must be 1 to 31 letters, digits, '_' or '.' followed by one '-' (e.g. 'gv-', 'gvstaging-'), got '${prefix}'`,
     );
   }
   return prefix;

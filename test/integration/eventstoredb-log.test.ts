@@ -14,7 +14,7 @@ const url = process.env.GOUVERNAIL_ESDB_URL;
 if (url) {
   eventLogContract('eventstoredb', () => {
     const client = EventStoreDBClient.connectionString(url);
-    const log = createEventStoreDbLog({ client, prefix: `gv-${randomUUID().slice(0, 8)}-` });
+    const log = createEventStoreDbLog({ client, prefix: `gv${randomUUID().slice(0, 8)}-` });
     return Promise.resolve({ log, cleanup: () => log.close() });
   });
 } else {

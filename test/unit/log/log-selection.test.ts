@@ -41,6 +41,18 @@ describe('choosing the log', () => {
     ).toThrow(/GOUVERNAIL_ESDB_STREAM_PREFIX/);
   });
 
+  it('refuses a stream prefix that another prefix could begin, so two logs never share streams', () => {
+    const withPrefix = (prefix: string) => () =>
+      loadConfig({
+        GOUVERNAIL_LOG: 'eventstoredb',
+        GOUVERNAIL_ESDB_URL: 'esdb://127.0.0.1:2113?tls=false',
+        GOUVERNAIL_ESDB_STREAM_PREFIX: prefix,
+      });
+    expect(withPrefix('gv-staging-')).toThrow(/followed by one '-'/);
+    expect(withPrefix('gv')).toThrow(/followed by one '-'/);
+    expect(withPrefix('gvstaging-')().eventStoreDbPrefix).toBe('gvstaging-');
+  });
+
   it('reads the EventStoreDB settings', () => {
     const config = loadConfig({
       GOUVERNAIL_LOG: 'eventstoredb',

@@ -12,11 +12,6 @@ export interface BuiltinOutcome {
   readonly completed: ErasureTaskCompletedData;
   /** Set by the subject-keys task: the `SubjectKeyDestroyed` to append before the completion. */
   readonly keysDestroyed?: SubjectKeyDestroyedData;
-  /**
-   * Set by the sealed-ciphertext task: the ciphertext as it was just before deletion, so the canary
-   * scan can show no copy is left anywhere. Keep it in memory only.
-   */
-  readonly captured?: readonly Uint8Array[];
 }
 
 export interface BuiltinExecutors {
@@ -31,12 +26,14 @@ export const isBuiltinTask = (taskId: string): taskId is BuiltinTaskId =>
  * reports `nothing_found` with zero counts.
  * - read models: `access.purgeSubject` (rows of the by-subject access index);
  * - sealed ciphertext: `log.deleteSealedBlobs` (secure delete, then a WAL checkpoint), after
- *   capturing the blobs for the canary scan;
+ *   `capture` has kept the blobs for the canary scan (so a crash in between loses no scan target);
  * - subject keys: `vault.destroySubjectKeys` (crypto-shredding: every sealed field of the subject,
  *   in backups too, becomes unreadable).
  */
 export const createBuiltinExecutors = (deps: {
   log: Pick<VerifiableLog, 'deleteSealedBlobs' | 'sealedBlobsOf'>;
+  /** Keeps the subject's ciphertext for the canary scan; called before it is deleted. */
+  capture: (caseId: string, blobs: readonly Uint8Array[]) => void;
   vault: Pick<KeyVault, 'destroySubjectKeys'>;
   access: Pick<AccessHistoryReadModel, 'purgeSubject'>;
 }): BuiltinExecutors => {
@@ -61,9 +58,9 @@ export const createBuiltinExecutors = (deps: {
           return { completed: done(caseId, taskId, rows, { accessRowsDeleted: rows }) };
         }
         case builtinTasks.sealedCiphertext: {
-          const captured = deps.log.sealedBlobsOf(subject);
+          deps.capture(caseId, deps.log.sealedBlobsOf(subject));
           const n = deps.log.deleteSealedBlobs(subject);
-          return { completed: done(caseId, taskId, n, { sealedBlobsDeleted: n }), captured };
+          return { completed: done(caseId, taskId, n, { sealedBlobsDeleted: n }) };
         }
         case builtinTasks.subjectKeys: {
           const keyIds = await deps.vault.destroySubjectKeys(subject);

@@ -34,7 +34,14 @@ const system: Actor = { principal: 'gouvernail', role: 'system' };
  */
 export const createErasureService = (deps: ErasureServiceDeps): ErasureService => {
   const { log, ingestor, now, newId } = deps;
-  const executors = createBuiltinExecutors({ log, vault: deps.vault, access: deps.access });
+  const executors = createBuiltinExecutors({
+    log,
+    vault: deps.vault,
+    access: deps.access,
+    capture: (caseId, blobs) => {
+      deps.scanTargets.add(caseId, blobs);
+    },
+  });
   const queues = new Map<string, Promise<unknown>>();
 
   const exclusive = <T>(caseId: string, work: () => Promise<T>): Promise<T> => {
@@ -183,7 +190,6 @@ export const createErasureService = (deps: ErasureServiceDeps): ErasureService =
           const task = state.tasks.find((t) => t.taskId === taskId);
           if (!task || (task.outcome !== null && task.outcome !== 'failed')) continue;
           const result = await executors.run(taskId, { caseId, subject: state.subject });
-          if (result.captured) deps.scanTargets.add(caseId, result.captured);
           const commands: ErasureCommand[] = [];
           if (result.keysDestroyed)
             commands.push({

@@ -150,6 +150,36 @@ describe('erasure service, end to end over the embedded stores', () => {
     });
   });
 
+  it('keeps the ciphertext as a scan target even when the process dies right after deleting it', async () => {
+    await h.seed();
+    const r = await h.service.request({
+      subject: camille,
+      legalGround: 'Art. 17(1)(a)',
+      actor: dpo,
+    });
+    if (!r.ok) throw new Error('request failed');
+    const { caseId, canary, tasks } = r.value;
+    const [leftover] = h.log.sealedBlobsOf(camille);
+    const remove = h.log.deleteSealedBlobs.bind(h.log);
+    h.log.deleteSealedBlobs = (subject) => {
+      remove(subject);
+      throw new Error('killed');
+    };
+    await expect(h.service.runBuiltinTasks(caseId)).rejects.toThrow('killed');
+    h.log.deleteSealedBlobs = remove;
+
+    const restarted = h.newService();
+    const rerun = await restarted.runBuiltinTasks(caseId);
+    if (!rerun.ok) throw new Error(JSON.stringify(rerun.error));
+    for (const t of tasks.filter((x) => x.executor === 'external'))
+      await restarted.reportTask(caseId, t.taskId, 'nothing_found', {});
+    writeFileSync(join(h.dir, 'backup.bin'), leftover!);
+    expect(await restarted.certify(caseId, { canary })).toMatchObject({
+      ok: false,
+      error: { type: 'TracesFound', hits: [{ file: join(h.dir, 'backup.bin'), offset: 0 }, {}] },
+    });
+  });
+
   it('accepts a completion arriving as a plain event, and treats a repeat as a duplicate', async () => {
     await h.seed();
     const r = await h.service.request({

@@ -21,6 +21,8 @@ export const verifyLogFile = (
   onProgress?: (done: number, total: number) => void,
 ): VerifyReport => {
   const db = openSqlite(file, { readonly: true });
+  // One snapshot for the count, tiles, checkpoints and entries: a running service may append meanwhile.
+  db.exec('BEGIN');
   try {
     const total = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events').get()?.n ?? 0;
     const checker = createLogChecker({
@@ -29,10 +31,10 @@ export const verifyLogFile = (
       verify: (note) => verifyNote(note, verifier),
     });
     const rows = db
-      .prepare<[], { position: number; entry: Buffer }>(
-        'SELECT position, entry FROM events ORDER BY position',
+      .prepare<[number], { position: number; entry: Buffer }>(
+        'SELECT position, entry FROM events WHERE position < ? ORDER BY position',
       )
-      .iterate();
+      .iterate(total);
     for (const row of rows) {
       const failed = checker.push(row.position, row.entry);
       if (failed) return failed;
@@ -41,6 +43,7 @@ export const verifyLogFile = (
     onProgress?.(checker.done(), total);
     return checker.finish();
   } finally {
+    db.exec('COMMIT');
     db.close();
   }
 };
@@ -57,6 +60,8 @@ export const verifySequencedLog = async (
   onProgress?: (done: number, total: number) => void,
 ): Promise<VerifyReport & { readonly pending: number }> => {
   const db = openSqlite(sequencerFile, { readonly: true });
+  // One snapshot of the sequencer's size, tiles and checkpoints; the log itself only grows.
+  db.exec('BEGIN');
   try {
     const total =
       db.prepare<[], { size: number }>('SELECT size FROM sequencer WHERE id = 0').get()?.size ?? 0;
@@ -78,6 +83,7 @@ export const verifySequencedLog = async (
     const pending = Math.max(0, (await log.size()) - total);
     return { ...checker.finish(), pending };
   } finally {
+    db.exec('COMMIT');
     db.close();
   }
 };

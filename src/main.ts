@@ -14,7 +14,14 @@ export const serve = async (
   const config = loadConfig(process.env, overrides);
   const logger = createLogger(config.logLevel);
   const service = await createService(config, logger);
-  const server: Server = await listen(service.app, config.host, config.port);
+  let server: Server;
+  try {
+    server = await listen(service.app, config.host, config.port);
+  } catch (error) {
+    // Release the stores (and the log's timers) so the process can exit with the error.
+    await service.close();
+    throw error;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info(

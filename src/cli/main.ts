@@ -14,7 +14,7 @@ import {
 const USAGE = `gouvernail — tamper-evident audit and lineage log
 
 Usage:
-  gouvernail serve [--data-dir DIR] [--port N] [--host H]   run the service (embedded SQLite)
+  gouvernail serve [--data-dir DIR] [--port N] [--host H]   run the service (embedded SQLite by default)
   gouvernail verify [--data-dir DIR] [--key KEYFILE]        recompute the tree, check every checkpoint
   gouvernail proof EVENT_ID [--data-dir DIR] [--out FILE]   write the inclusion proof of an event
   gouvernail verify-proof FILE --key KEYFILE                check a proof offline (no server, no data)

@@ -1,0 +1,23 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, removeDir, startServer, tempDir, type RunningServer } from '../support/cli.js';
+
+describe('gouvernail serve when it cannot listen', () => {
+  let dirs: string[];
+  let first: RunningServer;
+
+  beforeAll(async () => {
+    dirs = [tempDir(), tempDir()];
+    first = await startServer(dirs[0]!);
+  });
+  afterAll(async () => {
+    await first.stop();
+    dirs.forEach(removeDir);
+  });
+
+  it('exits with an error naming the taken port instead of staying up without listening', async () => {
+    const port = new URL(first.url).port;
+    const second = await cli(['serve', '--data-dir', dirs[1]!, '--port', port]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain('EADDRINUSE');
+  }, 20_000);
+});

@@ -1,5 +1,5 @@
 import type { StoredCheckpoint } from '../checkpoint/store.js';
-import { leafHash } from '../merkle/hash.js';
+import { leafHash, sameBytes } from '../merkle/hash.js';
 import type { MerkleTree } from '../merkle/tree.js';
 import { createCompactRange } from './compact-range.js';
 
@@ -17,8 +17,6 @@ export interface VerifyReport {
   /** The first problem found, naming the position or checkpoint. */
   readonly first?: VerifyFinding;
 }
-
-const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;
 
 /**
  * Checks a log's entries, fed in order, against the tree that committed to them and against every
@@ -50,7 +48,7 @@ export const createLogChecker = ({
     pending++;
     try {
       const signed = verify(c.note);
-      if (signed.size !== c.size || !same(signed.root, c.root)) {
+      if (signed.size !== c.size || !sameBytes(signed.root, c.root)) {
         return {
           kind: 'checkpoint-signature',
           size: c.size,
@@ -64,7 +62,7 @@ export const createLogChecker = ({
         message: `checkpoint ${c.size}: ${(e as Error).message}`,
       };
     }
-    if (!same(range.root(), c.root)) {
+    if (!sameBytes(range.root(), c.root)) {
       return {
         kind: 'checkpoint-root-mismatch',
         size: c.size,
@@ -89,7 +87,7 @@ export const createLogChecker = ({
     push: (position: number, entry: Uint8Array): VerifyReport | undefined => {
       if (position !== range.size()) return missing();
       const leaf = leafHash(entry);
-      if (position >= tree.size() || !same(leaf, tree.leafHashAt(position))) {
+      if (position >= tree.size() || !sameBytes(leaf, tree.leafHashAt(position))) {
         return fail({
           kind: 'entry-mismatch',
           position,
@@ -110,7 +108,7 @@ export const createLogChecker = ({
           message: `checkpoint ${c.size} is beyond the log's ${range.size()} entries`,
         });
       }
-      if (!same(range.root(), tree.root())) {
+      if (!sameBytes(range.root(), tree.root())) {
         return fail({
           kind: 'tree-root-mismatch',
           size: range.size(),

@@ -2,6 +2,7 @@ import { verifyNote } from '../checkpoint/note.js';
 import type { Verifier } from '../checkpoint/keys.js';
 import { createSqliteCheckpointStore } from '../checkpoint/store.js';
 import type { EventLog } from '../log/event-log.js';
+import { savedSize } from '../log/sequenced/schema.js';
 import { openSqlite } from '../log/sqlite/open.js';
 import { createSqliteTileStore } from '../log/sqlite/tiles.js';
 import { createMerkleTree } from '../merkle/tree.js';
@@ -63,8 +64,7 @@ export const verifySequencedLog = async (
   // One snapshot of the sequencer's size, tiles and checkpoints; the log itself only grows.
   db.exec('BEGIN');
   try {
-    const total =
-      db.prepare<[], { size: number }>('SELECT size FROM sequencer WHERE id = 0').get()?.size ?? 0;
+    const total = savedSize(db);
     const checker = createLogChecker({
       tree: createMerkleTree({ tiles: createSqliteTileStore(db), size: total }),
       checkpoints: createSqliteCheckpointStore(db).all(),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sameBytes } from '../merkle/hash.js';
 import type { Signer, Verifier } from './keys.js';
 
 /** A tree head as C2SP tlog-checkpoint writes it: log origin, tree size and RFC 9162 root. */
@@ -62,8 +63,6 @@ const toBase64 = (bytes: Uint8Array): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64');
 const toHex = (bytes: Uint8Array): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
-const equal = (a: Uint8Array, b: Uint8Array): boolean =>
-  a.length === b.length && a.every((byte, i) => byte === b[i]);
 
 /** Throws a NoteError unless `name` is a valid C2SP key name: non-empty, no spaces, no "+". */
 export const checkKeyName = (name: string): void => {
@@ -180,7 +179,7 @@ export const parseNote = (text: string): ParsedNote => {
 export const verifyNote = (text: string, verifier: Verifier): Checkpoint => {
   const { body, signatures } = parseNote(text);
   const known = signatures.filter(
-    (s) => s.name === verifier.name && equal(s.keyHash, verifier.keyHash),
+    (s) => s.name === verifier.name && sameBytes(s.keyHash, verifier.keyHash),
   );
   if (known.length === 0) {
     throw new NoteError(

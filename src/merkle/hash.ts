@@ -3,6 +3,10 @@ import { createHash, hash } from 'node:crypto';
 /** Size in bytes of every Merkle hash (SHA-256). */
 export const HASH_SIZE = 32;
 
+/** Whether two byte strings (hashes, roots) are equal. */
+export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length && a.every((byte, i) => byte === b[i]);
+
 const LEAF_PREFIX = Uint8Array.of(0x00);
 const SCRATCH_LIMIT = 64 * 1024;
 let scratch = Buffer.alloc(1024);

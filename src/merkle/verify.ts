@@ -1,4 +1,4 @@
-import { emptyRoot, HASH_SIZE, nodeHash } from './hash.js';
+import { emptyRoot, HASH_SIZE, nodeHash, sameBytes } from './hash.js';
 
 const MAX_PROOF_LENGTH = 128;
 
@@ -10,9 +10,6 @@ const isSize = (value: unknown): value is number =>
 
 const isProof = (proof: unknown): proof is readonly Uint8Array[] =>
   Array.isArray(proof) && proof.length <= MAX_PROOF_LENGTH && proof.every(isHash);
-
-const equal = (a: Uint8Array, b: Uint8Array): boolean =>
-  a.length === b.length && a.every((byte, i) => byte === b[i]);
 
 const half = (n: number): number => Math.floor(n / 2);
 const odd = (n: number): boolean => n % 2 === 1;
@@ -60,7 +57,7 @@ export const verifyInclusion = ({
     fn = half(fn);
     sn = half(sn);
   }
-  return sn === 0 && equal(r, root);
+  return sn === 0 && sameBytes(r, root);
 };
 
 /**
@@ -90,8 +87,8 @@ export const verifyConsistency = ({
   )
     return false;
   if (fromSize > toSize) return false;
-  if (fromSize === toSize) return proof.length === 0 && equal(fromRoot, toRoot);
-  if (fromSize === 0) return proof.length === 0 && equal(fromRoot, emptyRoot());
+  if (fromSize === toSize) return proof.length === 0 && sameBytes(fromRoot, toRoot);
+  if (fromSize === 0) return proof.length === 0 && sameBytes(fromRoot, emptyRoot());
   if (proof.length === 0) return false;
 
   const path = isPowerOfTwo(fromSize) ? [fromRoot, ...proof] : proof;
@@ -119,5 +116,5 @@ export const verifyConsistency = ({
     fn = half(fn);
     sn = half(sn);
   }
-  return sn === 0 && equal(fr, fromRoot) && equal(sr, toRoot);
+  return sn === 0 && sameBytes(fr, fromRoot) && sameBytes(sr, toRoot);
 };

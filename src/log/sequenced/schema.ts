@@ -25,3 +25,7 @@ export const migrateSequencer = (db: Db): void => {
   `);
   migrateTreeTables(db);
 };
+
+/** How many leaves the sequencer has integrated and saved (0 before the first). */
+export const savedSize = (db: Db): number =>
+  db.prepare<[], { size: number }>('SELECT size FROM sequencer WHERE id = 0').get()?.size ?? 0;

@@ -3,7 +3,7 @@ import { EventLogError, type EventLog } from '../event-log.js';
 import { openSqlite } from '../sqlite/open.js';
 import { createSqliteTileStore } from '../sqlite/tiles.js';
 import type { VerifiableLog } from '../verifiable-log.js';
-import { migrateSequencer } from './schema.js';
+import { migrateSequencer, savedSize } from './schema.js';
 import { createSealedStore } from './sealed-store.js';
 import { startMerkleSequencer, type MerkleSequencer } from './sequencer.js';
 
@@ -47,12 +47,7 @@ export const createSequencedLog = ({
       })
     : undefined;
   const savedTree = () =>
-    createMerkleTree({
-      tiles: createSqliteTileStore(db),
-      size:
-        db.prepare<[], { size: number }>('SELECT size FROM sequencer WHERE id = 0').get()?.size ??
-        0,
-    });
+    createMerkleTree({ tiles: createSqliteTileStore(db), size: savedSize(db) });
   let closed = false;
 
   return {

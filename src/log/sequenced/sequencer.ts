@@ -1,4 +1,4 @@
-import { leafHash } from '../../merkle/hash.js';
+import { leafHash, sameBytes } from '../../merkle/hash.js';
 import { createMerkleTree, type MerkleTree } from '../../merkle/tree.js';
 import {
   EventLogError,
@@ -8,6 +8,7 @@ import {
   type Subscription,
 } from '../event-log.js';
 import type { Db } from '../sqlite/open.js';
+import { savedSize } from './schema.js';
 import { createSqliteTileStore } from '../sqlite/tiles.js';
 
 export interface MerkleSequencer {
@@ -32,8 +33,6 @@ class OrderFault extends EventLogError {
   }
 }
 
-const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;
-
 /**
  * The one stateful part of a clustered deployment: follows the log from where its tree ends and
  * integrates every entry, in log order, into the tiles of `db`. The tree size is saved in the same
@@ -57,11 +56,10 @@ export const startMerkleSequencer = ({
   onError?: (error: unknown) => void;
 }): MerkleSequencer => {
   const tiles = createSqliteTileStore(db);
-  const stored = db.prepare<[], { size: number }>('SELECT size FROM sequencer WHERE id = 0');
   const save = db.prepare<[number]>(
     'INSERT INTO sequencer (id, size) VALUES (0, ?) ON CONFLICT (id) DO UPDATE SET size = excluded.size',
   );
-  let tree = createMerkleTree({ tiles, size: stored.get()?.size ?? 0 });
+  let tree = createMerkleTree({ tiles, size: savedSize(db) });
   let fault: Error | undefined;
   let closed = false;
   let subscription: Subscription | undefined;
@@ -104,7 +102,10 @@ export const startMerkleSequencer = ({
     }
     if (size === 0) return;
     const [last] = await log.read(size - 1, 1);
-    if (last?.position !== size - 1 || !same(leafHash(last.entry), tree.leafHashAt(size - 1))) {
+    if (
+      last?.position !== size - 1 ||
+      !sameBytes(leafHash(last.entry), tree.leafHashAt(size - 1))
+    ) {
       throw new OrderFault(
         `the log's entry at position ${size - 1} is not the one the saved tree committed to: this state belongs to another log`,
       );

@@ -9,12 +9,12 @@ import {
 import type { RecordedEnvelope } from '../../../domain/envelope.js';
 import {
   EventLogError,
-  retryDelayMs,
   type AppendOutcome,
   type EventLog,
   type PreparedEvent,
   type StoredEntry,
 } from '../event-log.js';
+import { followLog } from '../follow.js';
 import { esdbEventId, esdbStream } from './ids.js';
 
 interface Indexed {
@@ -206,42 +206,8 @@ export const createEventStoreDbLog = ({
       }
       return out;
     },
-    subscribe: (from, onBatch, onError) => {
-      let stopped = false;
-      let next = from;
-      let wake: (() => void) | undefined;
-      const pause = (ms: number): Promise<void> =>
-        new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, ms).unref();
-        });
-      const loop = async (): Promise<void> => {
-        let failures = 0;
-        while (!stopped) {
-          try {
-            const batch = await readRange(next, 1000);
-            if (stopped) break;
-            if (batch.length > 0) {
-              await onBatch(batch);
-              next = batch[batch.length - 1]!.position + 1;
-              failures = 0;
-            } else await pause(pollMs);
-          } catch (error) {
-            if (stopped) break;
-            onError?.(error);
-            await pause(retryDelayMs(failures++));
-          }
-        }
-      };
-      const done = loop();
-      return {
-        close: async () => {
-          stopped = true;
-          wake?.();
-          await done;
-        },
-      };
-    },
+    subscribe: (from, onBatch, onError) =>
+      followLog({ read: (at) => readRange(at, 1000), from, onBatch, onError, idleMs: pollMs }),
     size: async () => {
       await sync();
       return entries.length;

@@ -3,13 +3,11 @@ import type { RecordedEnvelope } from '../../../domain/envelope.js';
 import { createMerkleTree } from '../../merkle/tree.js';
 import {
   EventLogError,
-  retryDelayMs,
   type AppendOutcome,
-  type EventLog,
   type PreparedEvent,
   type StoredEntry,
-  type Subscription,
 } from '../event-log.js';
+import { followLog } from '../follow.js';
 import type { VerifiableLog } from '../verifiable-log.js';
 import { openSqlite } from './open.js';
 import { migrateLog } from './schema.js';
@@ -25,6 +23,8 @@ interface Row {
 }
 
 const decoder = new TextDecoder();
+/** Entries per batch delivered to a subscriber. */
+const FOLLOW_BATCH = 1000;
 const toStored = (row: Row): StoredEntry => ({
   position: row.position,
   entry: row.entry,
@@ -132,7 +132,27 @@ export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog
     read: (from, limit) => Promise.resolve(readFrom.all(from, limit).map(toStored)),
     readStream: (stream, from = 0, limit = 1000) =>
       Promise.resolve(readStream.all(stream, from, limit).map(toStored)),
-    subscribe: (from, onBatch, onError) => follow(self, appended, from, onBatch, onError),
+    subscribe: (from, onBatch, onError) => {
+      const follower = followLog({
+        read: (at) => self.read(at, FOLLOW_BATCH),
+        from,
+        onBatch,
+        onError,
+        idleMs: 1000,
+      });
+      const nudge = (): void => {
+        follower.wake();
+      };
+      appended.on('appended', nudge);
+      appended.on('closed', nudge);
+      return {
+        close: async () => {
+          appended.off('appended', nudge);
+          appended.off('closed', nudge);
+          await follower.close();
+        },
+      };
+    },
     size: () => Promise.resolve(tree.size()),
     positionOf: (id) => Promise.resolve(byId.get(id)?.position ?? null),
     sealedBlob: (position, subject) => blobAt.get(position, subject)?.blob ?? null,
@@ -156,67 +176,4 @@ export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog
     },
   };
   return self;
-};
-
-const FOLLOW_BATCH = 1000;
-
-/**
- * Catch up from `from`, then wait for appends; one batch at a time, each awaited. Failures are
- * reported and retried after a growing delay.
- */
-const follow = (
-  log: EventLog,
-  appended: EventEmitter,
-  from: number,
-  onBatch: (batch: StoredEntry[]) => Promise<void>,
-  onError?: (error: unknown) => void,
-): Subscription => {
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  let missed = false;
-  const nudge = (): void => {
-    missed = true;
-    wake?.();
-  };
-  const pause = (ms: number): Promise<void> =>
-    new Promise<void>((resolve) => {
-      wake = resolve;
-      setTimeout(resolve, ms).unref();
-    });
-  appended.on('appended', nudge);
-  appended.on('closed', nudge);
-  const loop = async (): Promise<void> => {
-    let next = from;
-    let failures = 0;
-    while (!stopped) {
-      missed = false;
-      try {
-        const batch = await log.read(next, FOLLOW_BATCH);
-        if (stopped) break;
-        if (batch.length > 0) {
-          await onBatch(batch);
-          next = batch[batch.length - 1]!.position + 1;
-          failures = 0;
-          continue;
-        }
-      } catch (error) {
-        if (stopped) break;
-        onError?.(error);
-        await pause(retryDelayMs(failures++));
-        continue;
-      }
-      if (missed) continue;
-      await pause(1000);
-    }
-  };
-  const done = loop();
-  return {
-    close: async () => {
-      stopped = true;
-      appended.off('appended', nudge);
-      appended.off('closed', nudge);
-      wake?.();
-      await done;
-    },
-  };
 };

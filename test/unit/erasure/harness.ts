@@ -202,6 +202,24 @@ export const createHarness = () => {
 
 export type Harness = ReturnType<typeof createHarness>;
 
+/** Seeds the platform story and opens Camille's case; returns its id, canary and tasks. */
+export const requestCamilleErasure = async (h: Harness) => {
+  await h.seed();
+  const r = await h.service.request({ subject: camille, legalGround: 'Art. 17(1)(a)', actor: dpo });
+  if (!r.ok) throw new Error('request failed');
+  return r.value;
+};
+
+/** Every external executor reports that it found nothing of the subject. */
+export const reportNothingFound = async (
+  service: Harness['service'],
+  caseId: string,
+  tasks: readonly { taskId: string; executor: string }[],
+): Promise<void> => {
+  for (const t of tasks.filter((x) => x.executor === 'external'))
+    await service.reportTask(caseId, t.taskId, 'nothing_found', {});
+};
+
 /** Runs a whole case to certification; returns what a test needs to look at it. */
 export const eraseCamille = async (h: Harness) => {
   const seeded = await h.seed();

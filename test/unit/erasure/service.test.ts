@@ -7,7 +7,15 @@ import { SealError } from '../../../src/crypto/seal.js';
 import { canaryPatterns, scanForTraces } from '../../../src/erasure/canary-scan.js';
 import { certificateSha256 } from '../../../src/erasure/certificate.js';
 import { verifyCertificate } from '../../../src/erasure/verify-certificate.js';
-import { camille, createHarness, dpo, eraseCamille, type Harness } from './harness.js';
+import {
+  camille,
+  createHarness,
+  dpo,
+  eraseCamille,
+  reportNothingFound,
+  requestCamilleErasure,
+  type Harness,
+} from './harness.js';
 
 let h: Harness;
 beforeEach(() => {
@@ -81,21 +89,13 @@ describe('erasure service, end to end over the embedded stores', () => {
   });
 
   it('refuses to certify while tasks are open, with a wrong canary, or when a trace is left', async () => {
-    await h.seed();
-    const r = await h.service.request({
-      subject: camille,
-      legalGround: 'Art. 17(1)(a)',
-      actor: dpo,
-    });
-    if (!r.ok) throw new Error('request failed');
-    const { caseId, canary, tasks } = r.value;
+    const { caseId, canary, tasks } = await requestCamilleErasure(h);
     expect(await h.service.certify(caseId, { canary })).toMatchObject({
       ok: false,
       error: { type: 'TasksStillOpen' },
     });
     await h.service.runBuiltinTasks(caseId);
-    for (const t of tasks.filter((x) => x.executor === 'external'))
-      await h.service.reportTask(caseId, t.taskId, 'nothing_found', {});
+    await reportNothingFound(h.service, caseId, tasks);
     expect(await h.service.certify(caseId, { canary: 'not-the-canary' })).toEqual({
       ok: false,
       error: { type: 'CanaryMismatch' },
@@ -111,18 +111,10 @@ describe('erasure service, end to end over the embedded stores', () => {
   });
 
   it('still scans for the deleted ciphertext when the service restarted before certification', async () => {
-    await h.seed();
-    const r = await h.service.request({
-      subject: camille,
-      legalGround: 'Art. 17(1)(a)',
-      actor: dpo,
-    });
-    if (!r.ok) throw new Error('request failed');
-    const { caseId, canary, tasks } = r.value;
+    const { caseId, canary, tasks } = await requestCamilleErasure(h);
     const [leftover] = h.log.sealedBlobsOf(camille);
     await h.service.runBuiltinTasks(caseId);
-    for (const t of tasks.filter((x) => x.executor === 'external'))
-      await h.service.reportTask(caseId, t.taskId, 'nothing_found', {});
+    await reportNothingFound(h.service, caseId, tasks);
 
     writeFileSync(join(h.dir, 'backup.bin'), Buffer.concat([Buffer.alloc(100), leftover!]));
     const restarted = h.newService();
@@ -151,14 +143,7 @@ describe('erasure service, end to end over the embedded stores', () => {
   });
 
   it('keeps the ciphertext as a scan target even when the process dies right after deleting it', async () => {
-    await h.seed();
-    const r = await h.service.request({
-      subject: camille,
-      legalGround: 'Art. 17(1)(a)',
-      actor: dpo,
-    });
-    if (!r.ok) throw new Error('request failed');
-    const { caseId, canary, tasks } = r.value;
+    const { caseId, canary, tasks } = await requestCamilleErasure(h);
     const [leftover] = h.log.sealedBlobsOf(camille);
     const remove = h.log.deleteSealedBlobs.bind(h.log);
     h.log.deleteSealedBlobs = (subject) => {
@@ -171,8 +156,7 @@ describe('erasure service, end to end over the embedded stores', () => {
     const restarted = h.newService();
     const rerun = await restarted.runBuiltinTasks(caseId);
     if (!rerun.ok) throw new Error(JSON.stringify(rerun.error));
-    for (const t of tasks.filter((x) => x.executor === 'external'))
-      await restarted.reportTask(caseId, t.taskId, 'nothing_found', {});
+    await reportNothingFound(restarted, caseId, tasks);
     writeFileSync(join(h.dir, 'backup.bin'), leftover!);
     expect(await restarted.certify(caseId, { canary })).toMatchObject({
       ok: false,

@@ -3,7 +3,7 @@ import type { Verifier } from '../checkpoint/keys.js';
 import { createSqliteCheckpointStore } from '../checkpoint/store.js';
 import type { EventLog } from '../log/event-log.js';
 import { savedSize } from '../log/sequenced/schema.js';
-import { openSqlite } from '../log/sqlite/open.js';
+import { openSqlite, type Db } from '../log/sqlite/open.js';
 import { createSqliteTileStore } from '../log/sqlite/tiles.js';
 import { createMerkleTree } from '../merkle/tree.js';
 import { createLogChecker, type VerifyReport } from './log-checker.js';
@@ -11,6 +11,14 @@ import { createLogChecker, type VerifyReport } from './log-checker.js';
 export type { VerifyFinding, VerifyReport } from './log-checker.js';
 
 const PROGRESS_EVERY = 10_000;
+
+/** A checker against the tree of `size` leaves whose tiles and checkpoints `db` holds. */
+const checkerOver = (db: Db, size: number, verifier: Verifier) =>
+  createLogChecker({
+    tree: createMerkleTree({ tiles: createSqliteTileStore(db), size }),
+    checkpoints: createSqliteCheckpointStore(db).all(),
+    verify: (note) => verifyNote(note, verifier),
+  });
 
 /**
  * Recomputes the whole tree from the entries of the embedded log file and checks it against the
@@ -26,11 +34,7 @@ export const verifyLogFile = (
   db.exec('BEGIN');
   try {
     const total = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events').get()?.n ?? 0;
-    const checker = createLogChecker({
-      tree: createMerkleTree({ tiles: createSqliteTileStore(db), size: total }),
-      checkpoints: createSqliteCheckpointStore(db).all(),
-      verify: (note) => verifyNote(note, verifier),
-    });
+    const checker = checkerOver(db, total, verifier);
     const rows = db
       .prepare<[number], { position: number; entry: Buffer }>(
         'SELECT position, entry FROM events WHERE position < ? ORDER BY position',
@@ -65,11 +69,7 @@ export const verifySequencedLog = async (
   db.exec('BEGIN');
   try {
     const total = savedSize(db);
-    const checker = createLogChecker({
-      tree: createMerkleTree({ tiles: createSqliteTileStore(db), size: total }),
-      checkpoints: createSqliteCheckpointStore(db).all(),
-      verify: (note) => verifyNote(note, verifier),
-    });
+    const checker = checkerOver(db, total, verifier);
     while (checker.done() < total) {
       const batch = await log.read(checker.done(), Math.min(1000, total - checker.done()));
       if (batch.length === 0) break;

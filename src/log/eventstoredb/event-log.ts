@@ -61,9 +61,14 @@ export const createEventStoreDbLog = ({
   let syncing: Promise<void> = Promise.resolve();
   let appending: Promise<unknown> = Promise.resolve();
 
+  /** A read of `$all` that has not started yet: callers arriving meanwhile share it. */
+  let queued: Promise<void> | undefined;
+
   /** Reads `$all` past what is indexed and indexes our new events. */
   const sync = (): Promise<void> => {
+    if (queued) return queued;
     const next = syncing.then(async () => {
+      queued = undefined;
       try {
         const read = client.readAll({
           fromPosition: lastSeen ?? START,
@@ -92,6 +97,7 @@ export const createEventStoreDbLog = ({
     });
     // A failed read must not fail every later one: the next call reads again from `lastSeen`.
     syncing = next.catch(() => undefined);
+    queued = next;
     return next;
   };
 

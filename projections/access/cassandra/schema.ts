@@ -1,3 +1,4 @@
+import { accessRowColumns } from '../row-fields.js';
 import type { AccessIndex } from '../ports.js';
 
 /** One table per index, partitioned by (key, UTC day) and clustered newest first. */
@@ -8,22 +9,7 @@ export const accessTables: Readonly<Record<AccessIndex, string>> = {
 };
 
 /** The columns of every access table; the partition key column is the index's own field. */
-export const accessColumns = [
-  'day',
-  'time',
-  'position',
-  'occurred_at',
-  'event_id',
-  'principal',
-  'role',
-  'resource',
-  'action',
-  'decision',
-  'mechanism',
-  'client_address',
-  'operation',
-  'subject',
-] as const;
+export const accessColumns = ['day', 'time', 'position', ...accessRowColumns, 'subject'] as const;
 
 const accessTable = (keyspace: string, index: AccessIndex): string => `
 CREATE TABLE IF NOT EXISTS ${keyspace}.${accessTables[index]} (

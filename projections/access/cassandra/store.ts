@@ -2,6 +2,7 @@ import { concurrent, type Client } from 'cassandra-driver';
 import { accessHistoryName } from '../evolve.js';
 import type { AccessChange, AccessHistoryStore, AccessIndex } from '../ports.js';
 import { resolveAccessQuery } from '../query.js';
+import { accessRowValues } from '../row-fields.js';
 import { readAccessPage, rowsOf } from './read.js';
 import { cutoffOf, dayMs, dayStartMs, num, timeMsOf, ttlOf, type Policies } from './rows.js';
 import {
@@ -154,23 +155,7 @@ export const createCassandraAccessStore = ({
         const r = c.row;
         return {
           query: cql.insertRow(c.index),
-          params: [
-            c.day,
-            new Date(c.timeMs),
-            r.position,
-            r.time,
-            r.eventId,
-            r.principal,
-            r.role,
-            r.resource,
-            r.action,
-            r.decision,
-            r.mechanism,
-            r.clientAddress,
-            r.operation,
-            r.subject,
-            ttl,
-          ],
+          params: [c.day, new Date(c.timeMs), r.position, ...accessRowValues(r), r.subject, ttl],
         };
       }),
     );

@@ -1,8 +1,19 @@
-const accessRowsTable = `CREATE TABLE IF NOT EXISTS access_rows (
-  idx TEXT NOT NULL,
-  key TEXT NOT NULL,
-  position INTEGER NOT NULL,
-  day TEXT NOT NULL,
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Each access is one row of `access_events`, appended in log order (its rowid is its position), and
+ * one narrow row per lookup key in `access_keys`: by resource, by principal, and by each subject.
+ * A page walks `access_keys` for one key, newest first, and joins the event rows. The wide rows are
+ * written once, at the end of the table, where a row per key clustered by key cost a write into a
+ * random page per key: three times the bytes and most of the projection's time.
+ *
+ * `access_keys_by_position` lets a retention purge find the key rows of the events it deletes;
+ * the purges walk `access_events_by_age` from the oldest event. Both grow at their end.
+ */
+export const accessSchema = `
+CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS access_events (
+  position INTEGER PRIMARY KEY,
   time_ms INTEGER NOT NULL,
   occurred_at TEXT NOT NULL,
   event_id TEXT NOT NULL,
@@ -13,31 +24,43 @@ const accessRowsTable = `CREATE TABLE IF NOT EXISTS access_rows (
   decision TEXT NOT NULL,
   mechanism TEXT NOT NULL,
   client_address TEXT,
-  operation TEXT,
-  subject TEXT,
+  operation TEXT
+);
+CREATE INDEX IF NOT EXISTS access_events_by_age ON access_events (time_ms);
+CREATE TABLE IF NOT EXISTS access_keys (
+  idx TEXT NOT NULL,
+  key TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  position INTEGER NOT NULL,
   PRIMARY KEY (idx, key, time_ms, position)
-) WITHOUT ROWID`;
-
-/**
- * Rows are clustered the way every page is read: one index key, newest first; `action`, `decision`
- * and retention filter that walk. A row's time is that of its event, so the key is as unique as
- * (idx, key, position). The purges walk `access_rows_by_age` from the oldest row; it grows at its
- * end as time goes on, so it costs a write a page or two per batch where an index by resource would
- * touch a page per resource.
- */
-export const accessSchema = `
-CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
-${accessRowsTable};
-CREATE INDEX IF NOT EXISTS access_rows_by_age ON access_rows (time_ms);
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS access_keys_by_position ON access_keys (position);
 CREATE TABLE IF NOT EXISTS access_retention (resource TEXT PRIMARY KEY, retention_days INTEGER NOT NULL);
 `;
+
+/**
+ * Read models written by earlier builds kept one wide row per key in `access_rows`. Such a file is
+ * migrated by dropping that table and the projection's checkpoint: the runner then rebuilds the
+ * access history from position 0 of the log, as after a replay. Returns whether it did.
+ */
+export const dropOldAccessLayout = (db: Database, checkpointName: string): boolean => {
+  const old = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'access_rows'")
+    .get();
+  if (!old) return false;
+  db.transaction(() => {
+    db.exec('DROP TABLE access_rows');
+    db.prepare('DELETE FROM projection_checkpoints WHERE name = ?').run(checkpointName);
+  })();
+  return true;
+};
 
 const dayMs = 86_400_000;
 const forever = 10_000_000;
 
-/** Rows of alias `r` still inside the retention period of their resource (or `*`) at `@now`. */
-export const withinRetention = `r.time_ms >= @now - COALESCE(
-  (SELECT retention_days FROM access_retention WHERE resource = r.resource),
+/** Events of alias `e` still inside the retention period of their resource (or `*`) at `@now`. */
+export const withinRetention = `e.time_ms >= @now - COALESCE(
+  (SELECT retention_days FROM access_retention WHERE resource = e.resource),
   (SELECT retention_days FROM access_retention WHERE resource = '*'),
   ${forever}) * ${dayMs}`;
 

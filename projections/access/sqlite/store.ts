@@ -11,8 +11,10 @@ import type {
 } from '../ports.js';
 import { resolveAccessQuery, type ResolvedAccessQuery } from '../query.js';
 import { promised, sqliteProjectionStore } from '../../sqlite/projection-store.js';
+import { createRowBuffer } from '../../sqlite/row-buffer.js';
+import { accessRowColumns, accessRowValues } from '../row-fields.js';
 import { toAccessRow, type AccessRecord } from './rows.js';
-import { accessSchema, retentionCutoff, withinRetention } from './schema.js';
+import { accessSchema, dropOldAccessLayout, retentionCutoff, withinRetention } from './schema.js';
 
 export interface SqliteAccessStoreDeps {
   /** The read-model database shared by all projections. */
@@ -23,18 +25,14 @@ export interface SqliteAccessStoreDeps {
   readonly now?: () => Date;
 }
 
-const rowColumns = 16;
-const rowsPerInsert = 32;
-const rowPlaceholders = `(${Array.from({ length: rowColumns }, () => '?').join(', ')})`;
-
 const whereOf = (q: ResolvedAccessQuery): { sql: string; params: Record<string, unknown> } => {
-  const conds = ['r.idx = @idx', 'r.key = @key', withinRetention];
+  const conds = ['k.idx = @idx', 'k.key = @key', withinRetention];
   const params: Record<string, unknown> = { idx: q.index, key: q.key };
   const optional = {
-    fromMs: 'r.time_ms >= @fromMs',
-    toMs: 'r.time_ms < @toMs',
-    action: 'r.action = @action',
-    decision: 'r.decision = @decision',
+    fromMs: 'k.time_ms >= @fromMs',
+    toMs: 'k.time_ms < @toMs',
+    action: 'e.action = @action',
+    decision: 'e.decision = @decision',
   };
   for (const [name, cond] of Object.entries(optional)) {
     const value = q[name as keyof typeof optional];
@@ -44,7 +42,7 @@ const whereOf = (q: ResolvedAccessQuery): { sql: string; params: Record<string, 
     }
   }
   if (q.after !== null) {
-    conds.push('(r.time_ms < @afterMs OR (r.time_ms = @afterMs AND r.position < @afterPos))');
+    conds.push('(k.time_ms < @afterMs OR (k.time_ms = @afterMs AND k.position < @afterPos))');
     params.afterMs = q.after.timeMs;
     params.afterPos = q.after.position;
   }
@@ -60,68 +58,47 @@ export const createSqliteAccessStore = ({
   readonly shared: SharedTransaction<AccessChange>;
 } => {
   db.exec(accessSchema);
-  const insertStatements = new Map<number, Statement>();
-  /** Inserts `n` rows in one statement, each skipped if already there. */
-  const insertRows = (n: number): Statement => {
-    let stmt = insertStatements.get(n);
-    if (!stmt) {
-      stmt = db.prepare(`INSERT INTO access_rows
-        (idx, key, position, day, time_ms, occurred_at, event_id, principal, role, resource, action, decision, mechanism, client_address, operation, subject)
-        VALUES ${Array.from({ length: n }, () => rowPlaceholders).join(', ')}
-        ON CONFLICT DO NOTHING`);
-      insertStatements.set(n, stmt);
-    }
-    return stmt;
-  };
+  dropOldAccessLayout(db, name);
+  const events = createRowBuffer(db, 'access_events', ['position', 'time_ms', ...accessRowColumns]);
+  const keys = createRowBuffer(db, 'access_keys', ['idx', 'key', 'time_ms', 'position']);
   const setRetention = db.prepare(
     'INSERT INTO access_retention (resource, retention_days) VALUES (?, ?) ON CONFLICT (resource) DO UPDATE SET retention_days = excluded.retention_days',
   );
-  const deleteSubject = db.prepare("DELETE FROM access_rows WHERE idx = 'subject' AND key = ?");
+  const deleteSubject = db.prepare("DELETE FROM access_keys WHERE idx = 'subject' AND key = ?");
   const policies = db.prepare<[], { resource: string; retention_days: number }>(
     'SELECT resource, retention_days FROM access_retention',
   );
-  const purgeResource = db.prepare('DELETE FROM access_rows WHERE resource = ? AND time_ms < ?');
-  const purgeDefault = db.prepare(
-    "DELETE FROM access_rows WHERE time_ms < ? AND resource NOT IN (SELECT resource FROM access_retention WHERE resource <> '*')",
+  const expiredOfResource = 'SELECT position FROM access_events WHERE resource = ? AND time_ms < ?';
+  const expiredByDefault =
+    "SELECT position FROM access_events WHERE time_ms < ? AND resource NOT IN (SELECT resource FROM access_retention WHERE resource <> '*')";
+  const purgeKeysOfResource = db.prepare(
+    `DELETE FROM access_keys WHERE position IN (${expiredOfResource})`,
+  );
+  const purgeEventsOfResource = db.prepare(
+    `DELETE FROM access_events WHERE position IN (${expiredOfResource})`,
+  );
+  const purgeKeysByDefault = db.prepare(
+    `DELETE FROM access_keys WHERE position IN (${expiredByDefault})`,
+  );
+  const purgeEventsByDefault = db.prepare(
+    `DELETE FROM access_events WHERE position IN (${expiredByDefault})`,
   );
   const queries = new Map<string, Statement<Record<string, unknown>, AccessRecord>>();
 
-  // Row values wait here until `rowsPerInsert` rows fill one statement, or another kind of
-  // change (or the end of the batch) comes.
-  const pending: unknown[] = new Array<unknown>(rowsPerInsert * rowColumns);
-  let pendingRows = 0;
-  const flushRows = (): void => {
-    if (pendingRows === 0) return;
-    const values =
-      pendingRows === rowsPerInsert ? pending : pending.slice(0, pendingRows * rowColumns);
-    pendingRows = 0;
-    insertRows(values.length / rowColumns).run(values);
-  };
-
+  // The changes of one event come together: its event row is written with its first key row.
+  let lastEvent = -1;
   const applyOne = (c: AccessChange): void => {
     if (c.kind === 'rowIndexed') {
       const r = c.row;
-      let i = pendingRows * rowColumns;
-      pending[i++] = c.index;
-      pending[i++] = c.key;
-      pending[i++] = r.position;
-      pending[i++] = c.day;
-      pending[i++] = c.timeMs;
-      pending[i++] = r.time;
-      pending[i++] = r.eventId;
-      pending[i++] = r.principal;
-      pending[i++] = r.role;
-      pending[i++] = r.resource;
-      pending[i++] = r.action;
-      pending[i++] = r.decision;
-      pending[i++] = r.mechanism;
-      pending[i++] = r.clientAddress;
-      pending[i++] = r.operation;
-      pending[i] = r.subject;
-      if (++pendingRows === rowsPerInsert) flushRows();
+      if (r.position !== lastEvent) {
+        lastEvent = r.position;
+        events.add([r.position, c.timeMs, ...accessRowValues(r)]);
+      }
+      keys.add([c.index, c.key, c.timeMs, r.position]);
       return;
     }
-    flushRows();
+    events.flush();
+    keys.flush();
     switch (c.kind) {
       case 'retentionSet':
         setRetention.run(c.resource, c.retentionDays);
@@ -138,13 +115,16 @@ export const createSqliteAccessStore = ({
     write: (changes) => {
       try {
         for (const c of changes) applyOne(c);
-        flushRows();
+        events.flush();
+        keys.flush();
       } finally {
-        pendingRows = 0;
+        events.discard();
+        keys.discard();
+        lastEvent = -1;
       }
     },
     clear: () => {
-      db.exec('DELETE FROM access_rows; DELETE FROM access_retention;');
+      db.exec('DELETE FROM access_keys; DELETE FROM access_events; DELETE FROM access_retention;');
     },
   });
 
@@ -152,9 +132,14 @@ export const createSqliteAccessStore = ({
     let purged = 0;
     for (const p of policies.all()) {
       const cutoff = retentionCutoff(nowMs, p.retention_days);
-      purged += (
-        p.resource === '*' ? purgeDefault.run(cutoff) : purgeResource.run(p.resource, cutoff)
-      ).changes;
+      // Key rows first: they are found through the events about to be deleted.
+      if (p.resource === '*') {
+        purged += purgeKeysByDefault.run(cutoff).changes;
+        purgeEventsByDefault.run(cutoff);
+      } else {
+        purged += purgeKeysOfResource.run(p.resource, cutoff).changes;
+        purgeEventsOfResource.run(p.resource, cutoff);
+      }
     }
     return purged;
   });
@@ -163,7 +148,9 @@ export const createSqliteAccessStore = ({
     let stmt = queries.get(where);
     if (!stmt) {
       stmt = db.prepare(
-        `SELECT * FROM access_rows r WHERE ${where} ORDER BY r.time_ms DESC, r.position DESC LIMIT @limit`,
+        `SELECT e.*, CASE WHEN k.idx = 'subject' THEN k.key END AS subject
+         FROM access_keys k JOIN access_events e ON e.position = k.position
+         WHERE ${where} ORDER BY k.time_ms DESC, k.position DESC LIMIT @limit`,
       );
       queries.set(where, stmt);
     }

@@ -4,7 +4,7 @@ import type { AuditEvent } from '../../../domain/catalogue.js';
 import { accessHistoryChanges } from '../../../projections/access/evolve.js';
 import type { AccessHistoryStore } from '../../../projections/access/ports.js';
 import { createSqliteAccessStore } from '../../../projections/access/sqlite/store.js';
-import { recorded } from '../../support/events.js';
+import { recorded, subjectId } from '../../support/events.js';
 import { accessStoreContract } from '../../support/contracts/access-store.js';
 import { accessEvent } from './fixtures.js';
 
@@ -52,9 +52,43 @@ describe('sqlite access history', () => {
     const store = createSqliteAccessStore({ db, now: () => now });
     const good = accessHistoryChanges(accessEvent(), 0);
     const broken = JSON.parse(JSON.stringify(good[0]));
+    broken.row.position = 1;
     broken.row.eventId = null;
     await expect(store.apply([...good, broken], 1)).rejects.toThrow();
     expect(await store.checkpoint()).toBe(-1);
-    expect(db.prepare('SELECT count(*) AS n FROM access_rows').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM access_events').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM access_keys').get()).toEqual({ n: 0 });
+  });
+
+  it('writes one event row per access and one key row per lookup key', async () => {
+    const db = new Database(':memory:');
+    const store = createSqliteAccessStore({ db, now: () => now });
+    const a = subjectId('hana');
+    const b = subjectId('ivan');
+    await store.apply(accessHistoryChanges(accessEvent({}, { subjects: [a, b] }), 0), 0);
+    expect(db.prepare('SELECT count(*) AS n FROM access_events').get()).toEqual({ n: 1 });
+    expect(db.prepare('SELECT idx, key FROM access_keys ORDER BY idx, key').all()).toEqual([
+      { idx: 'principal', key: 'alice' },
+      { idx: 'resource', key: 'kafka://main/orders' },
+      ...[a, b].sort().map((key) => ({ idx: 'subject', key })),
+    ]);
+  });
+
+  it('rebuilds a read model of the old wide layout from position 0', async () => {
+    const db = new Database(':memory:');
+    db.exec(`CREATE TABLE projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+      CREATE TABLE access_rows (idx TEXT, key TEXT, position INTEGER, PRIMARY KEY (idx, key, position));
+      INSERT INTO access_rows VALUES ('principal', 'alice', 7);
+      INSERT INTO projection_checkpoints VALUES ('accessHistory', 7), ('configHistory', 7);`);
+    const store = createSqliteAccessStore({ db, now: () => now });
+    expect(await store.checkpoint()).toBe(-1);
+    expect(
+      db.prepare("SELECT name FROM sqlite_master WHERE name = 'access_rows'").get(),
+    ).toBeUndefined();
+    expect(db.prepare('SELECT name, position FROM projection_checkpoints').all()).toEqual([
+      { name: 'configHistory', position: 7 },
+    ]);
+    await store.apply(accessHistoryChanges(accessEvent(), 0), 0);
+    expect((await store.accessHistory({ principal: 'alice', first: 5 })).rows).toHaveLength(1);
   });
 });

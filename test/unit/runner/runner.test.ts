@@ -116,7 +116,7 @@ describe('projection runner', () => {
 
     const accessRows = db
       .prepare(
-        'SELECT idx, count(*) AS n, count(DISTINCT position) AS d FROM access_rows GROUP BY idx ORDER BY idx',
+        'SELECT idx, count(*) AS n, count(DISTINCT position) AS d FROM access_keys GROUP BY idx ORDER BY idx',
       )
       .all();
     expect(accessRows).toEqual([
@@ -124,6 +124,7 @@ describe('projection runner', () => {
       { idx: 'resource', n: 20, d: 20 },
       { idx: 'subject', n: 20, d: 20 },
     ]);
+    expect(db.prepare('SELECT count(*) AS n FROM access_events').get()).toEqual({ n: 20 });
     expect(db.prepare('SELECT count(*) AS n FROM config_history').get()).toEqual({ n: 20 });
     expect(await second.lag()).toEqual([
       { name: 'accessHistory', position: 39, headPosition: 39, behind: 0 },

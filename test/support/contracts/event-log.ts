@@ -56,7 +56,12 @@ export const eventLogContract = (
     it(
       'assigns dense positions from 0 in append order and stores the exact entry bytes',
       withLog(async (log) => {
-        const batch = [preparedEvent('a'), preparedEvent('b'), preparedEvent('c')];
+        // Non-ASCII text (two- to four-byte UTF-8) must come back as it went in.
+        const batch = [
+          preparedEvent('a'),
+          preparedEvent('b', 's3://lake/Zoë/données ✓/𝄞'),
+          preparedEvent('c'),
+        ];
         expect(await log.append(batch)).toEqual([
           { id: 'a', position: 0, status: 'appended' },
           { id: 'b', position: 1, status: 'appended' },

@@ -149,6 +149,7 @@ export const upcast = (e: RecordedEnvelope): AuditEvent => {
     current: number;
     upcasters: Readonly<Record<number, (d: unknown) => unknown>>;
   };
+  if (e.schemaVersion === c.current) return e as AuditEvent;
   let data = e.data;
   for (let v = e.schemaVersion; v < c.current; v++) {
     const up = c.upcasters[v];

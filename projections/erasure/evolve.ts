@@ -5,7 +5,7 @@ import {
   isErasureEvent,
   type ErasureEvent,
 } from '../../domain/erasure/decider.js';
-import { lineageGraphChanges } from '../lineage/evolve.js';
+import { lineagePiiChanges } from '../lineage/evolve.js';
 import type { Projection } from '../ports.js';
 import type { ErasureCaseView, ErasureChange, ErasureEventRef } from './ports.js';
 
@@ -49,12 +49,8 @@ export const evolveCaseView = (
  * `DatasetClassified` and the OpenLineage `tags` facet, read exactly as the lineage graph reads them).
  */
 export const erasureCaseChanges = (event: AuditEvent, position: number): ErasureChange[] => {
-  if (event.type === 'LineageRunEvent' || event.type === 'DatasetClassified') {
-    return lineageGraphChanges(event).filter(
-      (c): c is Extract<ErasureChange, { kind: 'piiClassified' | 'piiTagsFaceted' }> =>
-        c.kind === 'piiClassified' || c.kind === 'piiTagsFaceted',
-    );
-  }
+  if (event.type === 'LineageRunEvent' || event.type === 'DatasetClassified')
+    return lineagePiiChanges(event);
   if (!isErasureEvent(event)) return [];
   const e = event as ErasureEvent;
   const ref: ErasureEventRef = {

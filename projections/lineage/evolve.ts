@@ -25,7 +25,10 @@ const ref = (n: { namespace: string; name: string }): DatasetRef => ({
 export const carriesPii = (transformations: readonly ColumnTransformation[]): boolean =>
   transformations.length === 0 || transformations.some((t) => t.type === 'DIRECT');
 
-const datasetChanges = (d: OpenLineageDataset, at: string): LineageChange[] => {
+// The builders below push into one array per event: a lineage event makes a few dozen changes, and
+// spreading partial arrays into each other was a visible share of the projection's allocations.
+
+const datasetChanges = (out: LineageChange[], d: OpenLineageDataset, at: string): void => {
   const dataset = ref(d);
   const { schema, dataSource, tags } = d.facets ?? {};
   const source = dataSource
@@ -34,91 +37,100 @@ const datasetChanges = (d: OpenLineageDataset, at: string): LineageChange[] => {
         ...(dataSource.uri === undefined ? {} : { uri: dataSource.uri }),
       }
     : undefined;
-  const changes: LineageChange[] = [
-    { kind: 'datasetSeen', dataset, at, ...(source ? { dataSource: source } : {}) },
-  ];
+  out.push({ kind: 'datasetSeen', dataset, at, ...(source ? { dataSource: source } : {}) });
   if (schema?.fields)
-    changes.push({
+    out.push({
       kind: 'schemaObserved',
       dataset,
       fields: flattenSchemaFields(schema.fields),
       at,
     });
-  if (tags) changes.push({ kind: 'piiTagsFaceted', dataset, tags: piiTagsOf(tags) });
-  return changes;
+  if (tags) out.push({ kind: 'piiTagsFaceted', dataset, tags: piiTagsOf(tags) });
 };
 
-const columnChanges = (output: OpenLineageDataset, job: JobRef, at: string): LineageChange[] =>
-  Object.entries(output.facets?.columnLineage?.fields ?? {}).flatMap(([field, spec]) =>
-    spec.inputFields.flatMap((input): LineageChange[] => {
+const columnChanges = (
+  out: LineageChange[],
+  output: OpenLineageDataset,
+  job: JobRef,
+  at: string,
+): void => {
+  const fields = output.facets?.columnLineage?.fields;
+  if (!fields) return;
+  const to = ref(output);
+  for (const [field, spec] of Object.entries(fields)) {
+    for (const input of spec.inputFields) {
       const transformations = input.transformations ?? [];
-      return [
-        { kind: 'datasetSeen', dataset: ref(input), at },
+      const from = ref(input);
+      out.push(
+        { kind: 'datasetSeen', dataset: from, at },
         {
           kind: 'columnDerived',
-          from: { dataset: ref(input), field: input.field },
-          to: { dataset: ref(output), field },
+          from: { dataset: from, field: input.field },
+          to: { dataset: to, field },
           job,
           transformations,
           carriesPii: carriesPii(transformations),
           at,
         },
-      ];
-    }),
-  );
+      );
+    }
+  }
+};
 
 const jobChanges = (
+  out: LineageChange[],
   j: OpenLineageJob,
   inputs: readonly OpenLineageDataset[],
   outputs: readonly OpenLineageDataset[],
   at: string,
-): LineageChange[] => {
+): void => {
   const job = ref(j);
-  return [
-    { kind: 'jobSeen', job, at, facets: j.facets ?? {} },
-    ...inputs.flatMap((d): LineageChange[] => [
-      ...datasetChanges(d, at),
-      { kind: 'inputObserved', dataset: ref(d), job, at },
-    ]),
-    ...outputs.flatMap((d): LineageChange[] => [
-      ...datasetChanges(d, at),
-      { kind: 'outputObserved', job, dataset: ref(d), at },
-      ...columnChanges(d, job, at),
-    ]),
-  ];
+  out.push({ kind: 'jobSeen', job, at, facets: j.facets ?? {} });
+  for (const d of inputs) {
+    datasetChanges(out, d, at);
+    out.push({ kind: 'inputObserved', dataset: ref(d), job, at });
+  }
+  for (const d of outputs) {
+    datasetChanges(out, d, at);
+    out.push({ kind: 'outputObserved', job, dataset: ref(d), at });
+    columnChanges(out, d, job, at);
+  }
 };
 
-const runChanges = (e: OpenLineageRunEvent, at: string): LineageChange[] => {
+const runChanges = (out: LineageChange[], e: OpenLineageRunEvent, at: string): void => {
   const inputs = e.inputs ?? [];
   const outputs = e.outputs ?? [];
   const parent = e.run.facets?.parent;
-  return [
-    ...jobChanges(e.job, inputs, outputs, at),
-    {
-      kind: 'runObserved',
-      runId: e.run.runId.toLowerCase(),
-      job: ref(e.job),
-      eventType: e.eventType ?? null,
-      at,
-      facets: e.run.facets ?? {},
-      parent: parent ? { runId: parent.run.runId.toLowerCase(), job: ref(parent.job) } : null,
-      inputs: inputs.map(ref),
-      outputs: outputs.map(ref),
-    },
-  ];
+  jobChanges(out, e.job, inputs, outputs, at);
+  out.push({
+    kind: 'runObserved',
+    runId: e.run.runId.toLowerCase(),
+    job: ref(e.job),
+    eventType: e.eventType ?? null,
+    at,
+    facets: e.run.facets ?? {},
+    parent: parent ? { runId: parent.run.runId.toLowerCase(), job: ref(parent.job) } : null,
+    inputs: inputs.map(ref),
+    outputs: outputs.map(ref),
+  });
 };
 
 /** The changes one validated OpenLineage event makes to the lineage graph. */
 export const openLineageChanges = (ol: ValidOpenLineage): LineageChange[] => {
   const at = toInstant(ol.event.eventTime);
+  const out: LineageChange[] = [];
   switch (ol.kind) {
     case 'RunEvent':
-      return runChanges(ol.event, at);
+      runChanges(out, ol.event, at);
+      break;
     case 'DatasetEvent':
-      return datasetChanges(ol.event.dataset, at);
+      datasetChanges(out, ol.event.dataset, at);
+      break;
     case 'JobEvent':
-      return jobChanges(ol.event.job, ol.event.inputs ?? [], ol.event.outputs ?? [], at);
+      jobChanges(out, ol.event.job, ol.event.inputs ?? [], ol.event.outputs ?? [], at);
+      break;
   }
+  return out;
 };
 
 /**
@@ -161,6 +173,32 @@ export const lineageGraphChanges = (event: AuditEvent): LineageChange[] => {
       return classifiedChanges(event);
     default:
       return [];
+  }
+};
+
+type PiiChange = Extract<LineageChange, { kind: 'piiClassified' | 'piiTagsFaceted' }>;
+
+const facetedPii = (datasets: readonly OpenLineageDataset[]): PiiChange[] =>
+  datasets.flatMap((d): PiiChange[] => {
+    const tags = d.facets?.tags;
+    return tags ? [{ kind: 'piiTagsFaceted', dataset: ref(d), tags: piiTagsOf(tags) }] : [];
+  });
+
+/**
+ * The PII changes of `lineageGraphChanges`, in the same order, without building the rest of the
+ * graph's changes: the erasure projection needs only these.
+ */
+export const lineagePiiChanges = (event: AuditEvent): PiiChange[] => {
+  if (event.type === 'DatasetClassified') return classifiedChanges(event) as PiiChange[];
+  if (event.type !== 'LineageRunEvent') return [];
+  try {
+    const ol = { kind: event.data.kind, event: event.data.event } as unknown as ValidOpenLineage;
+    toInstant(ol.event.eventTime);
+    return ol.kind === 'DatasetEvent'
+      ? facetedPii([ol.event.dataset])
+      : facetedPii([...(ol.event.inputs ?? []), ...(ol.event.outputs ?? [])]);
+  } catch {
+    return [];
   }
 };
 

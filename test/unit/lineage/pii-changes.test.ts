@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../../../domain/catalogue.js';
+import { lineageGraphChanges, lineagePiiChanges } from '../../../projections/lineage/evolve.js';
+import { datasetClassified, lineageRunEvent, recorded } from '../../support/events.js';
+import { fixture, minute, runEvent } from './support.js';
+
+const tagsFacet = (tags: { value: string; field?: string }[]) => ({
+  _producer: 'https://example.org/tagger',
+  _schemaURL: 'https://openlineage.io/spec/facets/1-0-0/TagsDatasetFacet.json',
+  tags: tags.map((t) => ({ key: 'pii', source: 'USER', ...t })),
+});
+
+/** A run reading a tagged input and writing a tagged output with column lineage. */
+const taggedRun = (eventTime: string): AuditEvent => {
+  const event = runEvent({
+    run: 1,
+    job: 'enrich',
+    at: eventTime,
+    inputs: ['crm.customers', 'crm.plain'],
+    outputs: ['mart.contacts'],
+    columns: {
+      'mart.contacts': [{ out: 'email', from: [{ dataset: 'crm.customers', field: 'email' }] }],
+    },
+  }) as { inputs: { facets?: object }[]; outputs: { facets?: object }[] };
+  event.inputs[0]!.facets = { tags: tagsFacet([{ value: 'email', field: 'email' }]) };
+  event.outputs[0]!.facets = { ...event.outputs[0]!.facets, tags: tagsFacet([{ value: 'true' }]) };
+  return lineageRunEvent(event);
+};
+
+const piiOfFullChanges = (e: AuditEvent) =>
+  lineageGraphChanges(e).filter((c) => c.kind === 'piiClassified' || c.kind === 'piiTagsFaceted');
+
+describe('the PII changes the erasure projection reads', () => {
+  const cases: [string, AuditEvent][] = [
+    ['a run with tagged inputs and outputs', taggedRun(minute(3))],
+    [
+      'an OpenLineage DatasetEvent with a tags facet',
+      lineageRunEvent(fixture('dataset-event.json')),
+    ],
+    ['a JobEvent', lineageRunEvent(fixture('job-event.json'))],
+    ['a run without tags', lineageRunEvent(fixture('run-complete.json'))],
+    ['a classification', datasetClassified({ namespace: 'crm', name: 'customers' }, ['pii.email'])],
+    ['a run whose eventTime cannot be read', taggedRun('yesterday')],
+    [
+      'an access event',
+      recorded('AccessRecorded', {
+        principal: 'alice',
+        resource: 'kafka://main/orders',
+        action: 'read',
+        decision: 'allowed',
+        mechanism: 'kafka-acl',
+      }),
+    ],
+  ];
+
+  it.each(cases)('are those of the lineage graph for %s', (_, event) => {
+    expect(lineagePiiChanges(event)).toEqual(piiOfFullChanges(event));
+  });
+
+  it('find the tags of both sides of a run', () => {
+    expect(lineagePiiChanges(taggedRun(minute(3))).map((c) => c.dataset.name)).toEqual([
+      'crm.customers',
+      'mart.contacts',
+    ]);
+  });
+});

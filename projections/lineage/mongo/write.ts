@@ -1,6 +1,6 @@
 import { canonicalize } from '../../../domain/canonical.js';
-import type { OpenLineageEventType } from '../../../domain/openlineage.js';
-import type { LineageChange, NamedRef, RunState } from '../ports.js';
+import type { LineageChange, NamedRef } from '../ports.js';
+import { nextRunState } from '../run-state.js';
 import { ignoringDuplicates } from '../../config/mongo/errors.js';
 import {
   columnKey,
@@ -12,17 +12,6 @@ import {
 } from './documents.js';
 
 type Change<K extends LineageChange['kind']> = Extract<LineageChange, { kind: K }>;
-
-/** As in the SQLite store: latest `eventTime` wins, a tie goes to the higher rank; OTHER leaves the state. */
-const stateOf: Record<OpenLineageEventType, { state: RunState; rank: number } | null> = {
-  START: { state: 'STARTED', rank: 1 },
-  RUNNING: { state: 'RUNNING', rank: 2 },
-  COMPLETE: { state: 'COMPLETED', rank: 3 },
-  ABORT: { state: 'ABORTED', rank: 4 },
-  FAIL: { state: 'FAILED', rank: 5 },
-  OTHER: null,
-};
-const firstTerminalRank = 3;
 
 const merged = (json: string | undefined, facets: Readonly<Record<string, unknown>>): string =>
   JSON.stringify({ ...(json === undefined ? {} : (JSON.parse(json) as object)), ...facets });
@@ -144,19 +133,7 @@ export const createMongoLineageWriter = (c: LineageCollections) => {
       ch.eventType === 'START' && (row.startedAt === null || ch.at < row.startedAt)
         ? ch.at
         : row.startedAt;
-    const next = ch.eventType === null ? null : stateOf[ch.eventType];
-    const newState =
-      next &&
-      (row.stateAt === null ||
-        ch.at > row.stateAt ||
-        (ch.at === row.stateAt && next.rank > row.stateRank))
-        ? {
-            state: next.state,
-            stateAt: ch.at,
-            stateRank: next.rank,
-            endedAt: next.rank >= firstTerminalRank ? ch.at : null,
-          }
-        : {};
+    const newState = nextRunState(row, ch.eventType, ch.at) ?? {};
     const inputs = await Promise.all(ch.inputs.map(dataset));
     const outputs = await Promise.all(ch.outputs.map(dataset));
     await c.runs.updateOne(

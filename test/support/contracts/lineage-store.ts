@@ -353,6 +353,33 @@ export const lineageStoreContract = (
         expect(await store.run('0176a8c2-fe01-7439-87e6-000000000002')).toBeNull();
       }));
 
+    it('merges run facets by name, the later event replacing a facet, and breaks a time tie by the more final state', () => {
+      const withFacets = (eventType: string, facets: Record<string, unknown>) => {
+        const e = runEvent({ run: 7, job: 'tie', at: minute(5), eventType });
+        return lineageRunEvent({ ...e, run: { ...(e.run as object), facets } });
+      };
+      const facet = (body: object) => ({
+        _producer: 'https://example.org',
+        _schemaURL: 'https://example.org/f',
+        ...body,
+      });
+      return withStore(
+        [
+          withFacets('COMPLETE', { attempt: facet({ n: 1 }), spark: facet({ app: 'a' }) }),
+          withFacets('START', { attempt: facet({ n: 2 }) }),
+        ],
+        async (store) => {
+          const run = await store.run(uuidOf(7));
+          expect(run).toMatchObject({
+            state: 'COMPLETED',
+            endedAt: minute(5),
+            startedAt: minute(5),
+          });
+          expect(run!.facets).toEqual({ attempt: facet({ n: 2 }), spark: facet({ app: 'a' }) });
+        },
+      );
+    });
+
     it('keeps jobs with their facets, inputs, outputs and latest run', () =>
       withStore(specEvents(), async (store) => {
         expect(await store.job(topJob)).toMatchObject({

@@ -5,7 +5,7 @@ import { lineageGraph } from '../../../projections/lineage/evolve.js';
 import { createSqliteLineageStore } from '../../../projections/lineage/sqlite/store.js';
 import { lineageTables } from '../../../projections/lineage/sqlite/schema.js';
 import { datasetClassified, lineageRunEvent, recorded } from '../../support/events.js';
-import { fixture, minute, runEvent } from './support.js';
+import { fixture, minute, producer, runEvent, schemaURL, uuidOf } from './support.js';
 
 const open = () => {
   const db = new Database(':memory:');
@@ -75,4 +75,124 @@ describe('lineage store replay', () => {
     expect(dump(db)).toEqual(before);
     expect(await store.checkpoint()).toBe(0);
   });
+});
+
+/** A deterministic mix of run, dataset and job events over small pools, so rows recur often. */
+const busyHistory = (seed: number, count: number): AuditEvent[] => {
+  let x = seed;
+  const random = (): number => {
+    x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return x / 2_147_483_648;
+  };
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const datasets = ['raw.a', 'raw.b', 'stage.c', 'mart.d', 'mart.e'];
+  const jobs = ['ingest', 'clean', 'report'];
+  const types = ['START', 'RUNNING', 'COMPLETE', 'FAIL', 'ABORT', 'OTHER'];
+  const facet = (body: object) => ({ _producer: producer, _schemaURL: schemaURL, ...body });
+  const dataset = (name: string) => ({
+    namespace: 'warehouse',
+    name,
+    facets: {
+      ...(random() < 0.5
+        ? {
+            schema: facet({
+              fields: [{ name: 'id' }, ...(random() < 0.5 ? [{ name: 'email' }] : [])],
+            }),
+          }
+        : {}),
+      ...(random() < 0.3
+        ? { dataSource: facet({ name: pick(['pg', 'kafka']), uri: 'x://y' }) }
+        : {}),
+      ...(random() < 0.2
+        ? {
+            tags: facet({ tags: [{ key: 'pii', value: pick(['email', 'true']), field: 'email' }] }),
+          }
+        : {}),
+    },
+  });
+  return Array.from({ length: count }, (_, i): AuditEvent => {
+    const at = minute(Math.floor(random() * 20));
+    const r = random();
+    if (r < 0.08)
+      return datasetClassified({ namespace: 'warehouse', name: pick(datasets) }, [
+        pick(['pii', 'pii.email']),
+      ]);
+    if (r < 0.15)
+      return lineageRunEvent({
+        eventTime: at,
+        producer,
+        schemaURL,
+        dataset: dataset(pick(datasets)),
+      });
+    const job = {
+      namespace: 'scheduler',
+      name: pick(jobs),
+      facets: random() < 0.5 ? { owner: facet({ owner: pick(['ana', 'bo']) }) } : {},
+    };
+    const inputs = [dataset(pick(datasets)), dataset(pick(datasets))];
+    const outputs = [pick(datasets)].map((name) => ({
+      ...dataset(name),
+      facets: {
+        ...dataset(name).facets,
+        columnLineage: facet({
+          fields: {
+            email: {
+              inputFields: [
+                {
+                  namespace: 'warehouse',
+                  name: inputs[0]!.name,
+                  field: 'email',
+                  transformations: [{ type: pick(['DIRECT', 'INDIRECT']), subtype: 'IDENTITY' }],
+                },
+              ],
+            },
+          },
+        }),
+      },
+    }));
+    if (r < 0.22)
+      return lineageRunEvent({ eventTime: at, producer, schemaURL, job, inputs, outputs });
+    return lineageRunEvent({
+      eventType: pick(types),
+      eventTime: at,
+      producer,
+      schemaURL,
+      run: {
+        runId: uuidOf(Math.floor(random() * 6)),
+        facets: {
+          attempt: facet({ n: i }),
+          ...(random() < 0.3
+            ? {
+                parent: facet({
+                  run: { runId: uuidOf(99) },
+                  job: { namespace: 'scheduler', name: 'dag' },
+                }),
+              }
+            : {}),
+        },
+      },
+      job,
+      inputs,
+      outputs,
+    });
+  });
+};
+
+describe('lineage store batching', () => {
+  it.each([1, 2, 3])(
+    'writes the same read model from one batch as from one event at a time (history %i)',
+    async (seed) => {
+      const events = busyHistory(seed, 300);
+      const alone = open();
+      for (const [i, e] of events.entries())
+        await alone.store.apply(lineageGraph.changesFor(e, i), i);
+      const batched = open();
+      await batched.store.apply(changesOf(events.slice(0, 120)), 119);
+      await batched.store.apply(
+        changesOf(events).slice(changesOf(events.slice(0, 120)).length),
+        299,
+      );
+      expect(dump(batched.db)).toEqual(dump(alone.db));
+    },
+  );
 });

@@ -61,6 +61,9 @@ export const createEventStoreDbLog = ({
   let syncing: Promise<void> = Promise.resolve();
   let appending: Promise<unknown> = Promise.resolve();
 
+  /** Subscriptions of this process: woken after each of our appends instead of at their next poll. */
+  const followers = new Set<{ wake(): void }>();
+
   /** A read of `$all` that has not started yet: callers arriving meanwhile share it. */
   let queued: Promise<void> | undefined;
 
@@ -161,6 +164,7 @@ export const createEventStoreDbLog = ({
       throw translate('append', cause);
     }
     await sync();
+    for (const f of followers) f.wake();
     const reported = new Set<string>();
     return batch.map((p) => {
       const position = byId.get(p.event.id);
@@ -212,8 +216,22 @@ export const createEventStoreDbLog = ({
       }
       return out;
     },
-    subscribe: (from, onBatch, onError) =>
-      followLog({ read: (at) => readRange(at, 1000), from, onBatch, onError, idleMs: pollMs }),
+    subscribe: (from, onBatch, onError) => {
+      const follower = followLog({
+        read: (at) => readRange(at, 1000),
+        from,
+        onBatch,
+        onError,
+        idleMs: pollMs,
+      });
+      followers.add(follower);
+      return {
+        close: async () => {
+          followers.delete(follower);
+          await follower.close();
+        },
+      };
+    },
     size: async () => {
       await sync();
       return entries.length;

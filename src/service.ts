@@ -135,6 +135,12 @@ export const createService = async (
     newId: randomUUID,
   });
   registerErasureMetrics(metrics.registry, readSide.erasure);
+  const swept = await erasure.sweepScanTargets();
+  if (swept.length > 0)
+    logger.info(
+      { cases: swept },
+      'dropped the captured ciphertext of erasure cases already certified',
+    );
   const graphql = createGraphQLHandler({
     context: createGraphQLContextFactory({
       tokens,

@@ -114,6 +114,11 @@ export interface ErasureService {
   ): Outcome<{ certificate: ErasureCertificate; certificateSha256: string }>;
   /** The recorded certificate of a case, or null. */
   certificate(caseId: string): Promise<ErasureCertificate | null>;
+  /**
+   * Drops the captured ciphertext of every case already certified: a process stopped between
+   * recording `ErasureCertified` and dropping it left it behind. Returns the cases swept. Run on start.
+   */
+  sweepScanTargets(): Promise<string[]>;
   /** A case rebuilt from the log, or null. */
   state(caseId: string): Promise<OpenErasureCase | null>;
 }

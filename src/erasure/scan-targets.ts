@@ -11,6 +11,8 @@ export interface ScanTargets {
   of(caseId: string): Uint8Array[];
   /** Forgets a case's blobs, overwriting them on disk. */
   drop(caseId: string): void;
+  /** The cases that have blobs kept. */
+  cases(): string[];
   close(): void;
 }
 
@@ -45,6 +47,9 @@ export const createSqliteScanTargets = (file: string): ScanTargets => {
     'SELECT masked, mask FROM captured WHERE case_id = ? ORDER BY seq',
   );
   const remove = db.prepare<[string]>('DELETE FROM captured WHERE case_id = ?');
+  const caseIds = db
+    .prepare<[], string>('SELECT DISTINCT case_id FROM captured ORDER BY case_id')
+    .pluck();
   const add = db.transaction((caseId: string, blobs: readonly Uint8Array[]) => {
     let seq = next.get(caseId)?.n ?? 0;
     for (const blob of blobs) {
@@ -61,6 +66,7 @@ export const createSqliteScanTargets = (file: string): ScanTargets => {
       remove.run(caseId);
       db.pragma('wal_checkpoint(TRUNCATE)');
     },
+    cases: () => caseIds.all(),
     close: () => {
       db.close();
     },

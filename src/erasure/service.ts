@@ -309,6 +309,17 @@ export const createErasureService = (deps: ErasureServiceDeps): ErasureService =
         : null;
     },
 
+    sweepScanTargets: async () => {
+      const swept: string[] = [];
+      for (const caseId of deps.scanTargets.cases()) {
+        const { state } = await loadCase(log, caseId);
+        if (state.status !== 'certified') continue;
+        deps.scanTargets.drop(caseId);
+        swept.push(caseId);
+      }
+      return swept;
+    },
+
     state: async (caseId) => {
       const { state } = await loadCase(log, caseId);
       return state.status === 'none' ? null : state;

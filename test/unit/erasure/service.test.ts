@@ -6,6 +6,7 @@ import { verifierFromVkey } from '../../../src/checkpoint/keys.js';
 import { SealError } from '../../../src/crypto/seal.js';
 import { canaryPatterns, scanForTraces } from '../../../src/erasure/canary-scan.js';
 import { certificateSha256 } from '../../../src/erasure/certificate.js';
+import { createSqliteScanTargets } from '../../../src/erasure/scan-targets.js';
 import { verifyCertificate } from '../../../src/erasure/verify-certificate.js';
 import {
   camille,
@@ -162,6 +163,23 @@ describe('erasure service, end to end over the embedded stores', () => {
       ok: false,
       error: { type: 'TracesFound', hits: [{ file: join(h.dir, 'backup.bin'), offset: 0 }, {}] },
     });
+  });
+
+  it('drops on start the captured ciphertext a stop right after certification left behind', async () => {
+    const { caseId } = await eraseCamille(h);
+    const open = await requestCamilleErasure(h);
+    // What a process stopped between ErasureCertified and dropping the targets leaves on disk.
+    const file = createSqliteScanTargets(join(h.dir, 'erasure-scan.sqlite'));
+    file.add(caseId, [Buffer.from('left behind')]);
+    file.add(open.caseId, [Buffer.from('still needed')]);
+    file.close();
+
+    const restarted = h.newService();
+    expect(await restarted.sweepScanTargets()).toEqual([caseId]);
+    const after = createSqliteScanTargets(join(h.dir, 'erasure-scan.sqlite'));
+    expect(after.cases()).toEqual([open.caseId]);
+    expect(after.of(open.caseId).map((b) => Buffer.from(b).toString())).toEqual(['still needed']);
+    after.close();
   });
 
   it('accepts a completion arriving as a plain event, and treats a repeat as a duplicate', async () => {

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { registerErasureMetrics } from './erasure/metrics.js';
 import type { ErasureService } from './erasure/ports.js';
 import { createSqliteScanTargets } from './erasure/scan-targets.js';
+import { registerWalMetric } from './wal-metrics.js';
 import { createErasureService } from './erasure/service.js';
 import { createGraphQLContextFactory } from './graphql/context.js';
 import { createGraphQLHandler } from './graphql/yoga.js';
@@ -105,6 +106,7 @@ export const createService = async (
   });
   const personal = createPersonalReader({ log, vault, origin: config.origin });
   metrics.setLogSizeSource(() => log.tree.size());
+  registerWalMetric(metrics.registry, config.dataDir);
   metrics.setProjectionLagSource(async () => {
     return Promise.all(
       (await readSide.runner.lag()).map(async (l) => {

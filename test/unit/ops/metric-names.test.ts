@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { registerErasureMetrics } from '../../../src/erasure/metrics.js';
 import { kafkaMetrics } from '../../../src/kafka/metrics.js';
 import { createMetrics } from '../../../src/metrics.js';
+import { registerWalMetric } from '../../../src/wal-metrics.js';
 
 const OPS = new URL('../../../ops/', import.meta.url).pathname;
 
@@ -15,6 +16,7 @@ const files = (dir: string): string[] =>
 const registered = async (): Promise<Set<string>> => {
   const metrics = createMetrics();
   kafkaMetrics(metrics);
+  registerWalMetric(metrics.registry, OPS);
   registerErasureMetrics(metrics.registry, {
     openCount: () => Promise.resolve(0),
     cases: () => Promise.resolve([]),

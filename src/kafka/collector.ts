@@ -105,6 +105,13 @@ const digest = (value: unknown): string =>
 const isSecurityDisabled = (e: unknown): boolean =>
   typeof e === 'object' && e !== null && ('type' in e ? e.type === 'SECURITY_DISABLED' : false);
 
+/** A topic listed a moment ago and deleted since (or not yet known to the broker answering). */
+const isUnknownTopic = (e: unknown): boolean =>
+  typeof e === 'object' &&
+  e !== null &&
+  ('type' in e ? e.type === 'UNKNOWN_TOPIC_OR_PARTITION' : false);
+const unknownTopicCode = 3;
+
 const isSettings = (v: unknown): v is Settings =>
   typeof v === 'object' &&
   v !== null &&
@@ -234,11 +241,29 @@ export const createKafkaCollector = ({
     const names = (await admin.listTopics()).filter((t) => !t.startsWith('__')).sort();
     const topics = new Map<string, TopicConfig>();
     if (names.length === 0) return topics;
-    const res = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: names.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
-    });
-    for (const r of res.resources) {
+    const describe = (resources: readonly string[]) =>
+      admin.describeConfigs({
+        includeSynonyms: false,
+        resources: resources.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+      });
+    let resources: Awaited<ReturnType<typeof describe>>['resources'];
+    try {
+      resources = (await describe(names)).resources;
+    } catch (e) {
+      if (!isUnknownTopic(e)) throw e;
+      // A listed topic was deleted before it could be described: describe one by one and leave
+      // the deleted ones out, so the poll records their deletion instead of failing.
+      resources = [];
+      for (const name of names) {
+        try {
+          resources.push(...(await describe([name])).resources);
+        } catch (one) {
+          if (!isUnknownTopic(one)) throw one;
+        }
+      }
+    }
+    for (const r of resources) {
+      if (r.errorCode === unknownTopicCode) continue;
       if (r.errorCode !== 0)
         throw new Error(
           `describeConfigs ${r.resourceName}: error ${r.errorCode} ${r.errorMessage}`,

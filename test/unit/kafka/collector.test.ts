@@ -86,6 +86,7 @@ const setup = (
   });
   return {
     collector,
+    admin,
     events,
     calls,
     failIngest: (v: boolean) => (fail = v),
@@ -138,6 +139,25 @@ describe('createKafkaCollector', () => {
       before: retention!.after,
       after: { 'retention.ms': '7200000', 'segment.ms': '1000' },
     });
+  });
+
+  it('records the deletion of a topic still listed but gone when its configuration is asked for', async () => {
+    const state = { topics: { orders: {}, audit: {} } as Configs, acls: [] };
+    const s = setup(state);
+    await s.collector.poll();
+    // The broker still lists `orders` but no longer hosts it: describing it fails for the request.
+    const { describeConfigs } = s.admin;
+    s.admin.describeConfigs = (req) =>
+      req.resources.some((r) => r.name === 'orders')
+        ? Promise.reject(
+            Object.assign(new Error('This server does not host this topic-partition'), {
+              type: 'UNKNOWN_TOPIC_OR_PARTITION',
+            }),
+          )
+        : describeConfigs(req);
+    expect(await s.collector.poll()).toBe(1);
+    expect(data(s.events.at(-1)!)).toMatchObject({ target: 'topic/orders', after: null });
+    expect(await s.collector.poll()).toBe(0);
   });
 
   it('shows a setting set back to its default with its default value', async () => {

@@ -13,6 +13,11 @@ export interface Config {
   readonly maxBatchEvents: number;
   /** Worker threads that seal, encode and hash batches beside the committing thread (0: all on one thread). */
   readonly sealWorkers: number;
+  /**
+   * Whether the embedded lineage projection runs on its own thread (`on`, the default) or on the
+   * main thread with the others. Only with `log: sqlite` and `readStores: sqlite`.
+   */
+  readonly lineageThread: boolean;
   readonly kek: string | undefined;
   readonly jwt: {
     readonly secret: string | undefined;
@@ -121,6 +126,7 @@ export const loadConfig = (
     ),
     maxBatchEvents: integer(env, 'GOUVERNAIL_MAX_BATCH_EVENTS', 10_000, 1, 1_000_000),
     sealWorkers: integer(env, 'GOUVERNAIL_SEAL_WORKERS', 1, 0, 64),
+    lineageThread: oneOf(env, 'GOUVERNAIL_LINEAGE_THREAD', ['on', 'off'] as const, 'on') === 'on',
     kek,
     jwt: Object.freeze({
       secret: jwtSecret,

@@ -94,9 +94,17 @@ export const createConfiguredReadSide = async ({
   logger,
 }: {
   config: Config;
-  log: EventLog;
+  log: EventLog & { readonly entriesFile?: string | undefined };
   logger: Logger;
 }): Promise<ReadSide> =>
   config.readStores === 'sqlite'
-    ? createSqliteReadSide({ dataDir: config.dataDir, log, logger })
+    ? createSqliteReadSide({
+        dataDir: config.dataDir,
+        log,
+        logger,
+        // The lineage thread reads the entries from the embedded log's file; other logs have none.
+        ...(config.lineageThread && log.entriesFile !== undefined
+          ? { lineageThread: { logFile: log.entriesFile } }
+          : {}),
+      })
     : createExternalReadSide({ config, log, logger });

@@ -13,7 +13,10 @@ import type { ErasureStore } from '../projections/erasure/ports.js';
 import { createSqliteErasureStore } from '../projections/erasure/sqlite/store.js';
 import { createProjectionRunner, type ProjectionRunner } from '../projections/runner.js';
 import type { EventLog } from './log/event-log.js';
-import { openSqlite } from './log/sqlite/open.js';
+import { combineRunners } from '../projections/combined-runner.js';
+import { dropMovedLineageTables } from '../projections/lineage/sqlite/schema.js';
+import { startLineageThread } from './lineage-thread/remote-runner.js';
+import { openReadModelDb } from './read-model-db.js';
 import type { Logger } from './logger.js';
 
 /** The read models and the runner that keeps them up to date with the log. */
@@ -34,8 +37,9 @@ export const projectionNames = [
 ] as const;
 
 export const readModelFile = (dataDir: string): string => join(dataDir, 'read-models.sqlite');
+export const lineageFile = (dataDir: string): string => join(dataDir, 'lineage.sqlite');
 
-/** Wires the projection runner over three stores. */
+/** Wires the projection runner over the four stores. */
 export const assembleReadSide = ({
   access,
   config,
@@ -45,6 +49,7 @@ export const assembleReadSide = ({
   logger,
   closeStores,
   batchSize = 1000,
+  lineageRunner,
 }: {
   access: AccessHistoryStore;
   config: ConfigHistoryStore;
@@ -55,14 +60,16 @@ export const assembleReadSide = ({
   closeStores: () => Promise<void>;
   /** Events per batch; each store applies a batch in one write. */
   batchSize?: number;
+  /** Runs the lineage projection elsewhere (its own thread); `lineage` is then only read here. */
+  lineageRunner?: ProjectionRunner;
 }): ReadSide => {
-  const runner = createProjectionRunner({
+  const local = createProjectionRunner({
     log,
     batchSize,
     projections: [
       { projection: accessHistory, store: access },
       { projection: configHistory, store: config },
-      { projection: lineageGraph, store: lineage },
+      ...(lineageRunner ? [] : [{ projection: lineageGraph, store: lineage }]),
       { projection: erasureCases, store: erasure },
     ],
     onError: (error, name) => {
@@ -72,6 +79,12 @@ export const assembleReadSide = ({
       );
     },
   });
+  const runner = lineageRunner
+    ? combineRunners([
+        { names: projectionNames.filter((n) => n !== lineageGraph.name), runner: local },
+        { names: [lineageGraph.name], runner: lineageRunner },
+      ])
+    : local;
   return {
     access,
     config,
@@ -85,32 +98,46 @@ export const assembleReadSide = ({
   };
 };
 
-/** Embedded read models: one SQLite file beside the log, rebuildable from it at any time. */
+/**
+ * Embedded read models, rebuildable from the log at any time: `read-models.sqlite` (access,
+ * configuration, erasure cases) and `lineage.sqlite`. With `lineageThread`, the lineage projection
+ * runs on its own thread, reading the log's file itself, so the projections use two cores; the
+ * lineage store here then only answers queries.
+ */
 export const createSqliteReadSide = ({
   dataDir,
   log,
   logger,
+  lineageThread,
 }: {
   dataDir: string;
   log: EventLog;
   logger: Logger;
+  lineageThread?: { readonly logFile: string };
 }): ReadSide => {
-  const db = openSqlite(readModelFile(dataDir));
-  db.pragma('synchronous = NORMAL');
-  db.pragma('cache_size = -65536');
-  db.pragma('temp_store = MEMORY');
-  db.pragma('wal_autocheckpoint = 10000');
+  const db = openReadModelDb(readModelFile(dataDir));
+  dropMovedLineageTables(db);
+  const lineageDb = openReadModelDb(lineageFile(dataDir));
+  const batchSize = 10_000;
+  const thread = lineageThread
+    ? startLineageThread(
+        { logFile: lineageThread.logFile, lineageFile: lineageFile(dataDir), batchSize },
+        logger,
+      )
+    : undefined;
   return assembleReadSide({
     access: createSqliteAccessStore({ db }),
     config: createSqliteConfigStore({ db }),
-    lineage: createSqliteLineageStore({ db }),
+    lineage: createSqliteLineageStore({ db: lineageDb }),
     erasure: createSqliteErasureStore({ db }),
     log,
     logger,
-    batchSize: 10_000,
-    closeStores: () => {
+    batchSize,
+    ...(thread ? { lineageRunner: thread } : {}),
+    closeStores: async () => {
+      await thread?.close();
+      lineageDb.close();
       db.close();
-      return Promise.resolve();
     },
   });
 };

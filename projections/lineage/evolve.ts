@@ -166,6 +166,7 @@ const classifiedChanges = (e: EventOf<'DatasetClassified'>): LineageChange[] => 
  * passes validation changes nothing.
  */
 export const lineageGraphChanges = (event: AuditEvent): LineageChange[] => {
+  // Keep in step with lineageEventTypes.
   switch (event.type) {
     case 'LineageRunEvent':
       return lineageRunChanges(event);
@@ -201,6 +202,9 @@ export const lineagePiiChanges = (event: AuditEvent): PiiChange[] => {
     return [];
   }
 };
+
+/** The only event types that change the lineage graph: a reader may skip every other. */
+export const lineageEventTypes: readonly string[] = ['LineageRunEvent', 'DatasetClassified'];
 
 export const lineageGraph: Projection<LineageChange> = {
   name: lineageGraphName,

@@ -18,6 +18,11 @@ export interface VerifiableLog extends EventLog {
   sealedBlobsOf(subject: string): Uint8Array[];
   /** Deletes every sealed ciphertext of a subject, overwriting it on disk; returns how many. */
   deleteSealedBlobs(subject: string): number;
+  /**
+   * The SQLite file whose `events` table holds the entries, when it is the embedded log: another
+   * thread can open it read-only (the lineage projection does). Undefined for other logs.
+   */
+  readonly entriesFile?: string;
   /** Why appends are refused for good (the Merkle sequencer stopped), or undefined. */
   fault(): Error | undefined;
 }

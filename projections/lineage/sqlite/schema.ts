@@ -1,3 +1,6 @@
+import type { Database } from 'better-sqlite3';
+import { lineageGraphName } from '../evolve.js';
+
 /** Tables of the lineage read model; dataset and job ids are local to this database. */
 export const lineageSchema = `
 CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
@@ -101,3 +104,29 @@ export const lineageTables = [
 
 /** Tag rows with this field are on the dataset itself rather than a column. */
 export const datasetLevel = '';
+
+/**
+ * Earlier builds kept the lineage tables in `read-models.sqlite`; they now live in `lineage.sqlite`,
+ * which the lineage projection rebuilds from the log. Drops the old tables and their checkpoint from
+ * the shared file (`db`). Returns whether there were any.
+ */
+export const dropMovedLineageTables = (
+  db: Database,
+  checkpointName = lineageGraphName,
+): boolean => {
+  const present = lineageTables.filter((t) =>
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t),
+  );
+  if (present.length === 0) return false;
+  db.transaction(() => {
+    for (const t of present) db.exec(`DROP TABLE ${t}`);
+    const checkpoints = db
+      .prepare(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'projection_checkpoints'",
+      )
+      .get();
+    if (checkpoints)
+      db.prepare('DELETE FROM projection_checkpoints WHERE name = ?').run(checkpointName);
+  })();
+  return true;
+};

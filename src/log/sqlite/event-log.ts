@@ -111,6 +111,7 @@ export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog
   });
 
   const self: SqliteEventLog = {
+    ...(file === ':memory:' ? {} : { entriesFile: file }),
     db,
     get tree() {
       return tree;

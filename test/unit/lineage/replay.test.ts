@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../../domain/catalogue.js';
 import { lineageGraph } from '../../../projections/lineage/evolve.js';
 import { createSqliteLineageStore } from '../../../projections/lineage/sqlite/store.js';
-import { lineageTables } from '../../../projections/lineage/sqlite/schema.js';
+import {
+  dropMovedLineageTables,
+  lineageTables,
+} from '../../../projections/lineage/sqlite/schema.js';
 import { datasetClassified, lineageRunEvent, recorded } from '../../support/events.js';
 import { fixture, minute, producer, runEvent, schemaURL, uuidOf } from './support.js';
 
@@ -195,4 +198,26 @@ describe('lineage store batching', () => {
       expect(dump(batched.db)).toEqual(dump(alone.db));
     },
   );
+});
+
+describe('lineage tables moved out of read-models.sqlite', () => {
+  it('are dropped from the shared file with their checkpoint; the other checkpoints stay', () => {
+    const db = new Database(':memory:');
+    createSqliteLineageStore({ db });
+    db.prepare('INSERT INTO projection_checkpoints (name, position) VALUES (?, ?), (?, ?)').run(
+      'lineageGraph',
+      9,
+      'accessHistory',
+      9,
+    );
+    expect(dropMovedLineageTables(db)).toBe(true);
+    const left = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'lineage_%'")
+      .all();
+    expect(left).toEqual([]);
+    expect(db.prepare('SELECT name FROM projection_checkpoints').all()).toEqual([
+      { name: 'accessHistory' },
+    ]);
+    expect(dropMovedLineageTables(db)).toBe(false);
+  });
 });

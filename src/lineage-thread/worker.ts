@@ -1,0 +1,67 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { lineageEventTypes, lineageGraph } from '../../projections/lineage/evolve.js';
+import { createSqliteLineageStore } from '../../projections/lineage/sqlite/store.js';
+import { createProjectionRunner } from '../../projections/runner.js';
+import { openSqliteLogReader } from '../log/sqlite/log-reader.js';
+import { openReadModelDb } from '../read-model-db.js';
+import type { LineageMessage, LineageRequest, LineageThreadData } from './protocol.js';
+
+/**
+ * The lineage projection on its own thread: it reads the log's file, parses entries and writes
+ * `lineage.sqlite` beside the other projections on the main thread, so the two use both cores.
+ */
+const port = parentPort!;
+const { logFile, lineageFile, batchSize } = workerData as LineageThreadData;
+const post = (m: LineageMessage): void => {
+  port.postMessage(m);
+};
+const message = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+const log = openSqliteLogReader(logFile, { types: lineageEventTypes });
+const db = openReadModelDb(lineageFile);
+const runner = createProjectionRunner({
+  log,
+  batchSize,
+  projections: [{ projection: lineageGraph, store: createSqliteLineageStore({ db }) }],
+  onError: (error, name) => {
+    post({ type: 'failed', name, error: message(error) });
+  },
+});
+
+/** The catch-up in progress: a second `start` waits for the same one. */
+let starting: Promise<void> | undefined;
+
+const handle = async (r: LineageRequest): Promise<LineageMessage> => {
+  switch (r.op) {
+    case 'start':
+      starting ??= runner.start();
+      await starting;
+      return { type: 'reply', id: r.id };
+    case 'stop':
+      starting = undefined;
+      await runner.stop();
+      return { type: 'reply', id: r.id };
+    case 'lag':
+      return { type: 'reply', id: r.id, lag: await runner.lag() };
+    case 'replay':
+      await runner.replay(r.name, {
+        onProgress: (progress) => {
+          post({ type: 'replayProgress', id: r.id, progress });
+        },
+      });
+      return { type: 'reply', id: r.id };
+    case 'close':
+      starting = undefined;
+      await runner.stop();
+      db.close();
+      await log.close();
+      return { type: 'reply', id: r.id };
+  }
+};
+
+port.on('message', (r: LineageRequest) => {
+  handle(r).then(post, (error: unknown) => {
+    post({ type: 'reply', id: r.id, error: message(error) });
+  });
+});

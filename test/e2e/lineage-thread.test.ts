@@ -1,0 +1,166 @@
+import Database from 'better-sqlite3';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSqliteLineageStore } from '../../projections/lineage/sqlite/store.js';
+import { loadOrCreateKek } from '../../src/crypto/kek.js';
+import { createSqliteKeyVault } from '../../src/crypto/sqlite-key-vault.js';
+import { createIngestor } from '../../src/ingest/ingest.js';
+import { startLineageThread } from '../../src/lineage-thread/remote-runner.js';
+import { createSqliteEventLog } from '../../src/log/sqlite/event-log.js';
+import { createMetrics } from '../../src/metrics.js';
+import { lineageRunEvent } from '../support/events.js';
+import { cli, removeDir, startServer, tempDir, type RunningServer } from '../support/cli.js';
+import { runEvent } from '../unit/lineage/support.js';
+
+const builtWorker = new URL('../../dist/src/lineage-thread/worker.js', import.meta.url);
+
+const datasetNames = (file: string): string[] => {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (
+      db.prepare('SELECT name FROM lineage_datasets ORDER BY name').all() as { name: string }[]
+    ).map((r) => r.name);
+  } finally {
+    db.close();
+  }
+};
+
+const lineageTablesIn = (file: string): string[] => {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (
+      db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'lineage_%'")
+        .all() as { name: string }[]
+    ).map((r) => r.name);
+  } finally {
+    db.close();
+  }
+};
+
+const caughtUp = async (server: RunningServer): Promise<void> => {
+  for (let i = 0; i < 200; i++) {
+    const ready = await fetch(`${server.url}/readyz`);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const lags = [...metrics.matchAll(/^gouvernail_projection_lag_events\{[^}]*\} (\d+)/gm)];
+    if (ready.status === 200 && lags.length === 4 && lags.every((m) => m[1] === '0')) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('projections did not catch up in 20 s');
+};
+
+describe('the lineage projection on its own thread (built service)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = tempDir();
+    const server = await startServer(dir);
+    try {
+      const demo = await cli(['demo', '--url', server.url, '--data-dir', dir]);
+      expect(demo.stderr).toBe('');
+      await caughtUp(server);
+    } finally {
+      await server.stop();
+    }
+  });
+  afterAll(() => {
+    removeDir(dir);
+  });
+
+  it('writes lineage.sqlite, and nothing of lineage into read-models.sqlite', () => {
+    expect(datasetNames(join(dir, 'lineage.sqlite'))).toContain('orders.raw');
+    expect(lineageTablesIn(join(dir, 'read-models.sqlite'))).toEqual([]);
+  });
+
+  it('rebuilds the lineage of a data directory written by an earlier build from the log', async () => {
+    // An earlier build kept the lineage tables in read-models.sqlite: a stale copy, with a dataset
+    // the log never had and a checkpoint past everything.
+    for (const suffix of ['', '-wal', '-shm'])
+      rmSync(join(dir, `lineage.sqlite${suffix}`), { force: true });
+    const old = new Database(join(dir, 'read-models.sqlite'));
+    createSqliteLineageStore({ db: old });
+    old.prepare("INSERT INTO lineage_datasets (namespace, name) VALUES ('x', 'ghost')").run();
+    old.prepare("INSERT INTO projection_checkpoints VALUES ('lineageGraph', 1000000)").run();
+    old.close();
+
+    const server = await startServer(dir);
+    try {
+      await caughtUp(server);
+    } finally {
+      await server.stop();
+    }
+    const names = datasetNames(join(dir, 'lineage.sqlite'));
+    expect(names).toContain('orders.raw');
+    expect(names).not.toContain('ghost');
+    expect(lineageTablesIn(join(dir, 'read-models.sqlite'))).toEqual([]);
+  });
+
+  it('gouvernail replay lineageGraph rebuilds it through the thread', async () => {
+    const db = new Database(join(dir, 'lineage.sqlite'));
+    db.exec('DELETE FROM lineage_datasets');
+    db.close();
+    const r = await cli(['replay', 'lineageGraph', '--data-dir', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/replayed \d+ events into lineageGraph/);
+    expect(datasetNames(join(dir, 'lineage.sqlite'))).toContain('orders.raw');
+  });
+});
+
+describe('the lineage thread, when it dies', () => {
+  it('is replaced, and the new one catches up; its death is logged', async () => {
+    expect(existsSync(builtWorker), 'npm run build first').toBe(true);
+    const dir = tempDir();
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+    const logFile = join(dir, 'log.sqlite');
+    // No log file yet: the first threads cannot open it and exit.
+    const runner = startLineageThread(
+      { logFile, lineageFile: join(dir, 'lineage.sqlite'), batchSize: 100 },
+      logger,
+      builtWorker,
+    );
+    const started = runner.start();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lines.some((l) => l.includes('lineage projection thread exited'))).toBe(true);
+
+    const log = createSqliteEventLog({ file: logFile });
+    const vault = createSqliteKeyVault({
+      file: join(dir, 'keys.sqlite'),
+      kek: loadOrCreateKek({ dataDir: dir }),
+    });
+    const ingestor = createIngestor({ log, vault, origin: 'test/log', metrics: createMetrics() });
+    const events = Array.from({ length: 30 }, (_, i) =>
+      lineageRunEvent(
+        runEvent({
+          run: i,
+          job: `job${i % 3}`,
+          at: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+          inputs: [`in${i}`],
+          outputs: [`out${i}`],
+        }),
+      ),
+    );
+    const r = await ingestor.ingest(
+      events.map((e) => {
+        const unrecorded: Record<string, unknown> = { ...e };
+        delete unrecorded.recordedAt;
+        return unrecorded;
+      }),
+      'test',
+    );
+    expect(r.status).toBe('accepted');
+    await started;
+    for (let i = 0; i < 100 && (await runner.lag())[0]?.behind !== 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await runner.lag()).toEqual([
+      { name: 'lineageGraph', position: 29, headPosition: 29, behind: 0 },
+    ]);
+    await runner.stop();
+    await runner.close();
+    expect(datasetNames(join(dir, 'lineage.sqlite'))).toHaveLength(60);
+    await vault.close();
+    await log.close();
+    removeDir(dir);
+  });
+});

@@ -143,7 +143,13 @@ const endToEnd = async (
       return r;
     },
   };
-  const readSide = createSqliteReadSide({ dataDir: dir.dir, log, logger: quiet });
+  // As the service runs them: the lineage projection on its own thread.
+  const readSide = createSqliteReadSide({
+    dataDir: dir.dir,
+    log,
+    logger: quiet,
+    lineageThread: { logFile: join(dir.dir, 'log.sqlite') },
+  });
   if (withProjections) await readSide.runner.start();
   const committed = kafkaMetrics(metrics).committed;
   const committedCount = async (): Promise<number> =>

@@ -5,6 +5,7 @@
  * from position 0 to the head; both rates are measured in the same run and compared.
  *
  *   npm run build && node dist/bench/projection.js [--events 50000] [--batch 1000] [--rounds 3]
+ *     [--lineage-thread on|off]
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,13 +17,15 @@ import { createLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
 import { createSqliteReadSide, projectionNames } from '../src/read-side.js';
 import { generateLineageGraph, rng, runEventOf } from './graph-generator.js';
-import { argNumber, fmt, median, tempDir } from './support.js';
+import { argNumber, argText, fmt, median, tempDir } from './support.js';
 
 const EVENTS = argNumber('events', 50_000);
 const BATCH = argNumber('batch', 1000);
 const ROUNDS = argNumber('rounds', 3);
 const ORIGIN = 'bench.gouvernail/log';
 const SUBJECTS = 2000;
+/** `on` (the service's default): the lineage projection on its own thread; `off`: all on one thread. */
+const LINEAGE_THREAD = argText('lineage-thread', 'on');
 
 const subjectOf = (i: number): string => `subj_bench${String(i % SUBJECTS).padStart(12, '0')}`;
 const principals = [
@@ -163,7 +166,12 @@ const round = async (events: readonly unknown[]): Promise<Round> => {
   const appendCpu = appendCpuSeconds / appendSeconds;
   const append = events.length / appendSeconds;
 
-  const readSide = createSqliteReadSide({ dataDir: dir.dir, log, logger: createLogger('warn') });
+  const readSide = createSqliteReadSide({
+    dataDir: dir.dir,
+    log,
+    logger: createLogger('warn'),
+    ...(LINEAGE_THREAD === 'on' ? { lineageThread: { logFile: join(dir.dir, 'log.sqlite') } } : {}),
+  });
   const c1 = process.cpuUsage();
   const t1 = performance.now();
   await readSide.runner.start();
@@ -201,7 +209,7 @@ const main = async (): Promise<void> => {
   const { events, mix } = makeEvents();
   console.log(
     `bench/projection: ${fmt(EVENTS)} events (access ${fmt(mix.access)}, config ${fmt(mix.config)}, OpenLineage START/COMPLETE RunEvents with schema + columnLineage ${fmt(mix.lineage)}), ` +
-      `appended in batches of ${BATCH} through createIngestor (one producer awaiting each batch, everything on one thread), then the projections of createSqliteReadSide from position 0`,
+      `appended in batches of ${BATCH} through createIngestor (one producer awaiting each batch, everything on one thread), then the projections of createSqliteReadSide from position 0 (lineage on its own thread: ${LINEAGE_THREAD})`,
   );
   const appends: number[] = [];
   const projects: number[] = [];

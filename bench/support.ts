@@ -31,6 +31,11 @@ export const argNumber = (name: string, fallback: number): number => {
   return Number.isFinite(v) ? v : fallback;
 };
 
+export const argText = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+};
+
 const subjectOf = (i: number): string => `subj_bench${String(i % 1000).padStart(12, '0')}`;
 
 /**

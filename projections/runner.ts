@@ -97,6 +97,12 @@ const sharedOf = (store: ProjectionStore<unknown>): SharedTransaction | null => 
   return shared && shared.apply === store.apply ? shared : null;
 };
 
+/** How far a projection at `position` is behind a log of `size` entries. */
+export const lagOf = (name: string, position: number, size: number): ProjectionLag => {
+  const headPosition = size - 1;
+  return { name, position, headPosition, behind: Math.max(0, headPosition - position) };
+};
+
 export const createProjectionRunner = (deps: ProjectionRunnerDeps): ProjectionRunner => {
   const { log, batchSize, onProgress, onError, retryDelayMs = 1000 } = deps;
   if (!Number.isInteger(batchSize) || batchSize < 1)
@@ -342,17 +348,11 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps): ProjectionRu
       await Promise.all([...workers.values()].map((w) => w.queue));
     },
     lag: async () => {
-      const headPosition = (await log.size()) - 1;
+      const size = await log.size();
       return Promise.all(
-        [...workers.values()].map(async (w) => {
-          const position = await w.binding.store.checkpoint();
-          return {
-            name: w.name,
-            position,
-            headPosition,
-            behind: Math.max(0, headPosition - position),
-          };
-        }),
+        [...workers.values()].map(async (w) =>
+          lagOf(w.name, await w.binding.store.checkpoint(), size),
+        ),
       );
     },
     replay: async (name, options = {}) => {

@@ -11,7 +11,7 @@ import { createSqliteLineageStore } from '../projections/lineage/sqlite/store.js
 import { erasureCases } from '../projections/erasure/evolve.js';
 import type { ErasureStore } from '../projections/erasure/ports.js';
 import { createSqliteErasureStore } from '../projections/erasure/sqlite/store.js';
-import { createProjectionRunner, type ProjectionRunner } from '../projections/runner.js';
+import { createProjectionRunner, lagOf, type ProjectionRunner } from '../projections/runner.js';
 import type { EventLog } from './log/event-log.js';
 import { combineRunners } from '../projections/combined-runner.js';
 import { dropMovedLineageTables } from '../projections/lineage/sqlite/schema.js';
@@ -92,8 +92,11 @@ export const assembleReadSide = ({
     erasure,
     runner,
     close: async () => {
-      await runner.stop();
-      await closeStores();
+      try {
+        await runner.stop();
+      } finally {
+        await closeStores();
+      }
     },
   };
 };
@@ -119,6 +122,11 @@ export const createSqliteReadSide = ({
   dropMovedLineageTables(db);
   const lineageDb = openReadModelDb(lineageFile(dataDir));
   const batchSize = 10_000;
+  const access = createSqliteAccessStore({ db });
+  const config = createSqliteConfigStore({ db });
+  const lineage = createSqliteLineageStore({ db: lineageDb });
+  const erasure = createSqliteErasureStore({ db });
+  // Started once every store is built, so a store that fails to open leaves no thread behind.
   const thread = lineageThread
     ? startLineageThread(
         { logFile: lineageThread.logFile, lineageFile: lineageFile(dataDir), batchSize },
@@ -126,14 +134,24 @@ export const createSqliteReadSide = ({
       )
     : undefined;
   return assembleReadSide({
-    access: createSqliteAccessStore({ db }),
-    config: createSqliteConfigStore({ db }),
-    lineage: createSqliteLineageStore({ db: lineageDb }),
-    erasure: createSqliteErasureStore({ db }),
+    access,
+    config,
+    lineage,
+    erasure,
     log,
     logger,
     batchSize,
-    ...(thread ? { lineageRunner: thread } : {}),
+    ...(thread
+      ? {
+          lineageRunner: {
+            ...thread,
+            // Read here, from the thread's file: metrics never wait on the thread.
+            lag: async () => [
+              lagOf(lineageGraph.name, await lineage.checkpoint(), await log.size()),
+            ],
+          },
+        }
+      : {}),
     closeStores: async () => {
       await thread?.close();
       lineageDb.close();

@@ -1,4 +1,4 @@
-import type { ProjectionLag, ReplayProgress } from '../../projections/runner.js';
+import type { ReplayProgress } from '../../projections/runner.js';
 
 /** What the lineage thread is started with. */
 export interface LineageThreadData {
@@ -9,17 +9,12 @@ export interface LineageThreadData {
 
 /** Calls from the main thread; each is answered by one `reply` with the same id. */
 export type LineageRequest =
-  | { readonly id: number; readonly op: 'start' | 'stop' | 'lag' | 'close' }
+  | { readonly id: number; readonly op: 'start' | 'stop' | 'close' }
   | { readonly id: number; readonly op: 'replay'; readonly name: string };
 
 /** Messages from the lineage thread. */
 export type LineageMessage =
-  | {
-      readonly type: 'reply';
-      readonly id: number;
-      readonly lag?: ProjectionLag[];
-      readonly error?: string;
-    }
+  | { readonly type: 'reply'; readonly id: number; readonly error?: string }
   | { readonly type: 'replayProgress'; readonly id: number; readonly progress: ReplayProgress }
   /** A projection batch failed; the runner retries it from its checkpoint. */
   | { readonly type: 'failed'; readonly name: string; readonly error: string };

@@ -1,90 +1,103 @@
 import { Worker } from 'node:worker_threads';
-import type { ProjectionLag, ProjectionRunner, ReplayProgress } from '../../projections/runner.js';
+import type { ProjectionRunner, ReplayProgress } from '../../projections/runner.js';
 import { retryDelayMs } from '../log/event-log.js';
 import type { Logger } from '../logger.js';
 import type { LineageMessage, LineageRequest, LineageThreadData } from './protocol.js';
 
 interface Call {
-  readonly resolve: (lag: ProjectionLag[] | undefined) => void;
+  readonly resolve: () => void;
   readonly reject: (error: Error) => void;
   readonly onProgress?: ((p: ReplayProgress) => void) | undefined;
 }
 
-type Op = LineageRequest['op'];
-
 /**
- * The main thread's handle on the lineage thread (`worker.ts`): a `ProjectionRunner` whose calls
- * are messages. If the thread dies, pending calls fail, the death is logged and, while the runner
- * is started, a new thread resumes from the lineage checkpoint after a growing delay.
+ * The main thread's handle on the lineage thread (`worker.ts`): `start`, `stop` and `replay` are
+ * messages to it. `lag` is not: the read side answers it on the main thread from `lineage.sqlite`,
+ * so metrics never wait on the thread.
+ *
+ * If the thread dies, pending calls fail, the death is logged and, while the runner is started, a
+ * new thread resumes from the lineage checkpoint after a growing delay. The thread keeps the
+ * process alive only while a call is pending (a replay from the CLI): it never holds up an exit.
  */
 export const startLineageThread = (
   data: LineageThreadData,
   logger: Logger,
   /** The worker's script; tests running the TypeScript sources point it at the built one. */
   workerUrl: URL = new URL('./worker.js', import.meta.url),
-): ProjectionRunner & { close(): Promise<void> } => {
+): Omit<ProjectionRunner, 'lag'> & { close(): Promise<void> } => {
   const calls = new Map<number, Call>();
   let nextId = 0;
   let running = false;
   let closing = false;
   let deaths = 0;
-  let alive = false;
-  let worker: Worker;
+  let worker: Worker | undefined;
+  let respawn: NodeJS.Timeout | undefined;
+
+  const settle = (id: number, outcome: { error?: Error }): void => {
+    const call = calls.get(id);
+    if (!call) return;
+    calls.delete(id);
+    if (calls.size === 0) worker?.unref();
+    if (outcome.error) call.reject(outcome.error);
+    else call.resolve();
+  };
+  const failAll = (error: Error): void => {
+    for (const id of [...calls.keys()]) settle(id, { error });
+  };
 
   const spawn = (): Worker => {
     const w = new Worker(workerUrl, { workerData: data });
-    alive = true;
     w.on('message', (m: LineageMessage) => {
       if (m.type === 'failed') {
         logger.error(
           { projection: m.name, err: m.error },
           'projection failed; retrying from its checkpoint',
         );
-        return;
+      } else if (m.type === 'replayProgress') {
+        calls.get(m.id)?.onProgress?.(m.progress);
+      } else {
+        deaths = 0;
+        settle(m.id, m.error === undefined ? {} : { error: new Error(m.error) });
       }
-      const call = calls.get(m.id);
-      if (!call) return;
-      if (m.type === 'replayProgress') {
-        call.onProgress?.(m.progress);
-        return;
-      }
-      calls.delete(m.id);
-      deaths = 0;
-      if (m.error !== undefined) call.reject(new Error(m.error));
-      else call.resolve(m.lag);
     });
     w.on('error', (error) => {
       logger.error({ err: error }, 'the lineage projection thread failed');
     });
     w.on('exit', (code) => {
-      alive = false;
+      if (worker === w) worker = undefined;
+      failAll(new Error(`the lineage projection thread exited with code ${String(code)}`));
       if (closing) return;
-      for (const c of calls.values())
-        c.reject(new Error(`the lineage projection thread exited with code ${String(code)}`));
-      calls.clear();
       logger.error({ code }, 'the lineage projection thread exited; starting a new one');
-      const delay = retryDelayMs(deaths++);
-      setTimeout(() => {
+      respawn = setTimeout(() => {
+        respawn = undefined;
         if (closing) return;
         worker = spawn();
         if (running) call('start').catch(() => undefined);
-      }, delay).unref();
+      }, retryDelayMs(deaths++));
+      respawn.unref();
     });
+    // After the listeners: attaching them takes a reference again.
+    if (calls.size === 0) w.unref();
     return w;
   };
   worker = spawn();
 
   const call = (
-    op: Op,
+    op: LineageRequest['op'],
     extra: { name?: string; onProgress?: (p: ReplayProgress) => void } = {},
-  ): Promise<ProjectionLag[] | undefined> =>
+  ): Promise<void> =>
     new Promise((resolve, reject) => {
-      if (!alive) {
+      if (closing) {
+        reject(new Error('the lineage projection thread is closed'));
+        return;
+      }
+      if (!worker) {
         reject(new Error('the lineage projection thread is restarting'));
         return;
       }
       const id = nextId++;
       calls.set(id, { resolve, reject, onProgress: extra.onProgress });
+      worker.ref();
       const request: LineageRequest = op === 'replay' ? { id, op, name: extra.name! } : { id, op };
       worker.postMessage(request);
     });
@@ -93,7 +106,7 @@ export const startLineageThread = (
     start: async () => {
       running = true;
       // Resolves once the lineage projection has caught up, on this thread or a replacement.
-      for (let failures = 0; running; failures++) {
+      for (let failures = 0; running && !closing; failures++) {
         try {
           await call('start');
           return;
@@ -104,22 +117,26 @@ export const startLineageThread = (
     },
     stop: async () => {
       running = false;
-      await call('stop');
+      // A thread that is restarting has nothing to stop; its replacement will not start.
+      if (worker) await call('stop').catch(() => undefined);
     },
-    lag: async () => (await call('lag')) ?? [],
-    replay: async (name, options = {}) => {
-      await call('replay', {
-        name,
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      });
-    },
+    replay: (name, options = {}) =>
+      call('replay', { name, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }),
     close: async () => {
       running = false;
+      if (respawn) clearTimeout(respawn);
+      const w = worker;
+      if (!w) {
+        closing = true;
+        return;
+      }
       try {
-        if (alive) await call('close');
+        await call('close');
+      } catch {
+        // it died meanwhile: terminating is all that is left
       } finally {
         closing = true;
-        await worker.terminate();
+        await w.terminate();
       }
     },
   };

@@ -7,8 +7,9 @@ import { openReadModelDb } from '../read-model-db.js';
 import type { LineageMessage, LineageRequest, LineageThreadData } from './protocol.js';
 
 /**
- * The lineage projection on its own thread: it reads the log's file, parses entries and writes
- * `lineage.sqlite` beside the other projections on the main thread, so the two use both cores.
+ * The lineage projection on its own thread: it reads the log's file, parses lineage entries only
+ * and writes `lineage.sqlite`, beside the other projections on the main thread, so the two use both
+ * cores. The reader yields between batches, so a `stop` reaches the runner during a long catch-up.
  */
 const port = parentPort!;
 const { logFile, lineageFile, batchSize } = workerData as LineageThreadData;
@@ -18,7 +19,7 @@ const post = (m: LineageMessage): void => {
 const message = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
-const log = openSqliteLogReader(logFile, { types: lineageEventTypes });
+const log = openSqliteLogReader(logFile, { types: lineageEventTypes, yieldBetweenReads: true });
 const db = openReadModelDb(lineageFile);
 const runner = createProjectionRunner({
   log,
@@ -31,19 +32,25 @@ const runner = createProjectionRunner({
 
 /** The catch-up in progress: a second `start` waits for the same one. */
 let starting: Promise<void> | undefined;
+/** The stop in progress: a `start` after it waits for it to finish. */
+let stopping: Promise<void> = Promise.resolve();
+
+const stop = (): Promise<void> => {
+  starting = undefined;
+  stopping = stopping.then(() => runner.stop());
+  return stopping;
+};
 
 const handle = async (r: LineageRequest): Promise<LineageMessage> => {
   switch (r.op) {
     case 'start':
+      await stopping;
       starting ??= runner.start();
       await starting;
       return { type: 'reply', id: r.id };
     case 'stop':
-      starting = undefined;
-      await runner.stop();
+      await stop();
       return { type: 'reply', id: r.id };
-    case 'lag':
-      return { type: 'reply', id: r.id, lag: await runner.lag() };
     case 'replay':
       await runner.replay(r.name, {
         onProgress: (progress) => {
@@ -52,8 +59,7 @@ const handle = async (r: LineageRequest): Promise<LineageMessage> => {
       });
       return { type: 'reply', id: r.id };
     case 'close':
-      starting = undefined;
-      await runner.stop();
+      await stop();
       db.close();
       await log.close();
       return { type: 'reply', id: r.id };

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,60 +107,131 @@ describe('the lineage projection on its own thread (built service)', () => {
   });
 });
 
-describe('the lineage thread, when it dies', () => {
-  it('is replaced, and the new one catches up; its death is logged', async () => {
+/** A log of `count` lineage run events in `dir`, appended through the ingest path. */
+const lineageLog = async (dir: string, count: number) => {
+  const log = createSqliteEventLog({ file: join(dir, 'log.sqlite') });
+  const vault = createSqliteKeyVault({
+    file: join(dir, 'keys.sqlite'),
+    kek: loadOrCreateKek({ dataDir: dir }),
+  });
+  const ingestor = createIngestor({ log, vault, origin: 'test/log', metrics: createMetrics() });
+  for (let from = 0; from < count; from += 1000) {
+    const events = Array.from({ length: Math.min(1000, count - from) }, (_, k) => {
+      const i = from + k;
+      const e: Record<string, unknown> = {
+        ...lineageRunEvent(
+          runEvent({
+            run: i,
+            job: `job${i % 3}`,
+            at: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+            inputs: [`in${i}`],
+            outputs: [`out${i}`],
+          }),
+        ),
+      };
+      delete e.recordedAt;
+      return e;
+    });
+    const r = await ingestor.ingest(events, 'test');
+    expect(r.status).toBe('accepted');
+  }
+  return {
+    close: async () => {
+      await vault.close();
+      await log.close();
+    },
+  };
+};
+
+const checkpointIn = (file: string): number | undefined => {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (
+      db
+        .prepare("SELECT position FROM projection_checkpoints WHERE name = 'lineageGraph'")
+        .get() as { position: number } | undefined
+    )?.position;
+  } finally {
+    db.close();
+  }
+};
+
+const within = <T>(ms: number, what: string, p: Promise<T>): Promise<T> =>
+  Promise.race([
+    p,
+    new Promise<T>((_, reject) =>
+      setTimeout(() => {
+        reject(new Error(`${what} took more than ${ms} ms`));
+      }, ms),
+    ),
+  ]);
+
+describe('the lineage thread (built worker, in process)', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) removeDir(d);
+  });
+  const setup = () => {
     expect(existsSync(builtWorker), 'npm run build first').toBe(true);
     const dir = tempDir();
+    dirs.push(dir);
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
-    const logFile = join(dir, 'log.sqlite');
-    // No log file yet: the first threads cannot open it and exit.
     const runner = startLineageThread(
-      { logFile, lineageFile: join(dir, 'lineage.sqlite'), batchSize: 100 },
+      { logFile: join(dir, 'log.sqlite'), lineageFile: join(dir, 'lineage.sqlite'), batchSize: 50 },
       logger,
       builtWorker,
     );
+    return { dir, lines, runner };
+  };
+
+  it('is replaced when it dies, and the new one catches up; its death is logged', async () => {
+    const { dir, lines, runner } = setup();
+    // No log file yet: the first threads cannot open it and exit.
     const started = runner.start();
     await new Promise((r) => setTimeout(r, 300));
     expect(lines.some((l) => l.includes('lineage projection thread exited'))).toBe(true);
-
-    const log = createSqliteEventLog({ file: logFile });
-    const vault = createSqliteKeyVault({
-      file: join(dir, 'keys.sqlite'),
-      kek: loadOrCreateKek({ dataDir: dir }),
-    });
-    const ingestor = createIngestor({ log, vault, origin: 'test/log', metrics: createMetrics() });
-    const events = Array.from({ length: 30 }, (_, i) =>
-      lineageRunEvent(
-        runEvent({
-          run: i,
-          job: `job${i % 3}`,
-          at: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
-          inputs: [`in${i}`],
-          outputs: [`out${i}`],
-        }),
-      ),
-    );
-    const r = await ingestor.ingest(
-      events.map((e) => {
-        const unrecorded: Record<string, unknown> = { ...e };
-        delete unrecorded.recordedAt;
-        return unrecorded;
-      }),
-      'test',
-    );
-    expect(r.status).toBe('accepted');
-    await started;
-    for (let i = 0; i < 100 && (await runner.lag())[0]?.behind !== 0; i++)
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await runner.lag()).toEqual([
-      { name: 'lineageGraph', position: 29, headPosition: 29, behind: 0 },
-    ]);
+    const log = await lineageLog(dir, 30);
+    await within(20_000, 'catching up', started);
+    expect(checkpointIn(join(dir, 'lineage.sqlite'))).toBe(29);
     await runner.stop();
     await runner.close();
     expect(datasetNames(join(dir, 'lineage.sqlite'))).toHaveLength(60);
-    await vault.close();
     await log.close();
-    removeDir(dir);
+  });
+
+  it('stops and closes at once while it is being replaced', async () => {
+    const { runner } = setup();
+    void runner.start();
+    await new Promise((r) => setTimeout(r, 150));
+    await within(1000, 'stop', runner.stop());
+    await within(1000, 'close', runner.close());
+    await expect(runner.replay('lineageGraph')).rejects.toThrow('closed');
+  });
+
+  it('answers a stop in the middle of a long catch-up', async () => {
+    const { dir, runner } = setup();
+    const log = await lineageLog(dir, 3000);
+    const started = runner.start();
+    await within(2000, 'stop', runner.stop());
+    await started;
+    const reached = checkpointIn(join(dir, 'lineage.sqlite')) ?? -1;
+    expect(reached).toBeLessThan(2999);
+    await runner.close();
+    await log.close();
+  });
+});
+
+describe('serve with a read model it cannot open', () => {
+  it('exits with the error instead of staying up with the lineage thread', async () => {
+    const dir = tempDir();
+    try {
+      writeFileSync(join(dir, 'erasure-scan.sqlite'), 'this is not a database');
+      const r = await within(20_000, 'serve', cli(['serve', '--data-dir', dir, '--port', '0']));
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/not a database/);
+    } finally {
+      removeDir(dir);
+    }
   });
 });

@@ -20,7 +20,16 @@ export const SKIPPED_TYPE = 'gouvernail.skipped';
  */
 export const openSqliteLogReader = (
   file: string,
-  { idleMs = 100, types }: { idleMs?: number; types: readonly string[] },
+  {
+    idleMs = 100,
+    types,
+    yieldBetweenReads = false,
+  }: {
+    idleMs?: number;
+    types: readonly string[];
+    /** Answer each read from a macrotask, so messages to the thread are handled between batches. */
+    yieldBetweenReads?: boolean;
+  },
 ): LogReader => {
   const db = openSqlite(file, { readonly: true });
   const wanted = types.map((t) => `'${t.replaceAll("'", "''")}'`).join(', ');
@@ -39,8 +48,12 @@ export const openSqliteLogReader = (
         ? ({ type: SKIPPED_TYPE } as unknown as RecordedEnvelope)
         : (JSON.parse(r.text) as RecordedEnvelope),
   });
-  const read = (from: number, limit: number) =>
-    Promise.resolve(readFrom.all(from, limit).map(toEntry));
+  const read = (from: number, limit: number): Promise<StoredEntry[]> =>
+    yieldBetweenReads
+      ? new Promise((resolve) => {
+          setImmediate(resolve);
+        }).then(() => readFrom.all(from, limit).map(toEntry))
+      : Promise.resolve(readFrom.all(from, limit).map(toEntry));
   return {
     read,
     size: () => Promise.resolve(head.get()!.n),

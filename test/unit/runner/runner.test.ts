@@ -54,6 +54,25 @@ describe('projection runner', () => {
     await runner.stop();
   });
 
+  it('follows again when started while a stop is still finishing', async () => {
+    const log = createMemoryEventLog({ subscribeBatch: 4 });
+    await log.appendEvents(someEvents(5));
+    const store = createTallyStore(new Database(':memory:'));
+    const runner = createProjectionRunner({
+      log,
+      projections: [{ projection: tally(), store }],
+      batchSize: 10,
+    });
+    await runner.start();
+    const stopped = runner.stop();
+    await runner.start();
+    await stopped;
+    await log.appendEvents(someEvents(3, 5));
+    await log.idle();
+    expect(store.applied()).toEqual(range(8));
+    await runner.stop();
+  });
+
   it('reports how far each projection is behind', async () => {
     const log = createMemoryEventLog();
     await log.appendEvents(someEvents(12));

@@ -65,3 +65,13 @@ describe('choosing the log', () => {
     });
   });
 });
+
+describe('choosing where the lineage projection runs', () => {
+  it('runs it on its own thread unless told off, and refuses anything else naming the key', () => {
+    expect(loadConfig({}).lineageThread).toBe(true);
+    expect(loadConfig({ GOUVERNAIL_LINEAGE_THREAD: 'off' }).lineageThread).toBe(false);
+    expect(() => loadConfig({ GOUVERNAIL_LINEAGE_THREAD: 'yes' })).toThrow(
+      "GOUVERNAIL_LINEAGE_THREAD must be one of on, off, got 'yes'",
+    );
+  });
+});

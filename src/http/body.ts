@@ -1,4 +1,5 @@
 import { gunzipSync } from 'node:zlib';
+import { problem } from './respond.js';
 
 /** Why a request body could not be turned into a list of JSON values. */
 export type BodyProblem =
@@ -132,4 +133,19 @@ const parseNdjson = (text: string): ParsedBody => {
   return errors.length > 0
     ? { ok: false, problem: { kind: 'malformed', errors } }
     : { ok: true, items, lines: itemLines };
+};
+
+/**
+ * The answer to a body that could not be read: 413, 415 or 400. `what` names the body in the
+ * message (`batch`, `body`); `accepted` lists the media types the route takes.
+ */
+export const bodyProblem = (p: BodyProblem, what: string, accepted: string): Response => {
+  switch (p.kind) {
+    case 'too-large':
+      return problem(413, 'payload-too-large', `${what} exceeds ${p.limit} bytes`);
+    case 'unsupported-media-type':
+      return problem(415, 'unsupported-media-type', `use ${accepted}, not ${p.contentType}`);
+    case 'malformed':
+      return problem(400, 'malformed-body', 'the body is not valid JSON', p.errors);
+  }
 };

@@ -1,5 +1,5 @@
 import type { Ingestor } from '../ingest/ingest.js';
-import { parseBatch } from './body.js';
+import { bodyProblem, parseBatch } from './body.js';
 import { json, problem } from './respond.js';
 
 /**
@@ -11,21 +11,8 @@ export const postEvents = async (
   deps: { ingestor: Ingestor; maxBatchBytes: number; maxBatchEvents: number },
 ): Promise<Response> => {
   const body = await parseBatch(req, deps.maxBatchBytes);
-  if (!body.ok) {
-    const p = body.problem;
-    switch (p.kind) {
-      case 'too-large':
-        return problem(413, 'payload-too-large', `batch exceeds ${p.limit} bytes`);
-      case 'unsupported-media-type':
-        return problem(
-          415,
-          'unsupported-media-type',
-          `use application/json or application/x-ndjson, not ${p.contentType}`,
-        );
-      case 'malformed':
-        return problem(400, 'malformed-body', 'the body is not valid JSON', p.errors);
-    }
-  }
+  if (!body.ok)
+    return bodyProblem(body.problem, 'batch', 'application/json or application/x-ndjson');
   if (body.items.length === 0) return problem(400, 'empty-batch', 'the batch holds no events');
   if (body.items.length > deps.maxBatchEvents) {
     return problem(

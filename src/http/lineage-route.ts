@@ -2,7 +2,7 @@ import { describeIssues, validateOpenLineage } from '../../domain/openlineage.js
 import { validateNewEvent } from '../../domain/validation.js';
 import type { Ingestor } from '../ingest/ingest.js';
 import { openLineageEnvelope } from '../ingest/openlineage-envelope.js';
-import { parseBatch } from './body.js';
+import { bodyProblem, parseBatch } from './body.js';
 import { json, problem } from './respond.js';
 
 /**
@@ -15,17 +15,7 @@ export const postLineage = async (
   deps: { ingestor: Ingestor; maxBatchBytes: number; submittedBy: string },
 ): Promise<Response> => {
   const body = await parseBatch(req, deps.maxBatchBytes);
-  if (!body.ok) {
-    const p = body.problem;
-    switch (p.kind) {
-      case 'too-large':
-        return problem(413, 'payload-too-large', `body exceeds ${p.limit} bytes`);
-      case 'unsupported-media-type':
-        return problem(415, 'unsupported-media-type', `use application/json, not ${p.contentType}`);
-      case 'malformed':
-        return problem(400, 'malformed-body', 'the body is not valid JSON', p.errors);
-    }
-  }
+  if (!body.ok) return bodyProblem(body.problem, 'body', 'application/json');
   if (body.items.length === 0)
     return problem(400, 'empty-batch', 'no OpenLineage event in the body');
   const envelopes = [];

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { bodyProblem } from '../../../src/http/body.js';
+
+const answer = async (r: Response) => ({
+  status: r.status,
+  error: ((await r.json()) as { error: { code: string; message: string } }).error,
+});
+
+describe('the answer to a body that cannot be read', () => {
+  it('is 413, 415 or 400 with a code and a message naming the problem', async () => {
+    expect(await answer(bodyProblem({ kind: 'too-large', limit: 4096 }, 'batch', 'x'))).toEqual({
+      status: 413,
+      error: { code: 'payload-too-large', message: 'batch exceeds 4096 bytes' },
+    });
+    expect(
+      await answer(
+        bodyProblem(
+          { kind: 'unsupported-media-type', contentType: 'text/csv' },
+          'body',
+          'application/json',
+        ),
+      ),
+    ).toEqual({
+      status: 415,
+      error: { code: 'unsupported-media-type', message: 'use application/json, not text/csv' },
+    });
+    const malformed = await answer(
+      bodyProblem(
+        { kind: 'malformed', errors: [{ line: 2, message: 'Unexpected token' }] },
+        'batch',
+        'x',
+      ),
+    );
+    expect(malformed).toMatchObject({ status: 400, error: { code: 'malformed-body' } });
+    expect(malformed.error).toHaveProperty('details', [{ line: 2, message: 'Unexpected token' }]);
+  });
+});

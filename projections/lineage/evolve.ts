@@ -179,28 +179,28 @@ export const lineageGraphChanges = (event: AuditEvent): LineageChange[] => {
 
 type PiiChange = Extract<LineageChange, { kind: 'piiClassified' | 'piiTagsFaceted' }>;
 
-const facetedPii = (datasets: readonly OpenLineageDataset[]): PiiChange[] =>
-  datasets.flatMap((d): PiiChange[] => {
-    const tags = d.facets?.tags;
-    return tags ? [{ kind: 'piiTagsFaceted', dataset: ref(d), tags: piiTagsOf(tags) }] : [];
-  });
-
 /**
  * The PII changes of `lineageGraphChanges`, in the same order, without building the rest of the
- * graph's changes: the erasure projection needs only these.
+ * graph's changes when there are none: the erasure projection needs only these. When a tags facet
+ * is found, the full changes decide, so an event the graph cannot read (an old entry that no longer
+ * validates) gives no PII here either.
  */
 export const lineagePiiChanges = (event: AuditEvent): PiiChange[] => {
   if (event.type === 'DatasetClassified') return classifiedChanges(event) as PiiChange[];
   if (event.type !== 'LineageRunEvent') return [];
   try {
     const ol = { kind: event.data.kind, event: event.data.event } as unknown as ValidOpenLineage;
-    toInstant(ol.event.eventTime);
-    return ol.kind === 'DatasetEvent'
-      ? facetedPii([ol.event.dataset])
-      : facetedPii([...(ol.event.inputs ?? []), ...(ol.event.outputs ?? [])]);
+    const datasets =
+      ol.kind === 'DatasetEvent'
+        ? [ol.event.dataset]
+        : [...(ol.event.inputs ?? []), ...(ol.event.outputs ?? [])];
+    if (!datasets.some((d) => d.facets?.tags)) return [];
   } catch {
     return [];
   }
+  return lineageGraphChanges(event).filter(
+    (c): c is PiiChange => c.kind === 'piiClassified' || c.kind === 'piiTagsFaceted',
+  );
 };
 
 /** The only event types that change the lineage graph: a reader may skip every other. */

@@ -27,6 +27,25 @@ const taggedRun = (eventTime: string): AuditEvent => {
   return lineageRunEvent(event);
 };
 
+/** A tagged run stored before validation covered it: a column entry has no inputFields. */
+const unreadableRun = (): AuditEvent => {
+  const e = taggedRun(minute(4)) as unknown as {
+    data: { event: { outputs: { facets: Record<string, unknown> }[] } };
+  };
+  e.data.event.outputs[0]!.facets.columnLineage = {
+    _producer: 'https://example.org',
+    _schemaURL: 'https://example.org/c',
+    fields: { email: {} },
+  };
+  return e as unknown as AuditEvent;
+};
+
+const unknownKind = (): AuditEvent => {
+  const e = taggedRun(minute(5)) as unknown as { data: { kind: string } };
+  e.data.kind = 'FutureEvent';
+  return e as unknown as AuditEvent;
+};
+
 const piiOfFullChanges = (e: AuditEvent) =>
   lineageGraphChanges(e).filter((c) => c.kind === 'piiClassified' || c.kind === 'piiTagsFaceted');
 
@@ -41,6 +60,8 @@ describe('the PII changes the erasure projection reads', () => {
     ['a run without tags', lineageRunEvent(fixture('run-complete.json'))],
     ['a classification', datasetClassified({ namespace: 'crm', name: 'customers' }, ['pii.email'])],
     ['a run whose eventTime cannot be read', taggedRun('yesterday')],
+    ['a stored run the graph cannot read (column lineage without inputFields)', unreadableRun()],
+    ['a stored event of an unknown kind', unknownKind()],
     [
       'an access event',
       recorded('AccessRecorded', {

@@ -38,19 +38,28 @@ CREATE INDEX IF NOT EXISTS access_keys_by_position ON access_keys (position);
 CREATE TABLE IF NOT EXISTS access_retention (resource TEXT PRIMARY KEY, retention_days INTEGER NOT NULL);
 `;
 
+const eventColumns =
+  'position, time_ms, occurred_at, event_id, principal, role, resource, action, decision, mechanism, client_address, operation';
+
 /**
  * Read models written by earlier builds kept one wide row per key in `access_rows`. Such a file is
- * migrated by dropping that table and the projection's checkpoint: the runner then rebuilds the
- * access history from position 0 of the log, as after a replay. Returns whether it did.
+ * migrated in place, in one transaction, keeping the checkpoint: rows a subject erasure or a
+ * retention purge removed stay removed, and the access history is complete from the first start
+ * (a rebuild from the log would leave erasure cases located meanwhile without some resources, and
+ * bring back by-subject rows already erased). Returns whether there was anything to migrate.
  */
-export const dropOldAccessLayout = (db: Database, checkpointName: string): boolean => {
+export const migrateOldAccessLayout = (db: Database): boolean => {
   const old = db
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'access_rows'")
     .get();
   if (!old) return false;
   db.transaction(() => {
+    // `WHERE true` lets SQLite read the ON CONFLICT as the insert's, not a join's.
+    db.exec(`INSERT INTO access_events (${eventColumns})
+      SELECT ${eventColumns} FROM access_rows WHERE true GROUP BY position ON CONFLICT DO NOTHING`);
+    db.exec(`INSERT INTO access_keys (idx, key, time_ms, position)
+      SELECT idx, key, time_ms, position FROM access_rows WHERE true ON CONFLICT DO NOTHING`);
     db.exec('DROP TABLE access_rows');
-    db.prepare('DELETE FROM projection_checkpoints WHERE name = ?').run(checkpointName);
   })();
   return true;
 };

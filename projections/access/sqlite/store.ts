@@ -14,7 +14,12 @@ import { promised, sqliteProjectionStore } from '../../sqlite/projection-store.j
 import { createRowBuffer } from '../../sqlite/row-buffer.js';
 import { accessRowColumns, accessRowValues } from '../row-fields.js';
 import { toAccessRow, type AccessRecord } from './rows.js';
-import { accessSchema, dropOldAccessLayout, retentionCutoff, withinRetention } from './schema.js';
+import {
+  accessSchema,
+  migrateOldAccessLayout,
+  retentionCutoff,
+  withinRetention,
+} from './schema.js';
 
 export interface SqliteAccessStoreDeps {
   /** The read-model database shared by all projections. */
@@ -58,7 +63,7 @@ export const createSqliteAccessStore = ({
   readonly shared: SharedTransaction<AccessChange>;
 } => {
   db.exec(accessSchema);
-  dropOldAccessLayout(db, name);
+  migrateOldAccessLayout(db);
   const events = createRowBuffer(db, 'access_events', ['position', 'time_ms', ...accessRowColumns]);
   const keys = createRowBuffer(db, 'access_keys', ['idx', 'key', 'time_ms', 'position']);
   const setRetention = db.prepare(

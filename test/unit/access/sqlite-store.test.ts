@@ -74,21 +74,53 @@ describe('sqlite access history', () => {
     ]);
   });
 
-  it('rebuilds a read model of the old wide layout from position 0', async () => {
+  it('migrates a read model of the old wide layout in place, keeping its checkpoint and its erasures', async () => {
     const db = new Database(':memory:');
+    // The layout of earlier builds: one wide row per lookup key.
     db.exec(`CREATE TABLE projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
-      CREATE TABLE access_rows (idx TEXT, key TEXT, position INTEGER, PRIMARY KEY (idx, key, position));
-      INSERT INTO access_rows VALUES ('principal', 'alice', 7);
-      INSERT INTO projection_checkpoints VALUES ('accessHistory', 7), ('configHistory', 7);`);
+      CREATE TABLE access_rows (idx TEXT NOT NULL, key TEXT NOT NULL, position INTEGER NOT NULL,
+        day TEXT NOT NULL, time_ms INTEGER NOT NULL, occurred_at TEXT NOT NULL, event_id TEXT NOT NULL,
+        principal TEXT NOT NULL, role TEXT, resource TEXT NOT NULL, action TEXT NOT NULL,
+        decision TEXT NOT NULL, mechanism TEXT NOT NULL, client_address TEXT, operation TEXT,
+        subject TEXT, PRIMARY KEY (idx, key, time_ms, position)) WITHOUT ROWID;
+      CREATE INDEX access_rows_by_age ON access_rows (time_ms);`);
+    const old = new Database(':memory:');
+    const kept = subjectId('kim');
+    const erased = subjectId('lou');
+    // Written by this build's projection, then reshaped into old rows: same fields either way.
+    const reference = createSqliteAccessStore({ db: old, now: () => now });
+    const events = [
+      accessEvent({}, { occurredAt: '2026-06-01T10:00:00Z', subjects: [kept] }),
+      accessEvent({ action: 'write' }, { occurredAt: '2026-06-02T10:00:00Z', subjects: [erased] }),
+    ];
+    for (const [i, e] of events.entries())
+      await reference.apply(accessHistoryChanges(e, i + 3), i + 3);
+    await reference.purgeSubject(erased);
+    const insert = db.prepare(`INSERT INTO access_rows VALUES
+      (@idx, @key, @position, substr(@occurred_at, 1, 10), @time_ms, @occurred_at, @event_id, @principal,
+       @role, @resource, @action, @decision, @mechanism, @client_address, @operation, @subject)`);
+    for (const row of old
+      .prepare(
+        `SELECT k.idx, k.key, e.*, CASE WHEN k.idx = 'subject' THEN k.key END AS subject
+        FROM access_keys k JOIN access_events e ON e.position = k.position`,
+      )
+      .all() as Record<string, unknown>[])
+      insert.run(row);
+    db.prepare("INSERT INTO projection_checkpoints VALUES ('accessHistory', 4)").run();
+
     const store = createSqliteAccessStore({ db, now: () => now });
-    expect(await store.checkpoint()).toBe(-1);
+    expect(await store.checkpoint()).toBe(4);
     expect(
       db.prepare("SELECT name FROM sqlite_master WHERE name = 'access_rows'").get(),
     ).toBeUndefined();
-    expect(db.prepare('SELECT name, position FROM projection_checkpoints').all()).toEqual([
-      { name: 'configHistory', position: 7 },
-    ]);
-    await store.apply(accessHistoryChanges(accessEvent(), 0), 0);
-    expect((await store.accessHistory({ principal: 'alice', first: 5 })).rows).toHaveLength(1);
+    for (const query of [
+      { principal: 'alice', first: 5 },
+      { resource: 'kafka://main/orders', first: 5 },
+      { subject: kept, first: 5 },
+      { subject: erased, first: 5 },
+    ])
+      expect(await store.accessHistory(query)).toEqual(await reference.accessHistory(query));
+    expect((await store.accessHistory({ principal: 'alice', first: 5 })).rows).toHaveLength(2);
+    expect((await store.accessHistory({ subject: erased, first: 5 })).rows).toEqual([]);
   });
 });

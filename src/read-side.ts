@@ -14,7 +14,7 @@ import { createSqliteErasureStore } from '../projections/erasure/sqlite/store.js
 import { createProjectionRunner, lagOf, type ProjectionRunner } from '../projections/runner.js';
 import type { EventLog } from './log/event-log.js';
 import { combineRunners } from '../projections/combined-runner.js';
-import { dropMovedLineageTables } from '../projections/lineage/sqlite/schema.js';
+import { moveLineageTables } from '../projections/lineage/sqlite/schema.js';
 import { startLineageThread } from './lineage-thread/remote-runner.js';
 import { openReadModelDb } from './read-model-db.js';
 import type { Logger } from './logger.js';
@@ -119,12 +119,12 @@ export const createSqliteReadSide = ({
   lineageThread?: { readonly logFile: string };
 }): ReadSide => {
   const db = openReadModelDb(readModelFile(dataDir));
-  dropMovedLineageTables(db);
   const lineageDb = openReadModelDb(lineageFile(dataDir));
+  const lineage = createSqliteLineageStore({ db: lineageDb });
+  moveLineageTables(db, lineageFile(dataDir));
   const batchSize = 10_000;
   const access = createSqliteAccessStore({ db });
   const config = createSqliteConfigStore({ db });
-  const lineage = createSqliteLineageStore({ db: lineageDb });
   const erasure = createSqliteErasureStore({ db });
   // Started once every store is built, so a store that fails to open leaves no thread behind.
   const thread = lineageThread

@@ -3,6 +3,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lineageTables } from '../../projections/lineage/sqlite/schema.js';
 import { createSqliteLineageStore } from '../../projections/lineage/sqlite/store.js';
 import { loadOrCreateKek } from '../../src/crypto/kek.js';
 import { createSqliteKeyVault } from '../../src/crypto/sqlite-key-vault.js';
@@ -73,16 +74,23 @@ describe('the lineage projection on its own thread (built service)', () => {
     expect(lineageTablesIn(join(dir, 'read-models.sqlite'))).toEqual([]);
   });
 
-  it('rebuilds the lineage of a data directory written by an earlier build from the log', async () => {
-    // An earlier build kept the lineage tables in read-models.sqlite: a stale copy, with a dataset
-    // the log never had and a checkpoint past everything.
-    for (const suffix of ['', '-wal', '-shm'])
-      rmSync(join(dir, `lineage.sqlite${suffix}`), { force: true });
+  it('moves the lineage of a data directory written by an earlier build, without a rebuild', async () => {
+    // An earlier build kept the lineage tables in read-models.sqlite. Copy them there, with a
+    // marker no rebuild from the log could produce, and remove lineage.sqlite.
     const old = new Database(join(dir, 'read-models.sqlite'));
     createSqliteLineageStore({ db: old });
-    old.prepare("INSERT INTO lineage_datasets (namespace, name) VALUES ('x', 'ghost')").run();
-    old.prepare("INSERT INTO projection_checkpoints VALUES ('lineageGraph', 1000000)").run();
+    old.prepare('ATTACH DATABASE ? AS current').run(join(dir, 'lineage.sqlite'));
+    for (const t of lineageTables) old.exec(`INSERT INTO main.${t} SELECT * FROM current.${t}`);
+    old.exec(
+      "INSERT INTO main.projection_checkpoints SELECT * FROM current.projection_checkpoints WHERE name = 'lineageGraph'",
+    );
+    old.exec('DETACH DATABASE current');
+    old
+      .prepare("INSERT INTO lineage_datasets (namespace, name) VALUES ('x', 'moved-marker')")
+      .run();
     old.close();
+    for (const suffix of ['', '-wal', '-shm'])
+      rmSync(join(dir, `lineage.sqlite${suffix}`), { force: true });
 
     const server = await startServer(dir);
     try {
@@ -92,7 +100,7 @@ describe('the lineage projection on its own thread (built service)', () => {
     }
     const names = datasetNames(join(dir, 'lineage.sqlite'));
     expect(names).toContain('orders.raw');
-    expect(names).not.toContain('ghost');
+    expect(names).toContain('moved-marker');
     expect(lineageTablesIn(join(dir, 'read-models.sqlite'))).toEqual([]);
   });
 

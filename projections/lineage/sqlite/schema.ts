@@ -106,27 +106,50 @@ export const lineageTables = [
 export const datasetLevel = '';
 
 /**
- * Earlier builds kept the lineage tables in `read-models.sqlite`; they now live in `lineage.sqlite`,
- * which the lineage projection rebuilds from the log. Drops the old tables and their checkpoint from
- * the shared file (`db`). Returns whether there were any.
+ * Earlier builds kept the lineage tables in `read-models.sqlite` (`db`); they now live in
+ * `lineage.sqlite` (`lineageFile`, whose schema must exist). Copies the tables and the lineage
+ * checkpoint there in one transaction, unless it already holds a checkpoint, then drops them from
+ * `db`. Moving rather than rebuilding keeps lineage complete from the first start: erasure cases
+ * located meanwhile still find every dataset downstream of a PII-tagged one. Returns whether there
+ * was anything to move.
  */
-export const dropMovedLineageTables = (
+export const moveLineageTables = (
   db: Database,
+  lineageFile: string,
   checkpointName = lineageGraphName,
 ): boolean => {
   const present = lineageTables.filter((t) =>
     db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t),
   );
   if (present.length === 0) return false;
-  db.transaction(() => {
-    for (const t of present) db.exec(`DROP TABLE ${t}`);
-    const checkpoints = db
-      .prepare(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'projection_checkpoints'",
-      )
-      .get();
-    if (checkpoints)
-      db.prepare('DELETE FROM projection_checkpoints WHERE name = ?').run(checkpointName);
-  })();
+  db.prepare('ATTACH DATABASE ? AS moved').run(lineageFile);
+  try {
+    db.transaction(() => {
+      const movedAlready = db
+        .prepare('SELECT 1 FROM moved.projection_checkpoints WHERE name = ?')
+        .get(checkpointName);
+      if (!movedAlready) {
+        for (const t of present) {
+          const namesIn = (schema: string): string[] =>
+            (db.prepare(`PRAGMA ${schema}.table_info(${t})`).all() as { name: string }[]).map(
+              (c) => c.name,
+            );
+          const source = new Set(namesIn('main'));
+          const columns = namesIn('moved')
+            .filter((c) => source.has(c))
+            .join(', ');
+          db.exec(`DELETE FROM moved.${t}`);
+          db.exec(`INSERT INTO moved.${t} (${columns}) SELECT ${columns} FROM main.${t}`);
+        }
+        db.prepare(
+          'INSERT INTO moved.projection_checkpoints (name, position) SELECT name, position FROM main.projection_checkpoints WHERE name = ?',
+        ).run(checkpointName);
+      }
+      for (const t of present) db.exec(`DROP TABLE main.${t}`);
+      db.prepare('DELETE FROM main.projection_checkpoints WHERE name = ?').run(checkpointName);
+    })();
+  } finally {
+    db.exec('DETACH DATABASE moved');
+  }
   return true;
 };

@@ -1,12 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../../domain/catalogue.js';
 import { lineageGraph } from '../../../projections/lineage/evolve.js';
 import { createSqliteLineageStore } from '../../../projections/lineage/sqlite/store.js';
-import {
-  dropMovedLineageTables,
-  lineageTables,
-} from '../../../projections/lineage/sqlite/schema.js';
+import { moveLineageTables, lineageTables } from '../../../projections/lineage/sqlite/schema.js';
 import { datasetClassified, lineageRunEvent, recorded } from '../../support/events.js';
 import { fixture, minute, producer, runEvent, schemaURL, uuidOf } from './support.js';
 
@@ -201,23 +201,32 @@ describe('lineage store batching', () => {
 });
 
 describe('lineage tables moved out of read-models.sqlite', () => {
-  it('are dropped from the shared file with their checkpoint; the other checkpoints stay', () => {
-    const db = new Database(':memory:');
-    createSqliteLineageStore({ db });
-    db.prepare('INSERT INTO projection_checkpoints (name, position) VALUES (?, ?), (?, ?)').run(
-      'lineageGraph',
-      9,
-      'accessHistory',
-      9,
-    );
-    expect(dropMovedLineageTables(db)).toBe(true);
-    const left = db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'lineage_%'")
-      .all();
-    expect(left).toEqual([]);
-    expect(db.prepare('SELECT name FROM projection_checkpoints').all()).toEqual([
-      { name: 'accessHistory' },
-    ]);
-    expect(dropMovedLineageTables(db)).toBe(false);
+  it('are moved with their checkpoint into lineage.sqlite; the other checkpoints stay', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gv-move-'));
+    try {
+      const { db: shared, store } = open();
+      await store.apply(changesOf(allEvents()), 5);
+      shared.prepare("INSERT INTO projection_checkpoints VALUES ('accessHistory', 9)").run();
+      const before = dump(shared);
+      const file = join(dir, 'lineage.sqlite');
+      const target = new Database(file);
+      const moved = createSqliteLineageStore({ db: target });
+
+      expect(moveLineageTables(shared, file)).toBe(true);
+      expect(dump(target)).toEqual(before);
+      expect(await moved.checkpoint()).toBe(5);
+      expect(
+        shared
+          .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'lineage_%'")
+          .all(),
+      ).toEqual([]);
+      expect(shared.prepare('SELECT name FROM projection_checkpoints').all()).toEqual([
+        { name: 'accessHistory' },
+      ]);
+      expect(moveLineageTables(shared, file)).toBe(false);
+      target.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -137,12 +137,22 @@ export const createService = async (
     newId: randomUUID,
   });
   registerErasureMetrics(metrics.registry, readSide.erasure);
-  const swept = await erasure.sweepScanTargets();
-  if (swept.length > 0)
-    logger.info(
-      { cases: swept },
-      'dropped the captured ciphertext of erasure cases already certified',
-    );
+  // Housekeeping: a failure here (the log unreachable) must not keep the service from starting.
+  erasure.sweepScanTargets().then(
+    (swept) => {
+      if (swept.length > 0)
+        logger.info(
+          { cases: swept },
+          'dropped the captured ciphertext of erasure cases already certified',
+        );
+    },
+    (err: unknown) => {
+      logger.warn(
+        { err },
+        'could not sweep the scan targets of certified erasure cases; will retry at the next start',
+      );
+    },
+  );
   const graphql = createGraphQLHandler({
     context: createGraphQLContextFactory({
       tokens,

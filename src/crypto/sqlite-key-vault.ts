@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { canonicalize } from '../../domain/canonical.js';
 import { KekError, type Kek } from './kek.js';
 import type { DataKey, KeyVault } from './key-vault.js';
+import { WAL_SIZE_LIMIT } from '../log/sqlite/open.js';
 
 /** Failures of the key vault, in our vocabulary. Never contains key material. */
 export class KeyVaultError extends Error {
@@ -74,6 +75,7 @@ export const createSqliteKeyVault = (deps: {
   if (isNew) chmodSync(file, 0o600);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   db.pragma('secure_delete = ON');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);

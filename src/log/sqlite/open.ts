@@ -4,6 +4,9 @@ import { dirname } from 'node:path';
 
 export type Db = Database.Database;
 
+/** Bytes a write-ahead log is cut back to when it restarts (64 MiB). */
+export const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
 /** Opens a SQLite file in WAL mode with full fsync on commit: an acknowledged write survives a crash. */
 export const openSqlite = (file: string, options: { readonly?: boolean } = {}): Db => {
   if (file !== ':memory:' && !options.readonly) mkdirSync(dirname(file), { recursive: true });
@@ -14,6 +17,10 @@ export const openSqlite = (file: string, options: { readonly?: boolean } = {}): 
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
+    // Once readers let SQLite restart the WAL, the file shrinks back to this size: without it the
+    // file keeps its largest size for ever, and gouvernail_sqlite_wal_bytes could not show a new
+    // stuck reader until the WAL outgrew the last one's.
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   }
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');

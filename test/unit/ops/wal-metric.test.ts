@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openSqlite, WAL_SIZE_LIMIT } from '../../../src/log/sqlite/open.js';
 import { registerWalMetric } from '../../../src/wal-metrics.js';
 
 const dirs: string[] = [];
@@ -49,6 +50,15 @@ describe('gouvernail_sqlite_wal_bytes', () => {
     expect(await walBytes(registry)).toEqual({ 'log.sqlite': 0 });
     writer.close();
     expect(await walBytes(registry)).toEqual({});
+  });
+
+  it('is cut back to 64 MiB when SQLite restarts it, in every database gouvernail writes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gv-wal-'));
+    dirs.push(dir);
+    const db = openSqlite(join(dir, 'x.sqlite'));
+    expect(db.pragma('journal_size_limit', { simple: true })).toBe(WAL_SIZE_LIMIT);
+    db.close();
+    expect(WAL_SIZE_LIMIT).toBe(64 * 1024 * 1024);
   });
 
   it('reports nothing for a data directory that does not exist yet', async () => {

@@ -178,7 +178,7 @@ builder.mutationFields((t) => ({
   requestErasure: t.field({
     type: ErasureRequestedType,
     description:
-      'Opens an erasure case: records the request, locates the subject’s data through lineage and access history, issues the tasks.',
+      'Opens an erasure case: records the request, locates the subject’s data through lineage and access history, issues the tasks. If those read models have not caught up with the log yet, the case is opened with no tasks (taskCount 0) and runBuiltinErasureTasks locates it first.',
     args: {
       subject: t.arg.string({ required: true }),
       legalGround: t.arg.string({ required: true }),
@@ -246,7 +246,7 @@ builder.mutationFields((t) => ({
   runBuiltinErasureTasks: t.field({
     type: 'Int',
     description:
-      'Erases the subject from gouvernail’s own stores: read models, sealed ciphertext, then the subject’s keys. Returns the tasks completed.',
+      'Erases the subject from gouvernail’s own stores: read models, sealed ciphertext, then the subject’s keys. Locates the case first if it has no tasks yet; refused (ReadModelsBehind) while the read models have not caught up with the log. Returns the tasks completed.',
     args: { caseId: t.arg.id({ required: true }) },
     authScopes: dpo,
     resolve: async (_p, args, ctx) =>

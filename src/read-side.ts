@@ -102,6 +102,25 @@ export const assembleReadSide = ({
 };
 
 /**
+ * Resolves true once each of `names` has applied the log up to `position`, false if one has not
+ * after `timeoutMs`. Polls the runner's lag (cheap: checkpoints and the log's size).
+ */
+export const readModelsReached = async (
+  runner: Pick<ProjectionRunner, 'lag'>,
+  names: readonly string[],
+  position: number,
+  timeoutMs = 30_000,
+): Promise<boolean> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lags = (await runner.lag()).filter((l) => names.includes(l.name));
+    if (lags.length === names.length && lags.every((l) => l.position >= position)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+/**
  * Embedded read models, rebuildable from the log at any time: `read-models.sqlite` (access,
  * configuration, erasure cases) and `lineage.sqlite`. With `lineageThread`, the lineage projection
  * runs on its own thread, reading the log's file itself, so the projections use two cores; the

@@ -27,8 +27,11 @@ import { createPersonalReader, type PersonalReader } from './personal.js';
 import { createProofService } from './proofs.js';
 import { createAccessRecorder, type AccessRecorder } from './query-recorder.js';
 import { createConfiguredReadSide } from './read-side-external.js';
-import type { ReadSide } from './read-side.js';
 import { localJwtSecret } from './secrets.js';
+import { readModelsReached, type ReadSide } from './read-side.js';
+import { accessHistory } from '../projections/access/evolve.js';
+import { lineageGraph } from '../projections/lineage/evolve.js';
+import { erasureCases } from '../projections/erasure/evolve.js';
 
 /** Everything the running service is made of; `close` releases it in reverse order. */
 export interface Service {
@@ -135,6 +138,12 @@ export const createService = async (
     dataDirs: [config.dataDir],
     now: () => new Date(),
     newId: randomUUID,
+    readModelsAt: (position) =>
+      readModelsReached(
+        readSide.runner,
+        [accessHistory.name, lineageGraph.name, erasureCases.name],
+        position,
+      ),
   });
   registerErasureMetrics(metrics.registry, readSide.erasure);
   // Housekeeping: a failure here (the log unreachable) must not keep the service from starting.

@@ -28,7 +28,9 @@ export type ErasureServiceError =
   | { readonly type: 'AppendRejected'; readonly message: string }
   | { readonly type: 'BuiltinTask'; readonly taskId: string }
   | { readonly type: 'CanaryMismatch' }
-  | { readonly type: 'TracesFound'; readonly hits: readonly ScanHit[] };
+  | { readonly type: 'TracesFound'; readonly hits: readonly ScanHit[] }
+  /** The read models locating reads have not applied the log up to the case yet; try again. */
+  | { readonly type: 'ReadModelsBehind'; readonly position: number };
 
 export type Outcome<T> = Promise<Result<T, ErasureServiceError>>;
 
@@ -46,6 +48,12 @@ export interface ErasureServiceDeps {
   readonly origin: string;
   /** Ciphertext captured before deletion, scanned for at certification. */
   readonly scanTargets: ScanTargets;
+  /**
+   * Waits until the read models erasure reads (access history, lineage, erasure cases) have
+   * applied the log up to `position`: true when they have, false when they have not within the
+   * wait. Locating on read models behind the log would miss resources and datasets.
+   */
+  readonly readModelsAt: (position: number) => Promise<boolean>;
   /** Every directory gouvernail writes to (log, vault, read models): the canary scan reads them all. */
   readonly dataDirs: readonly string[];
   readonly now: () => Date;

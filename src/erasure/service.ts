@@ -111,9 +111,21 @@ export const createErasureService = (deps: ErasureServiceDeps): ErasureService =
     return ok({ ...loaded, state: loaded.state });
   };
 
+  /** Waits for the read models to reach the case's last entry (its request at least). */
+  const readModelsReach = async (
+    loaded: LoadedCase,
+  ): Promise<Result<null, ErasureServiceError>> => {
+    const position = Math.max(...loaded.entries.map((e) => e.position));
+    return (await deps.readModelsAt(position))
+      ? ok(null)
+      : err({ type: 'ReadModelsBehind', position });
+  };
+
   const locate = async (caseId: string): Outcome<{ issued: TaskSpec[] }> => {
     const loaded = await openCase(caseId);
     if (!loaded.ok) return loaded;
+    const reached = await readModelsReach(loaded.value);
+    if (!reached.ok) return reached;
     const tasks = await locateSubjectData({
       subject: loaded.value.state.subject,
       access: deps.access,
@@ -165,15 +177,17 @@ export const createErasureService = (deps: ErasureServiceDeps): ErasureService =
           fields: { canary },
         });
         if (!appended.ok) return appended;
+        // The case exists from here on, and its canary is shown only in this answer: if the read
+        // models are behind, answer with no tasks; runBuiltinTasks (or locate) locates it later.
         const located = await locate(caseId);
-        if (!located.ok) return located;
+        if (!located.ok && located.error.type !== 'ReadModelsBehind') return located;
         const state = decision.value.reduce(evolve, loaded.state);
         return ok({
           caseId,
           canary,
           receivedAt,
           dueAt: state.status === 'none' ? '' : state.dueAt,
-          tasks: located.value.issued,
+          tasks: located.ok ? located.value.issued : [],
         });
       });
     },
@@ -182,8 +196,18 @@ export const createErasureService = (deps: ErasureServiceDeps): ErasureService =
 
     runBuiltinTasks: (caseId) =>
       exclusive(caseId, async () => {
-        const loaded = await openCase(caseId);
+        let loaded = await openCase(caseId);
         if (!loaded.ok) return loaded;
+        // The read-models task purges what the access history holds: it must hold the subject's
+        // accesses up to the request. A case requested while they were behind is located first.
+        const reached = await readModelsReach(loaded.value);
+        if (!reached.ok) return reached;
+        if (loaded.value.state.tasks.length === 0) {
+          const located = await locate(caseId);
+          if (!located.ok) return located;
+          loaded = await openCase(caseId);
+          if (!loaded.ok) return loaded;
+        }
         let { state } = loaded.value;
         const completed: ErasureTaskCompletedData[] = [];
         for (const taskId of Object.values(builtinTasks)) {

@@ -99,7 +99,7 @@ export const createHarness = () => {
   const scanTargetsFile = join(dir, 'erasure-scan.sqlite');
   const opened: ScanTargets[] = [];
   /** The erasure service as a (re)started process would build it: no memory of earlier calls. */
-  const newService = () => {
+  const newService = (options: { readModelsAt?: (position: number) => Promise<boolean> } = {}) => {
     const scanTargets = createSqliteScanTargets(scanTargetsFile);
     opened.push(scanTargets);
     return createErasureService({
@@ -117,6 +117,12 @@ export const createHarness = () => {
       dataDirs: [dir],
       now: () => new Date(),
       newId: randomUUID,
+      readModelsAt:
+        options.readModelsAt ??
+        (async () => {
+          await sync();
+          return true;
+        }),
     });
   };
   const service = newService();

@@ -182,6 +182,33 @@ describe('erasure service, end to end over the embedded stores', () => {
     after.close();
   });
 
+  it('does not locate on read models behind the log: no tasks at first, located before the built-in tasks run', async () => {
+    await h.seed();
+    const behind = h.newService({ readModelsAt: () => Promise.resolve(false) });
+    const r = await behind.request({ subject: camille, legalGround: 'Art. 17(1)(a)', actor: dpo });
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    expect(r.value.tasks).toEqual([]);
+    const { caseId } = r.value;
+    expect(await behind.locate(caseId)).toMatchObject({
+      ok: false,
+      error: { type: 'ReadModelsBehind' },
+    });
+    expect(await behind.runBuiltinTasks(caseId)).toMatchObject({
+      ok: false,
+      error: { type: 'ReadModelsBehind' },
+    });
+    expect((await behind.state(caseId))?.tasks).toEqual([]);
+
+    const caughtUp = h.newService();
+    const run = await caughtUp.runBuiltinTasks(caseId);
+    if (!run.ok) throw new Error(JSON.stringify(run.error));
+    expect(run.value.completed).toHaveLength(3);
+    const tasks = (await caughtUp.state(caseId))!.tasks;
+    expect(tasks.filter((t) => t.executor === 'external').map((t) => t.target)).toEqual(
+      expect.arrayContaining(['kafka://prod/orders', 'mongodb://crm/people']),
+    );
+  });
+
   it('accepts a completion arriving as a plain event, and treats a repeat as a duplicate', async () => {
     await h.seed();
     const r = await h.service.request({

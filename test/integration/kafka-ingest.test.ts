@@ -434,9 +434,11 @@ describe('Kafka ingest', () => {
     const dying: Ingestor = {
       ingest: async (events, source) => {
         if (dead) throw new Error('process is dead');
-        calls += 1;
+        // Partitions are consumed concurrently: take this call's number before awaiting, or
+        // another call can move the counter past 4 meanwhile and nobody ever "dies".
+        const call = ++calls;
         const r = await store.ingestor.ingest(events, source);
-        if (calls === 4) {
+        if (call === 4) {
           dead = true;
           throw new Error('crash after append, before commit');
         }

@@ -19,7 +19,7 @@ const post = (m: LineageMessage): void => {
 const message = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
-const log = openSqliteLogReader(logFile, { types: lineageEventTypes, yieldBetweenReads: true });
+const log = openSqliteLogReader(logFile, { types: lineageEventTypes });
 const db = openReadModelDb(lineageFile);
 const runner = createProjectionRunner({
   log,

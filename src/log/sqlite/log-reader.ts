@@ -16,20 +16,12 @@ export const SKIPPED_TYPE = 'gouvernail.skipped';
  * projection's). Entries carry their event only, not their bytes. Only entries of `types` are parsed;
  * the others come as a stand-in of type {@link SKIPPED_TYPE} at their position, so the projection's
  * checkpoint still reaches the head. It sees what the appender commits; with no in-process signal
- * of appends, its subscriptions look for new entries every `idleMs` while idle.
+ * of appends, its subscriptions look for new entries every `idleMs` while idle. Each read is answered
+ * from a macrotask, so messages to the thread are handled between batches of a long catch-up.
  */
 export const openSqliteLogReader = (
   file: string,
-  {
-    idleMs = 100,
-    types,
-    yieldBetweenReads = false,
-  }: {
-    idleMs?: number;
-    types: readonly string[];
-    /** Answer each read from a macrotask, so messages to the thread are handled between batches. */
-    yieldBetweenReads?: boolean;
-  },
+  { idleMs = 100, types }: { idleMs?: number; types: readonly string[] },
 ): LogReader => {
   const db = openSqlite(file, { readonly: true });
   const wanted = types.map((t) => `'${t.replaceAll("'", "''")}'`).join(', ');
@@ -49,11 +41,9 @@ export const openSqliteLogReader = (
         : (JSON.parse(r.text) as RecordedEnvelope),
   });
   const read = (from: number, limit: number): Promise<StoredEntry[]> =>
-    yieldBetweenReads
-      ? new Promise((resolve) => {
-          setImmediate(resolve);
-        }).then(() => readFrom.all(from, limit).map(toEntry))
-      : Promise.resolve(readFrom.all(from, limit).map(toEntry));
+    new Promise((resolve) => {
+      setImmediate(resolve);
+    }).then(() => readFrom.all(from, limit).map(toEntry));
   return {
     read,
     size: () => Promise.resolve(head.get()!.n),

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { accessRowColumns } from '../row-fields.js';
 
 /**
  * Each access is one row of `access_events`, appended in log order (its rowid is its position), and
@@ -38,8 +39,9 @@ CREATE INDEX IF NOT EXISTS access_keys_by_position ON access_keys (position);
 CREATE TABLE IF NOT EXISTS access_retention (resource TEXT PRIMARY KEY, retention_days INTEGER NOT NULL);
 `;
 
-const eventColumns =
-  'position, time_ms, occurred_at, event_id, principal, role, resource, action, decision, mechanism, client_address, operation';
+/** The columns of `access_events`, in the order the store writes them. */
+export const accessEventColumns = ['position', 'time_ms', ...accessRowColumns] as const;
+const eventColumns = accessEventColumns.join(', ');
 
 /**
  * Read models written by earlier builds kept one wide row per key in `access_rows`. Such a file is

@@ -12,9 +12,10 @@ import type {
 import { resolveAccessQuery, type ResolvedAccessQuery } from '../query.js';
 import { promised, sqliteProjectionStore } from '../../sqlite/projection-store.js';
 import { createRowBuffer } from '../../sqlite/row-buffer.js';
-import { accessRowColumns, accessRowValues } from '../row-fields.js';
+import { accessRowValues } from '../row-fields.js';
 import { toAccessRow, type AccessRecord } from './rows.js';
 import {
+  accessEventColumns,
   accessSchema,
   migrateOldAccessLayout,
   retentionCutoff,
@@ -64,7 +65,7 @@ export const createSqliteAccessStore = ({
 } => {
   db.exec(accessSchema);
   migrateOldAccessLayout(db);
-  const events = createRowBuffer(db, 'access_events', ['position', 'time_ms', ...accessRowColumns]);
+  const events = createRowBuffer(db, 'access_events', accessEventColumns);
   const keys = createRowBuffer(db, 'access_keys', ['idx', 'key', 'time_ms', 'position']);
   const setRetention = db.prepare(
     'INSERT INTO access_retention (resource, retention_days) VALUES (?, ?) ON CONFLICT (resource) DO UPDATE SET retention_days = excluded.retention_days',

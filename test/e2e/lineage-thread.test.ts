@@ -12,7 +12,7 @@ import { startLineageThread } from '../../src/lineage-thread/remote-runner.js';
 import { createSqliteEventLog } from '../../src/log/sqlite/event-log.js';
 import { createMetrics } from '../../src/metrics.js';
 import { lineageRunEvent } from '../support/events.js';
-import { cli, removeDir, startServer, tempDir, type RunningServer } from '../support/cli.js';
+import { cli, removeDir, startServer, tempDir, waitForProjections } from '../support/cli.js';
 import { runEvent } from '../unit/lineage/support.js';
 
 const builtWorker = new URL('../../dist/src/lineage-thread/worker.js', import.meta.url);
@@ -41,17 +41,6 @@ const lineageTablesIn = (file: string): string[] => {
   }
 };
 
-const caughtUp = async (server: RunningServer): Promise<void> => {
-  for (let i = 0; i < 200; i++) {
-    const ready = await fetch(`${server.url}/readyz`);
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    const lags = [...metrics.matchAll(/^gouvernail_projection_lag_events\{[^}]*\} (\d+)/gm)];
-    if (ready.status === 200 && lags.length === 4 && lags.every((m) => m[1] === '0')) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('projections did not catch up in 20 s');
-};
-
 describe('the lineage projection on its own thread (built service)', () => {
   let dir: string;
   beforeAll(async () => {
@@ -60,7 +49,7 @@ describe('the lineage projection on its own thread (built service)', () => {
     try {
       const demo = await cli(['demo', '--url', server.url, '--data-dir', dir]);
       expect(demo.stderr).toBe('');
-      await caughtUp(server);
+      await waitForProjections(server.url);
     } finally {
       await server.stop();
     }
@@ -94,7 +83,7 @@ describe('the lineage projection on its own thread (built service)', () => {
 
     const server = await startServer(dir);
     try {
-      await caughtUp(server);
+      await waitForProjections(server.url);
     } finally {
       await server.stop();
     }

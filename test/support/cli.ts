@@ -97,3 +97,18 @@ export const tokenFor = async (
   if (r.code !== 0) throw new Error(`token failed: ${r.stderr}`);
   return r.stdout.trim();
 };
+
+/**
+ * Waits until the server is ready and its four projections report no lag (read from `/metrics`);
+ * fails after 20 s.
+ */
+export const waitForProjections = async (url: string): Promise<void> => {
+  for (let i = 0; i < 200; i++) {
+    const ready = await fetch(`${url}/readyz`);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const lags = [...metrics.matchAll(/^gouvernail_projection_lag_events\{[^}]*\} (\d+)/gm)];
+    if (ready.status === 200 && lags.length >= 4 && lags.every((m) => m[1] === '0')) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('projections did not catch up in 20 s');
+};

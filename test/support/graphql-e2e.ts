@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, removeDir, startServer, tempDir, tokenFor, type RunningServer } from './cli.js';
+import {
+  cli,
+  removeDir,
+  startServer,
+  tempDir,
+  tokenFor,
+  waitForProjections,
+  type RunningServer,
+} from './cli.js';
 
 const K = 'kafka://kafka-prod-eu:9092';
 const M = 'mongodb://mongo-prod:27017';
@@ -52,18 +60,6 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
     const codes = (r: GqlResult): (string | undefined)[] =>
       (r.errors ?? []).map((e) => e.extensions?.code);
 
-    const waitForProjections = async (): Promise<void> => {
-      for (let i = 0; i < 200; i++) {
-        const metrics = await (await fetch(`${server.url}/metrics`)).text();
-        const lags = [
-          ...metrics.matchAll(/^gouvernail_projection_lag_events\{[^}]*\} (\d+)/gm),
-        ].map((m) => Number(m[1]));
-        if (lags.length >= 4 && lags.every((l) => l === 0)) return;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error('projections did not catch up in 20 s');
-    };
-
     beforeAll(async () => {
       dir = tempDir();
       server = await startServer(dir, env());
@@ -71,7 +67,7 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
         tokens[role] = await tokenFor(dir, role);
       const demo = await cli(['demo', '--url', server.url, '--data-dir', dir]);
       expect(demo.stderr).toBe('');
-      await waitForProjections();
+      await waitForProjections(server.url);
     });
     afterAll(async () => {
       await server.stop();
@@ -329,7 +325,7 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
         });
         expect(codes(await as('auditor', q))).toEqual(['FORBIDDEN']);
         await new Promise((res) => setTimeout(res, 500));
-        await waitForProjections();
+        await waitForProjections(server.url);
         const audit = await as(
           'dpo',
           `{ accessHistory(subject: "${camille}", first: 50) { edges { node { resource principal decision } } } }`,
@@ -425,7 +421,7 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
 
       it('records every GraphQL request, allowed or refused, as an access event', async () => {
         await new Promise((res) => setTimeout(res, 500));
-        await waitForProjections();
+        await waitForProjections(server.url);
         const r = await as(
           'auditor',
           '{ accessHistory(resource: "gouvernail://graphql", first: 200) { edges { node { principal decision operation } } } }',

@@ -1,29 +1,27 @@
-import type { Statement } from 'better-sqlite3';
 import type { PreparedEvent } from '../event-log.js';
 import type { Db } from './open.js';
 
-/** Rows per multi-row statement: one prepared statement per size, at most this many. */
-const CHUNK = 64;
 /** Ids per duplicate lookup. */
 const LOOKUP = 256;
 
 /**
- * Writes a batch's rows with multi-row INSERT statements and looks its ids up in bulk: the per-call
- * cost of better-sqlite3 (bind, step, reset) is paid per chunk rather than per row.
- * Must be called inside the append transaction.
+ * Writes a batch's rows and looks its ids up in bulk. Rows go in one prepared single-row statement
+ * each, called with plain arguments: measured on this machine (bench/append), that costs about
+ * 2 µs per event less than multi-row INSERTs, whose argument arrays cost more to build and bind
+ * than the per-call overhead they save. Must be called inside the append transaction.
  */
 export const createBatchWriter = (db: Db) => {
-  const statements = new Map<string, Statement>();
-  const statement = (kind: 'events' | 'blobs' | 'ids', rows: number): Statement => {
-    const key = `${kind}:${rows}`;
-    let s = statements.get(key);
-    if (!s) {
-      s = db.prepare(sql(kind, rows));
-      statements.set(key, s);
-    }
-    return s;
-  };
-
+  const lookups = new Map<number, ReturnType<typeof lookupStatement>>();
+  const lookupStatement = (n: number) =>
+    db.prepare<unknown[], { id: string; position: number }>(
+      `SELECT id, position FROM events WHERE id IN (${Array.from({ length: n }, () => '?').join(',')})`,
+    );
+  const insertEvent = db.prepare<[number, string, string, string, string, Uint8Array]>(
+    'INSERT INTO events (position, id, type, stream, recorded_at, entry) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const insertBlob = db.prepare<[number, string, Uint8Array]>(
+    'INSERT INTO sealed_blobs (position, subject, blob) VALUES (?, ?, ?)',
+  );
   const insertSummary = db.prepare<[number, number, string]>(
     'INSERT INTO sealed_batches (first, last, subjects) VALUES (?, ?, ?)',
   );
@@ -32,57 +30,28 @@ export const createBatchWriter = (db: Db) => {
     const found = new Map<string, number>();
     for (let at = 0; at < ids.length; at += LOOKUP) {
       const chunk = ids.slice(at, at + LOOKUP);
-      const rows = statement('ids', chunk.length).all(...chunk) as {
-        id: string;
-        position: number;
-      }[];
-      for (const r of rows) found.set(r.id, r.position);
+      let statement = lookups.get(chunk.length);
+      if (!statement) lookups.set(chunk.length, (statement = lookupStatement(chunk.length)));
+      for (const r of statement.all(...chunk)) found.set(r.id, r.position);
     }
     return found;
   };
 
   const insert = (first: number, batch: readonly PreparedEvent[]): void => {
-    const blobs: unknown[] = [];
-    for (let at = 0; at < batch.length; at += CHUNK) {
-      const n = Math.min(CHUNK, batch.length - at);
-      const params: unknown[] = new Array<unknown>(n * 6);
-      for (let i = 0; i < n; i++) {
-        const p = batch[at + i]!;
-        const position = first + at + i;
-        params[i * 6] = position;
-        params[i * 6 + 1] = p.event.id;
-        params[i * 6 + 2] = p.event.type;
-        params[i * 6 + 3] = p.stream;
-        params[i * 6 + 4] = p.event.recordedAt;
-        params[i * 6 + 5] = p.entry;
-        for (const s of p.sealedBlobs) blobs.push(position, s.subject, s.blob);
+    let subjects: Set<string> | undefined;
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
+      const position = first + i;
+      const e = p.event;
+      insertEvent.run(position, e.id, e.type, p.stream, e.recordedAt, p.entry);
+      for (const s of p.sealedBlobs) {
+        insertBlob.run(position, s.subject, s.blob);
+        (subjects ??= new Set()).add(s.subject);
       }
-      statement('events', n).run(...params);
     }
-    for (let at = 0; at < blobs.length; at += CHUNK * 3) {
-      const chunk = blobs.slice(at, at + CHUNK * 3);
-      statement('blobs', chunk.length / 3).run(...chunk);
-    }
-    if (blobs.length > 0) {
-      const subjects = new Set<string>();
-      for (let i = 1; i < blobs.length; i += 3) subjects.add(blobs[i] as string);
+    if (subjects)
       insertSummary.run(first, first + batch.length - 1, JSON.stringify([...subjects].sort()));
-    }
   };
 
   return { positionsOf, insert };
-};
-
-const tuples = (rows: number, tuple: string): string =>
-  Array.from({ length: rows }, () => tuple).join(',');
-
-const sql = (kind: 'events' | 'blobs' | 'ids', rows: number): string => {
-  switch (kind) {
-    case 'events':
-      return `INSERT INTO events (position, id, type, stream, recorded_at, entry) VALUES ${tuples(rows, '(?,?,?,?,?,?)')}`;
-    case 'blobs':
-      return `INSERT INTO sealed_blobs (position, subject, blob) VALUES ${tuples(rows, '(?,?,?)')}`;
-    case 'ids':
-      return `SELECT id, position FROM events WHERE id IN (${tuples(rows, '?')})`;
-  }
 };

@@ -96,6 +96,22 @@ export const eventLogContract = (
     );
 
     it(
+      'finds duplicates anywhere in a large batch, new and old ids interleaved',
+      withLog(async (log) => {
+        await log.append(Array.from({ length: 300 }, (_, i) => preparedEvent(`old${i}`)));
+        const mixed = Array.from({ length: 600 }, (_, i) =>
+          preparedEvent(i % 2 === 0 ? `old${299 - i / 2}` : `new${(i - 1) / 2}`),
+        );
+        const outcomes = await log.append(mixed);
+        expect(outcomes.filter((o) => o.status === 'duplicate')).toHaveLength(300);
+        expect(outcomes[0]).toEqual({ id: 'old299', position: 299, status: 'duplicate' });
+        expect(outcomes[598]).toEqual({ id: 'old0', position: 0, status: 'duplicate' });
+        expect(outcomes[599]).toEqual({ id: 'new299', position: 599, status: 'appended' });
+        expect(await log.size()).toBe(600);
+      }),
+    );
+
+    it(
       'reads forward from any position with a limit, and nothing past the end',
       withLog(async (log) => {
         await log.append(Array.from({ length: 25 }, (_, i) => preparedEvent(`e${i}`)));

@@ -328,24 +328,37 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps): ProjectionRu
     return w;
   };
 
+  /**
+   * The stop in progress. A start waits for it: otherwise the stop, still closing the old
+   * subscription, would forget the followers the new start had just added.
+   */
+  let stopping: Promise<void> = Promise.resolve();
+
   return {
     start: async () => {
+      // A stop that failed has been reported to its caller; it does not block a new start.
+      await stopping.catch(() => undefined);
       if (running) return;
       running = true;
       await startAll();
     },
-    stop: async () => {
+    stop: () => {
       running = false;
+      followers.clear();
       for (const w of workers.values()) {
         if (w.retry) clearTimeout(w.retry);
         w.retry = null;
       }
       const sub = group.subscription;
       group.subscription = null;
-      await sub?.close();
-      await group.queue;
-      followers.clear();
-      await Promise.all([...workers.values()].map((w) => w.queue));
+      const previous = stopping;
+      stopping = (async () => {
+        await previous.catch(() => undefined);
+        await sub?.close();
+        await group.queue;
+        await Promise.all([...workers.values()].map((w) => w.queue));
+      })();
+      return stopping;
     },
     lag: async () => {
       const size = await log.size();

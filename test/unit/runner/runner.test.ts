@@ -73,6 +73,40 @@ describe('projection runner', () => {
     await runner.stop();
   });
 
+  it('follows again when started while a slow subscription is still closing', async () => {
+    const log = createMemoryEventLog({ subscribeBatch: 4 });
+    await log.appendEvents(someEvents(5));
+    // A server-backed log (EventStoreDB) takes a round trip to close a subscription.
+    const slowToClose: typeof log = {
+      ...log,
+      subscribe: (from, onBatch, onError) => {
+        const sub = log.subscribe(from, onBatch, onError);
+        return {
+          close: async () => {
+            await new Promise((r) => setTimeout(r, 30));
+            await sub.close();
+          },
+        };
+      },
+    };
+    const store = createTallyStore(new Database(':memory:'));
+    const runner = createProjectionRunner({
+      log: slowToClose,
+      projections: [{ projection: tally(), store }],
+      batchSize: 10,
+    });
+    await runner.start();
+    const stopped = runner.stop();
+    await runner.start();
+    await stopped;
+    await log.appendEvents(someEvents(3, 5));
+    await log.idle();
+    for (let waited = 0; store.applied().length < 8 && waited < 2000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(store.applied()).toEqual(range(8));
+    await runner.stop();
+  });
+
   it('reports how far each projection is behind', async () => {
     const log = createMemoryEventLog();
     await log.appendEvents(someEvents(12));

@@ -54,58 +54,45 @@ describe('projection runner', () => {
     await runner.stop();
   });
 
-  it('follows again when started while a stop is still finishing', async () => {
-    const log = createMemoryEventLog({ subscribeBatch: 4 });
-    await log.appendEvents(someEvents(5));
-    const store = createTallyStore(new Database(':memory:'));
-    const runner = createProjectionRunner({
-      log,
-      projections: [{ projection: tally(), store }],
-      batchSize: 10,
-    });
-    await runner.start();
-    const stopped = runner.stop();
-    await runner.start();
-    await stopped;
-    await log.appendEvents(someEvents(3, 5));
-    await log.idle();
-    expect(store.applied()).toEqual(range(8));
-    await runner.stop();
-  });
-
-  it('follows again when started while a slow subscription is still closing', async () => {
-    const log = createMemoryEventLog({ subscribeBatch: 4 });
-    await log.appendEvents(someEvents(5));
+  it.each([
+    ['closes at once', 0],
     // A server-backed log (EventStoreDB) takes a round trip to close a subscription.
-    const slowToClose: typeof log = {
-      ...log,
-      subscribe: (from, onBatch, onError) => {
-        const sub = log.subscribe(from, onBatch, onError);
-        return {
-          close: async () => {
-            await new Promise((r) => setTimeout(r, 30));
-            await sub.close();
-          },
-        };
-      },
-    };
-    const store = createTallyStore(new Database(':memory:'));
-    const runner = createProjectionRunner({
-      log: slowToClose,
-      projections: [{ projection: tally(), store }],
-      batchSize: 10,
-    });
-    await runner.start();
-    const stopped = runner.stop();
-    await runner.start();
-    await stopped;
-    await log.appendEvents(someEvents(3, 5));
-    await log.idle();
-    for (let waited = 0; store.applied().length < 8 && waited < 2000; waited += 20)
-      await new Promise((r) => setTimeout(r, 20));
-    expect(store.applied()).toEqual(range(8));
-    await runner.stop();
-  });
+    ['takes a while to close', 30],
+  ])(
+    'follows again when started while a stop is still finishing (the subscription %s)',
+    async (_, closeMs) => {
+      const log = createMemoryEventLog({ subscribeBatch: 4 });
+      await log.appendEvents(someEvents(5));
+      const closing: typeof log = {
+        ...log,
+        subscribe: (from, onBatch, onError) => {
+          const sub = log.subscribe(from, onBatch, onError);
+          return {
+            close: async () => {
+              if (closeMs > 0) await new Promise((r) => setTimeout(r, closeMs));
+              await sub.close();
+            },
+          };
+        },
+      };
+      const store = createTallyStore(new Database(':memory:'));
+      const runner = createProjectionRunner({
+        log: closing,
+        projections: [{ projection: tally(), store }],
+        batchSize: 10,
+      });
+      await runner.start();
+      const stopped = runner.stop();
+      await runner.start();
+      await stopped;
+      await log.appendEvents(someEvents(3, 5));
+      await log.idle();
+      for (let waited = 0; store.applied().length < 8 && waited < 2000; waited += 20)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(store.applied()).toEqual(range(8));
+      await runner.stop();
+    },
+  );
 
   it('reports how far each projection is behind', async () => {
     const log = createMemoryEventLog();

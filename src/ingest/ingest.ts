@@ -21,12 +21,20 @@ export type IngestResult =
 /** Sources whose events come from producers outside gouvernail: they may submit only producer types. */
 const producerSources: ReadonlySet<string> = new Set(['http', 'kafka', 'openlineage']);
 
+/** An event that passed `validateNewEvent`. */
+export type ValidEvent = NewEventEnvelope & { type: EventType };
+
 export interface Ingestor {
   /**
    * Validates the whole batch, then seals, encodes and appends it. A batch with any invalid event
    * is refused whole: nothing of it is stored, and every bad event is named.
    */
   ingest(inputs: readonly unknown[], source: string): Promise<IngestResult>;
+  /**
+   * {@link ingest} for events the caller has just validated itself (the Kafka consumer classifies
+   * each message first): skips the second validation, still refuses types a producer may not send.
+   */
+  ingestValid(events: readonly ValidEvent[], source: string): Promise<IngestResult>;
 }
 
 export const createIngestor = ({
@@ -44,30 +52,31 @@ export const createIngestor = ({
   now?: () => Date;
   /** Prepares (seals, encodes, hashes) batches on worker threads; in this thread when absent. */
   pool?: PreparePool;
-}): Ingestor => ({
-  ingest: async (inputs, source) => {
+}): Ingestor => {
+  const refusedTypes = (
+    events: readonly ValidEvent[],
+    source: string,
+    offset: (i: number) => number,
+  ): RejectedEvent[] => {
     const rejected: RejectedEvent[] = [];
-    const valid: (NewEventEnvelope & { type: EventType })[] = [];
-    for (let i = 0; i < inputs.length; i++) {
-      const result = validateNewEvent(inputs[i]);
-      if (!result.ok) rejected.push({ index: i, ...idOf(inputs[i]), issues: result.error });
-      else if (producerSources.has(source) && !producerEventTypes.has(result.value.type)) {
+    if (!producerSources.has(source)) return rejected;
+    events.forEach((e, i) => {
+      if (!producerEventTypes.has(e.type))
         rejected.push({
-          index: i,
-          id: result.value.id,
+          index: offset(i),
+          id: e.id,
           issues: [
             {
               path: '/type',
-              message: `${result.value.type} is recorded by gouvernail itself and is not accepted from producers`,
+              message: `${e.type} is recorded by gouvernail itself and is not accepted from producers`,
             },
           ],
         });
-      } else valid.push(result.value);
-    }
-    if (rejected.length > 0) {
-      metrics.ingested.inc({ type: 'unknown', source, outcome: 'invalid' }, rejected.length);
-      return { status: 'rejected', rejected };
-    }
+    });
+    return rejected;
+  };
+
+  const append = async (valid: readonly ValidEvent[], source: string): Promise<IngestResult> => {
     const subjects = new Set<string>();
     for (const e of valid) for (const s of Object.keys(e.personal ?? {})) subjects.add(s);
     const keys = subjects.size > 0 ? await vault.dataKeys([...subjects]) : new Map();
@@ -89,8 +98,41 @@ export const createIngestor = ({
       metrics.ingested.inc({ type, source, outcome }, n);
     }
     return { status: 'accepted', outcomes };
-  },
-});
+  };
+
+  const refuse = (rejected: readonly RejectedEvent[], source: string): IngestResult => {
+    metrics.ingested.inc({ type: 'unknown', source, outcome: 'invalid' }, rejected.length);
+    return { status: 'rejected', rejected };
+  };
+
+  return {
+    ingest: async (inputs, source) => {
+      const rejected: RejectedEvent[] = [];
+      const valid: ValidEvent[] = [];
+      const at: number[] = [];
+      for (let i = 0; i < inputs.length; i++) {
+        const result = validateNewEvent(inputs[i]);
+        if (!result.ok) rejected.push({ index: i, ...idOf(inputs[i]), issues: result.error });
+        else {
+          valid.push(result.value);
+          at.push(i);
+        }
+      }
+      rejected.push(...refusedTypes(valid, source, (i) => at[i]!));
+      if (rejected.length > 0)
+        return refuse(
+          rejected.sort((a, b) => a.index - b.index),
+          source,
+        );
+      return append(valid, source);
+    },
+    ingestValid: async (events, source) => {
+      const rejected = refusedTypes(events, source, (i) => i);
+      if (rejected.length > 0) return refuse(rejected, source);
+      return append(events, source);
+    },
+  };
+};
 
 const idOf = (input: unknown): { id?: string } => {
   if (typeof input === 'object' && input !== null && 'id' in input && typeof input.id === 'string')

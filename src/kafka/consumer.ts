@@ -128,16 +128,16 @@ export const createKafkaIngest = ({
     valid: readonly { message: KafkaMessage; event: Valid }[],
   ): Promise<DeadLetter[]> => {
     if (valid.length === 0) return [];
-    const result = await ingestor.ingest(
+    const result = await ingestor.ingestValid(
       valid.map((v) => v.event),
       'kafka',
     );
     if (result.status === 'accepted') return [];
-    // The ingestor re-validates; it refused what we let through. Dead-letter those, append the rest.
+    // The ingestor refused what we let through (types producers may not send). Dead-letter those, append the rest.
     const refused = new Map(result.rejected.map((r) => [r.index, r]));
     const rest = valid.filter((_, i) => !refused.has(i));
     if (rest.length > 0) {
-      const again = await ingestor.ingest(
+      const again = await ingestor.ingestValid(
         rest.map((v) => v.event),
         'kafka',
       );

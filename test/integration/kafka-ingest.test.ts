@@ -432,12 +432,13 @@ describe('Kafka ingest', () => {
     let calls = 0;
     let dead = false;
     const dying: Ingestor = {
-      ingest: async (events, source) => {
+      ingest: () => Promise.reject(new Error('the consumer validates messages itself')),
+      ingestValid: async (events, source) => {
         if (dead) throw new Error('process is dead');
         // Partitions are consumed concurrently: take this call's number before awaiting, or
         // another call can move the counter past 4 meanwhile and nobody ever "dies".
         const call = ++calls;
-        const r = await store.ingestor.ingest(events, source);
+        const r = await store.ingestor.ingestValid(events, source);
         if (call === 4) {
           dead = true;
           throw new Error('crash after append, before commit');

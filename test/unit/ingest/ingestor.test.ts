@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { validateNewEvent } from '../../../domain/validation.js';
+import { kekFromBytes } from '../../../src/crypto/kek.js';
+import { createSqliteKeyVault } from '../../../src/crypto/sqlite-key-vault.js';
+import { createIngestor, type Ingestor, type ValidEvent } from '../../../src/ingest/ingest.js';
+import { createSqliteEventLog } from '../../../src/log/sqlite/event-log.js';
+import { createMetrics } from '../../../src/metrics.js';
+import { newAccessEvent } from '../../support/new-events.js';
+
+const forged = (id: string) => ({
+  id,
+  type: 'ErasureCertified',
+  schemaVersion: 1,
+  occurredAt: '2026-11-20T10:00:00.000Z',
+  producer: 'mallory',
+  actor: { principal: 'mallory', role: 'producer' },
+  data: { caseId: 'c-1', certificateSha256: 'A'.repeat(43), certificate: {} },
+});
+
+const valid = (input: unknown): ValidEvent => {
+  const r = validateNewEvent(input);
+  if (!r.ok) throw new Error(JSON.stringify(r.error));
+  return r.value;
+};
+
+describe('ingestor', () => {
+  let dir: string;
+  let log: ReturnType<typeof createSqliteEventLog>;
+  let ingestor: Ingestor;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gv-ingestor-'));
+    log = createSqliteEventLog({ file: join(dir, 'log.sqlite') });
+    const vault = createSqliteKeyVault({
+      file: join(dir, 'keys.sqlite'),
+      kek: kekFromBytes(randomBytes(32)),
+    });
+    ingestor = createIngestor({ log, vault, origin: 'test/log', metrics: createMetrics() });
+  });
+  afterEach(async () => {
+    await log.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a whole batch, naming invalid events and types producers may not send, in order', async () => {
+    const r = await ingestor.ingest(
+      [newAccessEvent('a'), forged('f'), { id: 'bad' }, newAccessEvent('b')],
+      'http',
+    );
+    expect(r.status).toBe('rejected');
+    if (r.status !== 'rejected') return;
+    expect(r.rejected.map((x) => [x.index, x.id])).toEqual([
+      [1, 'f'],
+      [2, 'bad'],
+    ]);
+    expect(r.rejected[0]!.issues[0]!.message).toContain('recorded by gouvernail itself');
+    expect(await log.size()).toBe(0);
+  });
+
+  it('appends events its caller validated, sealing personal fields as ingest does', async () => {
+    const events = [
+      valid(newAccessEvent('a', { subject: 'subj_alice00000000000001', email: 'a@example.com' })),
+      valid(newAccessEvent('b')),
+    ];
+    const r = await ingestor.ingestValid(events, 'kafka');
+    expect(r).toEqual({
+      status: 'accepted',
+      outcomes: [
+        { id: 'a', position: 0, status: 'appended' },
+        { id: 'b', position: 1, status: 'appended' },
+      ],
+    });
+    const [stored] = await log.read(0, 1);
+    expect(stored!.event.sealed?.['subj_alice00000000000001']?.fields).toEqual(['email']);
+    expect(Buffer.from(stored!.entry).toString()).not.toContain('a@example.com');
+  });
+
+  it('still refuses, from validated events, the types producers may not send', async () => {
+    const r = await ingestor.ingestValid([valid(newAccessEvent('a')), valid(forged('f'))], 'kafka');
+    expect(r.status).toBe('rejected');
+    if (r.status !== 'rejected') return;
+    expect(r.rejected.map((x) => [x.index, x.id])).toEqual([[1, 'f']]);
+    expect(await log.size()).toBe(0);
+    // gouvernail's own sources may record them.
+    const own = await ingestor.ingestValid([valid(forged('f'))], 'erasure');
+    expect(own.status).toBe('accepted');
+  });
+});

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigResourceTypes } from '../../src/kafka/client.js';
 import { removeDir, startServer, tempDir, tokenFor, type RunningServer } from '../support/cli.js';
 import { connectAdmin, testBrokers, testKafka, testRun } from '../support/kafka.js';
-import { newAccessEvent } from '../support/new-events.js';
+import { forgedCertificate, newAccessEvent } from '../support/new-events.js';
 
 /**
  * The whole service consuming from the real Kafka broker: events produced to its topics appear
@@ -130,15 +130,7 @@ describe('the service on a real Kafka broker', () => {
       return edges && edges.length > 0 ? edges : undefined;
     });
     expect(rows.map((e) => e.node.eventId)).toEqual([good.id]);
-    const forged = {
-      id: `forged-${run}`,
-      type: 'ErasureCertified',
-      schemaVersion: 1,
-      occurredAt: '2026-11-20T10:00:00.000Z',
-      producer: 'mallory',
-      actor: { principal: 'mallory', role: 'producer' },
-      data: { caseId: 'c-1', certificateSha256: 'A'.repeat(43), certificate: {} },
-    };
+    const forged = forgedCertificate(`forged-${run}`);
     await producer.send({ topic: topics.events, messages: [{ value: JSON.stringify(forged) }] });
     const dead = await drain(topics.dlq, (values) => values.length >= 2);
     const malformed = dead.find((d) => d.value === '{"id": oops')!;

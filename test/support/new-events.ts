@@ -22,6 +22,17 @@ export const newAccessEvent = (
   },
 });
 
+/** An event only gouvernail itself may record, as a hostile producer would send it. */
+export const forgedCertificate = (id: string) => ({
+  id,
+  type: 'ErasureCertified',
+  schemaVersion: 1,
+  occurredAt: '2026-11-20T10:00:00.000Z',
+  producer: 'mallory',
+  actor: { principal: 'mallory', role: 'producer' },
+  data: { caseId: 'c-1', certificateSha256: 'A'.repeat(43), certificate: {} },
+});
+
 export const post = (
   url: string,
   token: string,

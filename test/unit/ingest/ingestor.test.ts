@@ -9,17 +9,7 @@ import { createSqliteKeyVault } from '../../../src/crypto/sqlite-key-vault.js';
 import { createIngestor, type Ingestor, type ValidEvent } from '../../../src/ingest/ingest.js';
 import { createSqliteEventLog } from '../../../src/log/sqlite/event-log.js';
 import { createMetrics } from '../../../src/metrics.js';
-import { newAccessEvent } from '../../support/new-events.js';
-
-const forged = (id: string) => ({
-  id,
-  type: 'ErasureCertified',
-  schemaVersion: 1,
-  occurredAt: '2026-11-20T10:00:00.000Z',
-  producer: 'mallory',
-  actor: { principal: 'mallory', role: 'producer' },
-  data: { caseId: 'c-1', certificateSha256: 'A'.repeat(43), certificate: {} },
-});
+import { forgedCertificate, newAccessEvent } from '../../support/new-events.js';
 
 const valid = (input: unknown): ValidEvent => {
   const r = validateNewEvent(input);
@@ -47,7 +37,7 @@ describe('ingestor', () => {
 
   it('refuses a whole batch, naming invalid events and types producers may not send, in order', async () => {
     const r = await ingestor.ingest(
-      [newAccessEvent('a'), forged('f'), { id: 'bad' }, newAccessEvent('b')],
+      [newAccessEvent('a'), forgedCertificate('f'), { id: 'bad' }, newAccessEvent('b')],
       'http',
     );
     expect(r.status).toBe('rejected');
@@ -79,13 +69,16 @@ describe('ingestor', () => {
   });
 
   it('still refuses, from validated events, the types producers may not send', async () => {
-    const r = await ingestor.ingestValid([valid(newAccessEvent('a')), valid(forged('f'))], 'kafka');
+    const r = await ingestor.ingestValid(
+      [valid(newAccessEvent('a')), valid(forgedCertificate('f'))],
+      'kafka',
+    );
     expect(r.status).toBe('rejected');
     if (r.status !== 'rejected') return;
     expect(r.rejected.map((x) => [x.index, x.id])).toEqual([[1, 'f']]);
     expect(await log.size()).toBe(0);
     // gouvernail's own sources may record them.
-    const own = await ingestor.ingestValid([valid(forged('f'))], 'erasure');
+    const own = await ingestor.ingestValid([valid(forgedCertificate('f'))], 'erasure');
     expect(own.status).toBe('accepted');
   });
 });

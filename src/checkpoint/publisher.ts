@@ -38,6 +38,8 @@ export const createCheckpointPublisher = ({
   now?: () => Date;
 }): CheckpointPublisher => {
   let timer: NodeJS.Timeout | undefined;
+  // From the start, not only once a new checkpoint is signed: after a restart the latest is stored.
+  metrics?.checkpointSize.set(store.latest()?.size ?? 0);
   const publish = (): StoredCheckpoint | null => {
     const t = tree();
     const size = t.size();

@@ -25,3 +25,22 @@ export const loadOrCreateSecretFile = (
 /** The embedded HS256 secret for tokens, in `<dataDir>/jwt-secret`. */
 export const localJwtSecret = (dataDir: string): string =>
   loadOrCreateSecretFile(dataDir, 'jwt-secret', () => randomBytes(48).toString('base64url'));
+
+/**
+ * The HS256 secret the service accepts tokens signed with, or undefined when it accepts none:
+ * `GOUVERNAIL_JWT_SECRET` when set; otherwise the generated local secret, but only when no identity
+ * provider is configured. Once one is (`GOUVERNAIL_JWT_PUBLIC_KEY_FILE`, `GOUVERNAIL_JWT_JWKS_URL`),
+ * a token minted with `gouvernail token` from the data directory's secret file is refused.
+ */
+export const hs256Secret = (config: {
+  readonly dataDir: string;
+  readonly jwt: {
+    readonly secret: string | undefined;
+    readonly publicKeyFile: string | undefined;
+    readonly jwksUrl: string | undefined;
+  };
+}): string | undefined => {
+  if (config.jwt.secret !== undefined) return config.jwt.secret;
+  if (config.jwt.publicKeyFile !== undefined || config.jwt.jwksUrl !== undefined) return undefined;
+  return localJwtSecret(config.dataDir);
+};

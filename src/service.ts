@@ -27,7 +27,7 @@ import { createPersonalReader, type PersonalReader } from './personal.js';
 import { createProofService } from './proofs.js';
 import { createAccessRecorder, type AccessRecorder } from './query-recorder.js';
 import { createConfiguredReadSide } from './read-side-external.js';
-import { localJwtSecret } from './secrets.js';
+import { hs256Secret } from './secrets.js';
 import { readModelsReached, type ReadSide } from './read-side.js';
 import { accessHistory } from '../projections/access/evolve.js';
 import { lineageGraph } from '../projections/lineage/evolve.js';
@@ -89,10 +89,7 @@ export const createService = async (
     log: logger.child({ component: 'checkpoints' }),
     onPublished: (note) => kafka?.onCheckpoint(note),
   });
-  const tokens = await createTokenVerifier({
-    ...config.jwt,
-    secret: config.jwt.secret ?? localJwtSecret(config.dataDir),
-  });
+  const tokens = await createTokenVerifier({ ...config.jwt, secret: hs256Secret(config) });
   const pool = config.sealWorkers > 0 ? createPreparePool({ size: config.sealWorkers }) : undefined;
   const ingestor = createIngestor({
     log,

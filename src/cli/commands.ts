@@ -14,7 +14,7 @@ import { createLogger } from '../logger.js';
 import { createProofService } from '../proofs.js';
 import { createConfiguredReadSide } from '../read-side-external.js';
 import { projectionNames } from '../read-side.js';
-import { localJwtSecret } from '../secrets.js';
+import { hs256Secret } from '../secrets.js';
 import { loadCase } from '../erasure/case-stream.js';
 import { verifyCertificate } from '../erasure/verify-certificate.js';
 import { loadDemo } from './demo.js';
@@ -37,6 +37,19 @@ const say = (line: string): void => {
 };
 const complain = (line: string): void => {
   process.stderr.write(`${line}\n`);
+};
+
+/** The HS256 secret to sign a local token with, or undefined (said why) when the service would refuse it. */
+const localSigningSecret = (
+  config: ReturnType<typeof configFrom>,
+  command: string,
+): string | undefined => {
+  const secret = hs256Secret(config);
+  if (secret === undefined)
+    complain(
+      `${command}: the service checks tokens with the identity provider's keys (GOUVERNAIL_JWT_PUBLIC_KEY_FILE or GOUVERNAIL_JWT_JWKS_URL) and would refuse a locally signed one; get a token from the identity provider, or set GOUVERNAIL_JWT_SECRET to accept HS256 tokens as well`,
+    );
+  return secret;
 };
 
 /** `gouvernail verify`: exit 0 when the whole log and every checkpoint check out, 1 otherwise. */
@@ -157,7 +170,8 @@ export const runToken = async (flags: Flags): Promise<number> => {
     return 2;
   }
   const config = configFrom(flags);
-  const secret = config.jwt.secret ?? localJwtSecret(config.dataDir);
+  const secret = localSigningSecret(config, 'token');
+  if (secret === undefined) return 2;
   say(
     await signLocalToken(secret, {
       sub: flags.sub ?? `dev-${role}`,
@@ -219,7 +233,8 @@ export const runReplay = async (name: string | undefined, flags: Flags): Promise
 export const runDemo = async (flags: Flags): Promise<number> => {
   const config = configFrom(flags);
   const url = (flags.url ?? `http://127.0.0.1:${config.port}`).replace(/\/$/, '');
-  const secret = config.jwt.secret ?? localJwtSecret(config.dataDir);
+  const secret = localSigningSecret(config, 'demo');
+  if (secret === undefined) return 2;
   const token = await signLocalToken(secret, {
     sub: 'gouvernail-demo',
     role: 'producer',

@@ -4,7 +4,7 @@ import type { CheckpointPublisher } from './checkpoint/publisher.js';
 import type { CheckpointStore } from './checkpoint/store.js';
 import type { Config } from './config.js';
 import { AuthError } from './auth/jwt.js';
-import { graphqlPrincipal } from './graphql/context.js';
+import { clientAddressOf, graphqlPrincipal } from './graphql/context.js';
 import { authenticate, unauthorized } from './http/authenticate.js';
 import { postEvents } from './http/events-route.js';
 import { postLineage } from './http/lineage-route.js';
@@ -13,6 +13,7 @@ import { json, problem, text } from './http/respond.js';
 import type { Ingestor } from './ingest/ingest.js';
 import type { Metrics } from './metrics.js';
 import type { ProofService } from './proofs.js';
+import type { AccessRecorder } from './query-recorder.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -28,6 +29,8 @@ export interface AppDeps {
   readonly ready: () => Promise<boolean>;
   /** The GraphQL endpoint (GraphiQL on GET), when the read side is wired. */
   readonly graphql?: { fetch(req: Request): Promise<Response> | Response };
+  /** Records GraphQL requests refused for their token (the others are recorded by the GraphQL context). */
+  readonly recorder?: AccessRecorder;
 }
 
 export interface App {
@@ -86,8 +89,19 @@ export const createApp = (deps: AppDeps): App => {
       try {
         await graphqlPrincipal(req, deps.tokens);
       } catch (e) {
-        if (e instanceof AuthError) return unauthorized(e);
-        throw e;
+        if (!(e instanceof AuthError)) throw e;
+        // Refused before the operation is read, but still an access attempt the auditors see.
+        const clientAddress = clientAddressOf(req);
+        deps.recorder?.record({
+          principal: 'anonymous',
+          role: 'anonymous',
+          resource: 'gouvernail://graphql',
+          action: 'query',
+          decision: 'denied',
+          reason: `unauthenticated (${e.reason}): ${e.message}`,
+          ...(clientAddress ? { clientAddress } : {}),
+        });
+        return unauthorized(e);
       }
       return graphql.fetch(req);
     };

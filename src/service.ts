@@ -186,6 +186,7 @@ export const createService = async (
     publisher,
     proofs,
     graphql,
+    recorder,
     keys: { vkey, spkiPem },
     ready: () => Promise.resolve(open && caughtUp && log.fault() === undefined),
   });

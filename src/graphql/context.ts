@@ -37,6 +37,10 @@ export const graphqlPrincipal = async (
   return tokens.verify(m[1]!);
 };
 
+/** The caller's address as the proxy in front of gouvernail reports it (first `X-Forwarded-For` hop). */
+export const clientAddressOf = (req: Request): string | undefined =>
+  req.headers.get('x-forwarded-for')?.split(',')[0]?.trim() || undefined;
+
 const operationName = (operation: string): string =>
   /^\w+ ([^\s{]+)/.exec(operation)?.[1] ?? 'anonymous';
 
@@ -47,7 +51,7 @@ export const createGraphQLContextFactory =
     const principal = await graphqlPrincipal(req, deps.tokens);
     const started = process.hrtime.bigint();
     const who = principal ?? { id: 'anonymous', role: 'anonymous' as const };
-    const clientAddress = req.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+    const clientAddress = clientAddressOf(req);
     return {
       principal,
       access: deps.readSide.access,

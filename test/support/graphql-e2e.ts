@@ -420,15 +420,37 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
       });
 
       it('records every GraphQL request, allowed or refused, as an access event', async () => {
+        const forged = await fetch(`${server.url}/graphql`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${tokens['admin']!.slice(0, -4)}AAAA`,
+            'x-forwarded-for': '203.0.113.77',
+          },
+          body: JSON.stringify({ query: '{ checkpoint { size } }' }),
+        });
+        expect(forged.status).toBe(401);
         await new Promise((res) => setTimeout(res, 500));
         await waitForProjections(server.url);
         const r = await as(
           'auditor',
-          '{ accessHistory(resource: "gouvernail://graphql", first: 200) { edges { node { principal decision operation } } } }',
+          '{ accessHistory(resource: "gouvernail://graphql", first: 200) { edges { node { principal decision operation clientAddress } } } }',
         );
         const rows = (
-          r.data?.accessHistory as { edges: { node: { principal: string; decision: string } }[] }
+          r.data?.accessHistory as {
+            edges: {
+              node: { principal: string; decision: string; clientAddress: string | null };
+            }[];
+          }
         ).edges.map((e) => e.node);
+        // The request with a forged token was refused before GraphQL ran, and is still recorded.
+        expect(rows).toContainEqual(
+          expect.objectContaining({
+            principal: 'anonymous',
+            decision: 'DENIED',
+            clientAddress: '203.0.113.77',
+          }),
+        );
         expect(rows.some((n) => n.principal === 'test-analyst' && n.decision === 'DENIED')).toBe(
           true,
         );

@@ -13,7 +13,11 @@ const config = (jwt: { secret?: string; publicKeyFile?: string; jwksUrl?: string
     jwt: { secret: jwt.secret, publicKeyFile: jwt.publicKeyFile, jwksUrl: jwt.jwksUrl },
   };
 };
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  dirs.splice(0).forEach((d) => {
+    rmSync(d, { recursive: true, force: true });
+  });
+});
 
 describe('which HS256 secret the service accepts', () => {
   it('the generated local secret when nothing is configured, the same on every start', () => {

@@ -30,7 +30,9 @@ describe('dashboards and alert rules', () => {
     const used = new Set<string>();
     for (const f of files(OPS).filter((f) => /\.(ya?ml|json)$/.test(f))) {
       // prom-client's process_* and nodejs_* metrics are not collected: the service exports only its own.
-      for (const m of readFileSync(f, 'utf8').matchAll(/\b(?:gouvernail|process|nodejs)_[a-z0-9_]+/g))
+      for (const m of readFileSync(f, 'utf8').matchAll(
+        /\b(?:gouvernail|process|nodejs)_[a-z0-9_]+/g,
+      ))
         used.add(m[0].replace(/_(bucket|sum|count)$/, ''));
     }
     expect(used.size).toBeGreaterThan(10);

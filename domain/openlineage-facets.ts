@@ -206,7 +206,9 @@ const checkFacetMap =
     const before = issues.length;
     for (const [name, facet] of Object.entries(v)) {
       const p = pointer(path, name);
-      if (checkBaseFacet(issues, facet, p)) known[name]?.(issues, facet, p);
+      // Own names only: a facet called `__proto__` or `toString` is just an unknown facet.
+      if (checkBaseFacet(issues, facet, p) && Object.hasOwn(known, name))
+        known[name]!(issues, facet, p);
     }
     return issues.length === before;
   };

@@ -1,3 +1,4 @@
+import { jsonHygieneIssue, MAX_JSON_DEPTH } from './json-hygiene.js';
 import { OpenLineageRunEventTypes } from './events/lineage.js';
 import {
   checkDatasetFacets,
@@ -187,6 +188,9 @@ export const validateOpenLineage = (
   input: unknown,
 ): Result<ValidOpenLineage, ValidationIssue[]> => {
   if (!isObject(input)) return err([{ path: '/', message: 'must be an object' }]);
+  // The envelope holds the event two levels down (`/data/event`): leave it room for them.
+  const unstorable = jsonHygieneIssue(input, MAX_JSON_DEPTH - 2);
+  if (unstorable) return err([unstorable]);
   const kind = kindOf(input);
   if (kind === undefined) {
     return err([

@@ -1,8 +1,28 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
+
+const timestampParts =
+  /^(\d{4})-(\d{2})-(\d{2})T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+
+/**
+ * Whether `v` is an RFC 3339 date-time with an offset that names a real instant: the pattern alone
+ * lets `2026-13-45T99:99:99Z` or February 30 through, and every projection would then fail on it.
+ */
+export const isTimestamp = (v: string): boolean => {
+  const m = timestampParts.exec(v);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return (
+    month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate()
+  );
+};
+
+// TypeBox checks formats through this global registry, in every thread that validates.
+FormatRegistry.Set('date-time', isTimestamp);
 
 /** RFC 3339 timestamp with an explicit offset, e.g. `2026-11-25T08:10:00.000Z`. */
 export const Timestamp = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$',
+  format: 'date-time',
   description: 'RFC 3339 date-time with offset',
 });
 

@@ -1,7 +1,8 @@
 import type { TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { TypeCompiler, ValueErrorType, type TypeCheck } from '@sinclair/typebox/compiler';
 import { catalogue, isEventType, type EventType } from './catalogue.js';
 import { NewEventEnvelope } from './envelope.js';
+import { jsonHygieneIssue } from './json-hygiene.js';
 import { validateOpenLineage } from './openlineage.js';
 import { err, ok, type Result } from './result.js';
 
@@ -34,7 +35,11 @@ const issuesOf = (
 ): ValidationIssue[] => {
   const issues: ValidationIssue[] = [];
   for (const e of check.Errors(value)) {
-    issues.push({ path: prefix + e.path || '/', message: e.message });
+    const message =
+      e.type === ValueErrorType.StringFormat && e.schema.format === 'date-time'
+        ? 'must be an RFC 3339 date-time with an offset naming a real instant (month 01–12, a day the month has, hour 00–23)'
+        : e.message;
+    issues.push({ path: prefix + e.path || '/', message });
     if (issues.length >= max) break;
   }
   return issues;
@@ -44,6 +49,8 @@ const issuesOf = (
 export const validateNewEvent = (
   input: unknown,
 ): Result<NewEventEnvelope & { type: EventType }, ValidationIssue[]> => {
+  const unstorable = jsonHygieneIssue(input);
+  if (unstorable) return err([unstorable]);
   if (!envelopeCheck.Check(input)) return err(issuesOf(envelopeCheck, input, ''));
   if (!isEventType(input.type)) {
     return err([{ path: '/type', message: `unknown event type '${input.type}'` }]);

@@ -11,11 +11,20 @@ export const timeOf = (timestamp: string): { timeMs: number; day: string } => {
   return { timeMs, day: new Date(timeMs).toISOString().slice(0, 10) };
 };
 
+/**
+ * When the access happened: `occurredAt`, or `recordedAt` (the server's clock) for an event whose
+ * `occurredAt` names no instant. Ingest refuses those now; older logs may hold some, and one must not
+ * stop the projection for good.
+ */
+const whenOf = (e: EventOf<'AccessRecorded'>): string =>
+  Number.isNaN(Date.parse(e.occurredAt)) ? e.recordedAt : e.occurredAt;
+
 const rowsOf = (e: EventOf<'AccessRecorded'>, position: number): AccessChange[] => {
   const d = e.data;
-  const { timeMs, day } = timeOf(e.occurredAt);
+  const when = whenOf(e);
+  const { timeMs, day } = timeOf(when);
   const row: AccessRow = {
-    time: e.occurredAt,
+    time: when,
     position,
     eventId: e.id,
     principal: d.principal,

@@ -87,6 +87,30 @@ describe('POST /v1/events through the real server', () => {
     expect(storedIds()).not.toContain('b-1');
   });
 
+  it('refuses, with 400 naming the place, what parses as JSON but cannot be stored as it is', async () => {
+    const ok = JSON.stringify(newAccessEvent('h-ok'));
+    const lines = [
+      JSON.stringify({ ...newAccessEvent('h-date'), occurredAt: '2026-13-45T99:99:99Z' }),
+      // JSON.parse reads 1e400 as Infinity, which would be stored as null.
+      ok.replace('"h-ok"', '"h-num"').replace('"data":{', '"data":{"extra":1e400,'),
+      ok.replace('"h-ok"', '"h-sur"').replace('"kafka-authorizer"', '"auth\\ud800"'),
+      `${'['.repeat(5000)}${']'.repeat(5000)}`,
+      ok,
+    ];
+    const res = await post(server.url, producer, lines.join('\n'), 'application/x-ndjson');
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as {
+      error: { details: { line: number; errors: string[] }[] };
+    };
+    expect(error.details.map((d) => [d.line, d.errors[0]])).toEqual([
+      [1, expect.stringMatching(/^\/occurredAt: must be an RFC 3339 date-time/)],
+      [2, '/data/extra: is a number too large to represent'],
+      [3, '/producer: contains a lone UTF-16 surrogate (not valid Unicode)'],
+      [4, expect.stringMatching(/^(\/0)+: nests objects and arrays deeper than 64 levels$/)],
+    ]);
+    expect(storedIds()).not.toContain('h-ok');
+  });
+
   it('names the line of malformed JSON', async () => {
     const res = await post(
       server.url,

@@ -60,6 +60,16 @@ describe('access history evolve', () => {
     });
   });
 
+  it('files an access whose occurredAt names no instant (accepted by older versions) under recordedAt', () => {
+    const e = accessEvent({ principal: 'bob' }, { occurredAt: '2026-13-45T99:99:99Z' });
+    const [c] = accessHistoryChanges(e, 0);
+    expect(c).toMatchObject({
+      day: e.recordedAt.slice(0, 10),
+      timeMs: Date.parse(e.recordedAt),
+      row: { time: e.recordedAt },
+    });
+  });
+
   it('keeps access-history retention policies only', () => {
     const keep = recorded('RetentionPolicySet', {
       resource: '*',

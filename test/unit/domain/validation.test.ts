@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { eventTypes } from '../../../domain/catalogue.js';
+import { validateOpenLineage } from '../../../domain/openlineage.js';
 import { validateNewEvent } from '../../../domain/validation.js';
 
 const valid = JSON.parse(
@@ -92,5 +93,69 @@ describe('event schemas', () => {
     const wrongKind = example('LineageRunEvent');
     (wrongKind.data as { kind: string }).kind = 'JobEvent';
     expect(firstIssue(wrongKind)).toMatch(/^\/data\/(kind|event)/);
+  });
+
+  it('refuses a timestamp that matches the pattern but names no real instant', () => {
+    for (const occurredAt of [
+      '2026-13-45T99:99:99Z',
+      '2026-02-30T10:00:00Z',
+      '2026-01-01T24:00:00Z',
+    ])
+      expect(firstIssue({ ...example('AccessRecorded'), occurredAt })).toMatch(
+        /^\/occurredAt: must be an RFC 3339 date-time .*real instant/,
+      );
+    expect(
+      validateNewEvent({ ...example('AccessRecorded'), occurredAt: '2024-02-29T23:59:59.5+05:30' })
+        .ok,
+    ).toBe(true);
+  });
+
+  it('refuses what cannot be stored as it is: deep nesting, overflowed numbers, lone surrogates', () => {
+    const config = example('ConfigChanged');
+    const data = config.data as Record<string, unknown>;
+    let deep: unknown = 1;
+    for (let i = 0; i < 5000; i++) deep = { a: deep };
+    expect(firstIssue({ ...config, data: { ...data, after: deep } })).toMatch(
+      /^\/data\/after(\/a)+: nests objects and arrays deeper than 64 levels$/,
+    );
+    // JSON.parse turns 1e400 into Infinity, which JSON.stringify would store as null.
+    expect(
+      firstIssue(
+        JSON.parse(
+          JSON.stringify({ ...config, data: { ...data, after: 0 } }).replace(
+            '"after":0',
+            '"after":[1,1e400]',
+          ),
+        ),
+      ),
+    ).toBe('/data/after/1: is a number too large to represent');
+    expect(firstIssue({ ...config, producer: 'pr\ud800' })).toBe(
+      '/producer: contains a lone UTF-16 surrogate (not valid Unicode)',
+    );
+    expect(firstIssue({ ...config, data: { ...data, after: { 'x/\udc00': 1 } } })).toBe(
+      '/data/after/x~1\udc00: is a key with a lone UTF-16 surrogate (not valid Unicode)',
+    );
+    // A well-formed pair is fine.
+    expect(validateNewEvent({ ...config, data: { ...data, after: { '𝄞': '😀' } } }).ok).toBe(true);
+  });
+
+  it('refuses a LineageRunEvent too deep for its envelope, and takes a facet named __proto__ as unknown', () => {
+    const e = example('LineageRunEvent');
+    const event = (e.data as { event: { run: { facets?: Record<string, unknown> } } }).event;
+    event.run.facets = JSON.parse(
+      '{"__proto__":{"_producer":"https://x","_schemaURL":"https://x"}}',
+    ) as Record<string, unknown>;
+    expect(validateNewEvent(e).ok).toBe(true);
+    let deep: unknown = [];
+    for (let i = 0; i < 70; i++) deep = [deep];
+    event.run.facets = { custom: { _producer: 'https://x', _schemaURL: 'https://x', deep } };
+    expect(firstIssue(e)).toMatch(
+      /^\/data\/event\/run\/facets\/custom\/deep(\/0)+: nests objects and arrays deeper than 64 levels$/,
+    );
+    // Posted bare (HTTP, Kafka), the event itself may nest two levels less than the envelope.
+    const bare = validateOpenLineage(event);
+    expect(bare.ok ? 'ok' : bare.error[0]!.message).toBe(
+      'nests objects and arrays deeper than 62 levels',
+    );
   });
 });

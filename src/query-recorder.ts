@@ -23,6 +23,18 @@ export interface AccessRecorder {
 }
 
 /**
+ * `text` made storable in a field of at most `max` UTF-16 units: lone surrogates become U+FFFD, and a
+ * cut never splits a surrogate pair. Parts of a record come from the caller (token subject, query
+ * text, X-Forwarded-For); one that does not fit must not cost the record.
+ */
+export const clipText = (text: string, max: number): string => {
+  const whole = (text as string & { toWellFormed(): string }).toWellFormed();
+  if (whole.length <= max) return whole;
+  const code = whole.charCodeAt(max - 1);
+  return whole.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+};
+
+/**
  * The auditors are audited: every GraphQL operation and every read of personal fields becomes an
  * AccessRecorded event. Entries are queued and appended in small batches so queries do not wait for
  * the log; a failed append is logged loudly and retried with the next flush.
@@ -47,8 +59,15 @@ export const createAccessRecorder = ({
       queue = [];
       try {
         const r = await ingestor.ingest(batch, 'gouvernail');
-        if (r.status === 'rejected')
+        if (r.status === 'rejected') {
+          // One bad record must not cost the others theirs: append the rest.
           log.error({ rejected: r.rejected }, 'self-audit events were refused');
+          const refused = new Set(r.rejected.map((x) => x.index));
+          const rest = batch.filter((_, i) => !refused.has(i));
+          const again = rest.length > 0 ? await ingestor.ingest(rest, 'gouvernail') : undefined;
+          if (again?.status === 'rejected')
+            log.error({ rejected: again.rejected }, 'self-audit events were refused');
+        }
       } catch (e) {
         log.error({ err: e }, 'could not record self-audit events; retrying');
         queue = [...batch, ...queue];
@@ -66,17 +85,17 @@ export const createAccessRecorder = ({
         schemaVersion: 1,
         occurredAt: now().toISOString(),
         producer: 'gouvernail',
-        actor: { principal: e.principal, role: e.role },
+        actor: { principal: clipText(e.principal, 512), role: e.role },
         subjects: [...(e.subjects ?? [])],
         data: {
-          principal: e.principal,
+          principal: clipText(e.principal, 512),
           resource: e.resource,
           action: e.action,
           decision: e.decision,
           mechanism: 'jwt',
-          ...(e.operation ? { operation: e.operation.slice(0, 512) } : {}),
-          ...(e.reason ? { reason: e.reason.slice(0, 2048) } : {}),
-          ...(e.clientAddress ? { clientAddress: e.clientAddress } : {}),
+          ...(e.operation ? { operation: clipText(e.operation, 512) } : {}),
+          ...(e.reason ? { reason: clipText(e.reason, 2048) } : {}),
+          ...(e.clientAddress ? { clientAddress: clipText(e.clientAddress, 128) } : {}),
         },
       });
     },

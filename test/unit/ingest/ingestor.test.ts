@@ -1,14 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateNewEvent } from '../../../domain/validation.js';
-import { kekFromBytes } from '../../../src/crypto/kek.js';
-import { createSqliteKeyVault } from '../../../src/crypto/sqlite-key-vault.js';
-import { createIngestor, type Ingestor, type ValidEvent } from '../../../src/ingest/ingest.js';
-import { createSqliteEventLog } from '../../../src/log/sqlite/event-log.js';
-import { createMetrics } from '../../../src/metrics.js';
+import type { Ingestor, ValidEvent } from '../../../src/ingest/ingest.js';
+import { embeddedIngestor, type EmbeddedIngestor } from '../../support/embedded-ingestor.js';
 import { forgedCertificate, newAccessEvent } from '../../support/new-events.js';
 
 const valid = (input: unknown): ValidEvent => {
@@ -18,22 +11,14 @@ const valid = (input: unknown): ValidEvent => {
 };
 
 describe('ingestor', () => {
-  let dir: string;
-  let log: ReturnType<typeof createSqliteEventLog>;
+  let embedded: EmbeddedIngestor;
+  let log: EmbeddedIngestor['log'];
   let ingestor: Ingestor;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'gv-ingestor-'));
-    log = createSqliteEventLog({ file: join(dir, 'log.sqlite') });
-    const vault = createSqliteKeyVault({
-      file: join(dir, 'keys.sqlite'),
-      kek: kekFromBytes(randomBytes(32)),
-    });
-    ingestor = createIngestor({ log, vault, origin: 'test/log', metrics: createMetrics() });
+    embedded = embeddedIngestor();
+    ({ log, ingestor } = embedded);
   });
-  afterEach(async () => {
-    await log.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => embedded.close());
 
   it('refuses a whole batch, naming invalid events and types producers may not send, in order', async () => {
     const r = await ingestor.ingest(

@@ -1,4 +1,5 @@
-import { producerEventTypes, type EventType } from '../../domain/catalogue.js';
+import type { EventType } from '../../domain/catalogue.js';
+import { producerRefusal } from '../../domain/producer-rules.js';
 import type { NewEventEnvelope } from '../../domain/envelope.js';
 import { validateNewEvent, type ValidationIssue } from '../../domain/validation.js';
 import type { KeyVault } from '../crypto/key-vault.js';
@@ -53,7 +54,8 @@ export const createIngestor = ({
   /** Prepares (seals, encodes, hashes) batches on worker threads; in this thread when absent. */
   pool?: PreparePool;
 }): Ingestor => {
-  const refusedTypes = (
+  /** Events a producer may not send although they are valid (see {@link producerRefusal}). */
+  const producerRefusals = (
     events: readonly ValidEvent[],
     source: string,
     offset: (i: number) => number,
@@ -61,17 +63,8 @@ export const createIngestor = ({
     const rejected: RejectedEvent[] = [];
     if (!producerSources.has(source)) return rejected;
     events.forEach((e, i) => {
-      if (!producerEventTypes.has(e.type))
-        rejected.push({
-          index: offset(i),
-          id: e.id,
-          issues: [
-            {
-              path: '/type',
-              message: `${e.type} is recorded by gouvernail itself and is not accepted from producers`,
-            },
-          ],
-        });
+      const issue = producerRefusal(e);
+      if (issue) rejected.push({ index: offset(i), id: e.id, issues: [issue] });
     });
     return rejected;
   };
@@ -118,7 +111,7 @@ export const createIngestor = ({
           at.push(i);
         }
       }
-      rejected.push(...refusedTypes(valid, source, (i) => at[i]!));
+      rejected.push(...producerRefusals(valid, source, (i) => at[i]!));
       if (rejected.length > 0)
         return refuse(
           rejected.sort((a, b) => a.index - b.index),
@@ -127,7 +120,7 @@ export const createIngestor = ({
       return append(valid, source);
     },
     ingestValid: async (events, source) => {
-      const rejected = refusedTypes(events, source, (i) => i);
+      const rejected = producerRefusals(events, source, (i) => i);
       if (rejected.length > 0) return refuse(rejected, source);
       return append(events, source);
     },

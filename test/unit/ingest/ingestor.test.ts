@@ -66,4 +66,32 @@ describe('ingestor', () => {
     const own = await ingestor.ingestValid([valid(forgedCertificate('f'))], 'erasure');
     expect(own.status).toBe('accepted');
   });
+
+  it("refuses producer events that claim to be gouvernail's own, naming the field", async () => {
+    const completed = (taskId: string) => ({
+      id: `done-${taskId}`,
+      type: 'ErasureTaskCompleted',
+      schemaVersion: 1,
+      occurredAt: '2026-11-04T08:01:00.000Z',
+      producer: 'spark-jobs',
+      actor: { principal: 'erase_subject', role: 'producer' },
+      data: { caseId: 'case-1', taskId, outcome: 'erased', counts: {} },
+    });
+    const selfAudit = {
+      ...newAccessEvent('spoof'),
+      data: { ...newAccessEvent('spoof').data, resource: 'gouvernail://graphql' },
+    };
+    const system = { ...newAccessEvent('sys'), actor: { principal: 'gouvernail', role: 'system' } };
+    const r = await ingestor.ingest(
+      [completed('t1'), completed('gouvernail:subject-keys'), selfAudit, system],
+      'http',
+    );
+    expect(r.status === 'rejected' && r.rejected.map((x) => [x.index, x.issues[0]!.path])).toEqual([
+      [1, '/data/taskId'],
+      [2, '/data/resource'],
+      [3, '/actor/role'],
+    ]);
+    // The external executor's own task is fine.
+    expect((await ingestor.ingest([completed('t1')], 'kafka')).status).toBe('accepted');
+  });
 });

@@ -1,0 +1,44 @@
+import { producerEventTypes, type EventType } from './catalogue.js';
+import type { ValidationIssue } from './validation.js';
+
+/**
+ * Why an event from a producer outside gouvernail is refused although its schema allows it: it
+ * claims to be something only gouvernail records. Types gouvernail records itself (the erasure case
+ * life cycle, checkpoints); the `system` role; accesses to gouvernail's own resources
+ * (`gouvernail://…`, the self-audit); completion of gouvernail's own erasure tasks (`gouvernail:…`),
+ * which would let a producer mark a subject's keys destroyed while they still decrypt.
+ */
+export const producerRefusal = (e: {
+  readonly type: EventType;
+  readonly actor: { readonly role: string };
+  readonly data: unknown;
+}): ValidationIssue | undefined => {
+  if (!producerEventTypes.has(e.type))
+    return {
+      path: '/type',
+      message: `${e.type} is recorded by gouvernail itself and is not accepted from producers`,
+    };
+  if (e.actor.role === 'system')
+    return {
+      path: '/actor/role',
+      message: "the role 'system' is gouvernail's own and is not accepted from producers",
+    };
+  if (
+    e.type === 'AccessRecorded' &&
+    (e.data as { resource: string }).resource.startsWith('gouvernail://')
+  )
+    return {
+      path: '/data/resource',
+      message:
+        "accesses to gouvernail's own resources (gouvernail://…) are recorded by gouvernail itself",
+    };
+  if (
+    e.type === 'ErasureTaskCompleted' &&
+    (e.data as { taskId: string }).taskId.startsWith('gouvernail:')
+  )
+    return {
+      path: '/data/taskId',
+      message: "tasks named gouvernail:… are gouvernail's own; it records their completion itself",
+    };
+  return undefined;
+};

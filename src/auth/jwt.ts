@@ -69,11 +69,13 @@ export const createTokenVerifier = async (cfg: {
                   issuer: cfg.issuer,
                   audience: cfg.audience,
                   algorithms: ['HS256'],
+                  requiredClaims: ['exp'],
                 })
               : await jwtVerify(token, source.getKey as JWTVerifyGetKey, {
                   issuer: cfg.issuer,
                   audience: cfg.audience,
                   algorithms: ASYMMETRIC,
+                  requiredClaims: ['exp'],
                 });
           return principalOf(payload);
         } catch (e) {
@@ -114,10 +116,19 @@ const principalOf = (payload: Record<string, unknown>): Principal => {
 const translate = (e: unknown): AuthError => {
   if (e instanceof errors.JWTExpired) return new AuthError('expired', 'token expired');
   if (e instanceof errors.JWTClaimValidationFailed)
-    return new AuthError('wrong-claims', `token claim '${e.claim}' is not accepted: ${e.reason}`);
-  if (e instanceof errors.JOSEAlgNotAllowed || e instanceof errors.JOSENotSupported) {
-    return new AuthError('unsupported-algorithm', 'token algorithm is not accepted');
-  }
+    return new AuthError(
+      'wrong-claims',
+      e.reason === 'missing'
+        ? `token has no '${e.claim}' claim; it is required (a token must expire)`
+        : `token claim '${e.claim}' is not accepted: ${e.reason}`,
+    );
+  if (e instanceof errors.JOSEAlgNotAllowed)
+    return new AuthError(
+      'unsupported-algorithm',
+      'token algorithm is not accepted here (HS256 with the shared secret, RS256 or ES256 with the configured keys)',
+    );
+  if (e instanceof errors.JOSENotSupported)
+    return new AuthError('unsupported-algorithm', `token is not supported: ${e.message}`);
   if (e instanceof errors.JWSSignatureVerificationFailed || e instanceof errors.JWKSNoMatchingKey) {
     return new AuthError('bad-signature', 'token signature does not verify with any known key');
   }

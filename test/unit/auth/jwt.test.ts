@@ -128,4 +128,27 @@ describe('bearer token verification', () => {
     ).toBe('expired');
     expect(await reasonOf(hs.verify('not-a-token'))).toBe('malformed');
   });
+
+  it('refuses a token that never expires (no exp), saying so', async () => {
+    const secret = 'k'.repeat(40);
+    const hs = await createTokenVerifier({ ...claims, secret });
+    const forever = await new SignJWT({ role: 'admin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a')
+      .setIssuer('gouvernail')
+      .setAudience('gouvernail')
+      .sign(new TextEncoder().encode(secret));
+    await expect(hs.verify(forever)).rejects.toThrow("token has no 'exp' claim");
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const file = join(dir, 'forever.pem');
+    writeFileSync(file, await exportSPKI(publicKey));
+    const es = await createTokenVerifier({ ...claims, publicKeyFile: file });
+    const esForever = await new SignJWT({ role: 'admin' })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setSubject('a')
+      .setIssuer('gouvernail')
+      .setAudience('gouvernail')
+      .sign(privateKey);
+    expect(await reasonOf(es.verify(esForever))).toBe('wrong-claims');
+  });
 });

@@ -284,3 +284,48 @@ export const queryLimitsRule =
       return false;
     },
   });
+
+/**
+ * Deepest nesting of `{`, `[` and `(` a document may have before it is parsed. The parser recurses
+ * once per level: a list literal 100,000 levels deep, or an `ofType` chain thousands long, would
+ * overflow its stack. GraphiQL's introspection query nests about 30 levels.
+ */
+export const maxDocumentNesting = 64;
+
+/** How deep `{`, `[` and `(` nest in a GraphQL document, outside strings and comments. */
+export const documentNesting = (source: string): number => {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '#') {
+      while (i < source.length && source[i] !== '\n' && source[i] !== '\r') i++;
+    } else if (c === '"') {
+      if (source.startsWith('"""', i)) {
+        const end = source.indexOf('"""', i + 3);
+        i = end < 0 ? source.length : end + 2;
+      } else {
+        for (i++; i < source.length && source[i] !== '"' && source[i] !== '\n'; i++)
+          if (source[i] === '\\') i++;
+      }
+    } else if (c === '{' || c === '[' || c === '(') {
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if (c === '}' || c === ']' || c === ')') {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return deepest;
+};
+
+/** QUERY_TOO_DEEP for a document nested beyond {@link maxDocumentNesting}, before it is parsed. */
+export const documentNestingProblem = (source: string) => {
+  const nesting = documentNesting(source);
+  return nesting > maxDocumentNesting
+    ? problem(
+        'QUERY_TOO_DEEP',
+        `the document nests braces, brackets or parentheses ${nesting} levels deep; the limit is ${maxDocumentNesting}`,
+        { limit: maxDocumentNesting },
+      )
+    : undefined;
+};

@@ -16,6 +16,7 @@ import { schema } from '../../schema/index.js';
 import {
   defaultLimits,
   defaultPageSize,
+  documentNestingProblem,
   queryLimitsRule,
   type QueryLimits,
 } from '../../schema/limits.js';
@@ -92,6 +93,13 @@ const useQueryAudit = (
   return {
     onParams: async ({ request }) => {
       states.set(request, { ctx: await contextOf(request) });
+    },
+    onParse: ({ params }) => {
+      const given: unknown = params.source;
+      const source =
+        typeof given === 'string' ? given : ((given as { body?: string } | null)?.body ?? '');
+      const tooDeep = documentNestingProblem(source);
+      if (tooDeep) throw tooDeep;
     },
     onValidate: ({ addValidationRule, context, params }) => {
       addValidationRule(queryLimitsRule(limits, context.params.variables));

@@ -61,6 +61,15 @@ describe('every operation is recorded once through ctx.recordQuery', () => {
     });
   });
 
+  it('as denied when the document is nested too deep to parse', async () => {
+    await h.query('auditor', `{ event(id: ${'['.repeat(1000)}1${']'.repeat(1000)}) { id } }`);
+    expect(h.recorded).toHaveLength(1);
+    expect(h.recorded[0]).toMatchObject({
+      decision: 'denied',
+      reason: expect.stringMatching(/^QUERY_TOO_DEEP: the document nests/),
+    });
+  });
+
   it('as allowed when a read-model call fails on bad input (access was granted)', async () => {
     await h.query('auditor', '{ configHistory(after: "garbage") { edges { cursor } } }');
     expect(h.recorded).toEqual([

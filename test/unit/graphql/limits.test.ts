@@ -112,6 +112,22 @@ describe('query limits', () => {
     expect(codes(bomb.body)).toContain('QUERY_TOO_DEEP');
   });
 
+  it('refuse documents nested too deep to parse safely with QUERY_TOO_DEEP, not a 500', async () => {
+    const chain = `{ __type(name: "Query") { ${'ofType { '.repeat(3000)}name${' }'.repeat(3000)} } }`;
+    const list = `{ event(id: ${'['.repeat(100_000)}1${']'.repeat(100_000)}) { id } }`;
+    for (const doc of [chain, list]) {
+      const { status, body } = await h.query('auditor', doc);
+      expect(status).toBe(200);
+      expect(codes(body)).toEqual(['QUERY_TOO_DEEP']);
+      expect(body.errors?.[0]?.message).toMatch(
+        /^the document nests braces, brackets or parentheses \d+ levels deep; the limit is 64$/,
+      );
+    }
+    // Nesting inside strings and comments does not count.
+    const quoted = await h.query('auditor', `{ checkpoint { size } } # ${'{'.repeat(100)}\n`);
+    expect(quoted.body.errors).toBeUndefined();
+  });
+
   it('terminate on fragment cycles and repeated fragment spreads', async () => {
     const cyclic = await h.query(
       'auditor',

@@ -44,7 +44,8 @@ export const createProofService = ({
 }: {
   log: VerifiableLog;
   store: CheckpointStore;
-  publisher: CheckpointPublisher;
+  /** Which checkpoint a proof is made against; the service's own publisher signs one when none covers. */
+  publisher: Pick<CheckpointPublisher, 'covering'>;
   origin: string;
 }): ProofService => ({
   inclusion: async (eventId) => {

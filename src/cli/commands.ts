@@ -6,7 +6,6 @@ import { verifyLogFile, verifySequencedLog, type VerifyReport } from '../audit/v
 import { verifierFromKeyText, verifyProofDocument } from '../audit/verify-proof.js';
 import { signLocalToken } from '../auth/jwt.js';
 import { loadOrCreateCheckpointSigner } from '../checkpoint/local-key.js';
-import { createCheckpointPublisher } from '../checkpoint/publisher.js';
 import { createSqliteCheckpointStore } from '../checkpoint/store.js';
 import { loadConfig } from '../config.js';
 import { logFile, openLog, sequencerFile } from '../log/open-log.js';
@@ -103,22 +102,25 @@ export const runProof = async (eventId: string | undefined, flags: Flags): Promi
   const log = openLog(config, { sequence: false });
   try {
     const store = createSqliteCheckpointStore(log.db);
-    const { signer } = loadOrCreateCheckpointSigner(config.dataDir, config.origin);
-    const publisher = createCheckpointPublisher({
-      tree: () => log.tree,
-      store,
-      signer,
-      origin: config.origin,
-      intervalMs: 60_000,
-    });
+    // Only `serve` signs checkpoints: the CLI proves against the latest stored one, or says why not.
+    const storedOnly = {
+      covering: (leafIndex: number) => {
+        const latest = store.latest();
+        return latest && latest.size > leafIndex ? latest : null;
+      },
+    };
     const doc = await createProofService({
       log,
       store,
-      publisher,
+      publisher: storedOnly,
       origin: config.origin,
     }).inclusion(eventId);
     if ('code' in doc) {
-      complain(`proof: ${doc.message}`);
+      complain(
+        doc.code === 'no-checkpoint'
+          ? `proof: no signed checkpoint covers ${eventId} yet; the service signs one every ${config.checkpointIntervalMs} ms while it runs (GOUVERNAIL_CHECKPOINT_INTERVAL_MS). Try again shortly, or ask it: GET /v1/proof/inclusion?id=${eventId}`
+          : `proof: ${doc.message}`,
+      );
       return 1;
     }
     const text = `${JSON.stringify(doc, null, 2)}\n`;

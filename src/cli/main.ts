@@ -21,7 +21,7 @@ Usage:
   gouvernail token --role ROLE [--sub NAME] [--ttl SECONDS] [--data-dir DIR]
                                                             a development token signed with the local key
   gouvernail replay PROJECTION [--data-dir DIR]             rebuild a read model from position 0
-                                                            (accessHistory, configHistory, lineageGraph)
+                                                            (accessHistory, configHistory, lineageGraph, erasureCases)
   gouvernail certificate CASE_ID [--data-dir DIR] [--out FILE]
                                                             write the signed erasure certificate of a case
   gouvernail verify-certificate FILE --key KEYFILE          check an erasure certificate offline

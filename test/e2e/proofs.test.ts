@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -171,5 +172,29 @@ describe('proofs verified offline with only the public key', () => {
     expect(doc.leafIndex).toBe(42);
     expect((await cli(['verify-proof', out, '--key', 'log.vkey'], { cwd: offline })).code).toBe(0);
     server = await startServer(dir);
+  });
+
+  it('never signs a checkpoint from the CLI: without one covering the event it says why', async () => {
+    const quiet = tempDir();
+    const slow = await startServer(quiet, { GOUVERNAIL_CHECKPOINT_INTERVAL_MS: '3600000' });
+    const producer = await tokenFor(quiet, 'producer');
+    expect(
+      (await post(slow.url, producer, JSON.stringify([newAccessEvent('late-1')]))).status,
+    ).toBe(200);
+    await slow.kill();
+    const checkpoints = () => {
+      const db = new Database(join(quiet, 'log.sqlite'), { readonly: true });
+      try {
+        return db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM checkpoints').get()!.n;
+      } finally {
+        db.close();
+      }
+    };
+    const before = checkpoints();
+    const r = await cli(['proof', 'late-1', '--data-dir', quiet]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no signed checkpoint covers late-1 yet');
+    expect(checkpoints()).toBe(before);
+    removeDir(quiet);
   });
 });

@@ -28,7 +28,7 @@ const create = (registry: Registry) => ({
   }),
   configChanges: new Counter({
     name: 'gouvernail_kafka_config_changes_total',
-    help: 'Topic configuration and ACL changes detected by the collector, by kind',
+    help: "ConfigChanged events recorded by the collector (changes found, and the first poll's baseline), by kind",
     labelNames: ['kind'] as const,
     registers: [registry],
   }),

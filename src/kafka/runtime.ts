@@ -8,6 +8,7 @@ import { createKafkaCollector, ingestThrough } from './collector.js';
 import type { KafkaSettings } from './config.js';
 import { createKafkaIngest } from './consumer.js';
 import { createConsumerLagMonitor } from './lag.js';
+import { kafkaMetrics } from './metrics.js';
 
 export interface KafkaRuntime {
   /** Publishes a signed checkpoint note to the checkpoints topic (never throws). */
@@ -68,6 +69,9 @@ export const startKafka = async ({
           ingest: ingestThrough(ingestor),
           intervalMs: settings.collectorIntervalMs,
           log: logger.child({ component: 'kafka-collector' }),
+          onChanges: (counts) => {
+            for (const [kind, n] of counts) kafkaMetrics(metrics).configChanges.inc({ kind }, n);
+          },
           recorded: async () =>
             new Map(
               (await readSide.config.currentConfig({ component: 'kafka' })).map((s) => [

@@ -164,6 +164,11 @@ describe('the service on a real Kafka broker', () => {
       );
     });
     expect(change.node.after?.['retention.ms']).toBe('3600000');
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const retention = /^gouvernail_kafka_config_changes_total\{kind="retention"\} (\d+)/m.exec(
+      metrics,
+    );
+    expect(Number(retention?.[1])).toBeGreaterThanOrEqual(1);
   });
 
   it('publishes signed checkpoints to the checkpoints topic for outside witnesses', async () => {

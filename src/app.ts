@@ -52,7 +52,7 @@ export const createApp = (deps: AppDeps): App => {
       if (who instanceof Response) return who;
       return postLineage(req, {
         ingestor: deps.ingestor,
-        maxBatchBytes: deps.config.maxBatchBytes,
+        ...limits(deps.config),
         submittedBy: who.id,
       });
     },

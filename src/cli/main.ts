@@ -60,6 +60,15 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   try {
     switch (command) {
       case 'serve': {
+        if (
+          values.port !== undefined &&
+          !(/^\d{1,5}$/.test(values.port) && Number(values.port) <= 65535)
+        ) {
+          process.stderr.write(
+            `gouvernail serve: --port must be a number from 0 to 65535, not '${values.port}'\n`,
+          );
+          return 2;
+        }
         const { serve } = await import('../main.js');
         await serve({
           ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),

@@ -135,6 +135,13 @@ const parseNdjson = (text: string): ParsedBody => {
     : { ok: true, items, lines: itemLines };
 };
 
+/** The first thing wrong with a body, with its line when the body is NDJSON. */
+const malformedMessage = (errors: readonly { line?: number; message: string }[]): string => {
+  const first = errors[0];
+  if (!first) return 'the body is not valid JSON';
+  return first.line === undefined ? first.message : `line ${first.line}: ${first.message}`;
+};
+
 /**
  * The answer to a body that could not be read: 413, 415 or 400. `what` names the body in the
  * message (`batch`, `body`); `accepted` lists the media types the route takes.
@@ -146,6 +153,6 @@ export const bodyProblem = (p: BodyProblem, what: string, accepted: string): Res
     case 'unsupported-media-type':
       return problem(415, 'unsupported-media-type', `use ${accepted}, not ${p.contentType}`);
     case 'malformed':
-      return problem(400, 'malformed-body', 'the body is not valid JSON', p.errors);
+      return problem(400, 'malformed-body', malformedMessage(p.errors), p.errors);
   }
 };

@@ -2,6 +2,12 @@ import type { Ingestor } from '../ingest/ingest.js';
 import { bodyProblem, parseBatch } from './body.js';
 import { json, problem } from './respond.js';
 
+/** 413 when a batch holds more than `limit` events (GOUVERNAIL_MAX_BATCH_EVENTS). */
+export const tooManyEvents = (count: number, limit: number): Response | undefined =>
+  count > limit
+    ? problem(413, 'too-many-events', `batch holds ${count} events, the limit is ${limit}`)
+    : undefined;
+
 /**
  * POST /v1/events: a JSON array or NDJSON of events. 200 with each event's position or
  * `duplicate`; 400 naming every bad event (nothing of the batch is stored); 413 when too large.
@@ -14,19 +20,15 @@ export const postEvents = async (
   if (!body.ok)
     return bodyProblem(body.problem, 'batch', 'application/json or application/x-ndjson');
   if (body.items.length === 0) return problem(400, 'empty-batch', 'the batch holds no events');
-  if (body.items.length > deps.maxBatchEvents) {
-    return problem(
-      413,
-      'too-many-events',
-      `batch holds ${body.items.length} events, the limit is ${deps.maxBatchEvents}`,
-    );
-  }
+  const tooMany = tooManyEvents(body.items.length, deps.maxBatchEvents);
+  if (tooMany) return tooMany;
   const result = await deps.ingestor.ingest(body.items, 'http');
   if (result.status === 'rejected') {
     const details = result.rejected.map((r) => ({
       ...(body.lines ? { line: body.lines[r.index] } : {}),
       index: r.index,
-      ...(r.id === undefined ? {} : { id: r.id }),
+      // An id is at most 128 characters; a longer one is echoed cut, not whole.
+      ...(r.id === undefined ? {} : { id: r.id.length > 128 ? `${r.id.slice(0, 128)}…` : r.id }),
       errors: r.issues.map((i) => `${i.path}: ${i.message}`),
     }));
     return problem(

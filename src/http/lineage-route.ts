@@ -3,6 +3,7 @@ import { validateNewEvent } from '../../domain/validation.js';
 import type { Ingestor } from '../ingest/ingest.js';
 import { openLineageEnvelope } from '../ingest/openlineage-envelope.js';
 import { bodyProblem, parseBatch } from './body.js';
+import { tooManyEvents } from './events-route.js';
 import { json, problem } from './respond.js';
 
 /**
@@ -12,12 +13,14 @@ import { json, problem } from './respond.js';
  */
 export const postLineage = async (
   req: Request,
-  deps: { ingestor: Ingestor; maxBatchBytes: number; submittedBy: string },
+  deps: { ingestor: Ingestor; maxBatchBytes: number; maxBatchEvents: number; submittedBy: string },
 ): Promise<Response> => {
   const body = await parseBatch(req, deps.maxBatchBytes);
   if (!body.ok) return bodyProblem(body.problem, 'body', 'application/json');
   if (body.items.length === 0)
     return problem(400, 'empty-batch', 'no OpenLineage event in the body');
+  const tooMany = tooManyEvents(body.items.length, deps.maxBatchEvents);
+  if (tooMany) return tooMany;
   const envelopes = [];
   const invalid = [];
   for (const [index, item] of body.items.entries()) {

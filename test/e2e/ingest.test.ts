@@ -145,6 +145,43 @@ describe('POST /v1/events through the real server', () => {
     }
   });
 
+  it('holds both ingest routes to the event-count limit, and echoes an overlong id cut', async () => {
+    const smallDir = tempDir();
+    const small = await startServer(smallDir, { GOUVERNAIL_MAX_BATCH_EVENTS: '2' });
+    try {
+      const token = await tokenFor(smallDir, 'producer');
+      const three = JSON.stringify([1, 2, 3].map((i) => newAccessEvent(`n-${i}`)));
+      expect((await post(small.url, token, three)).status).toBe(413);
+      const run = (i: number) => ({
+        eventType: 'START',
+        eventTime: '2026-11-20T10:00:00.000Z',
+        run: { runId: `0190c1d2-0000-7000-8000-00000000000${i}` },
+        job: { namespace: 'spark', name: `job-${i}` },
+        producer: 'https://github.com/OpenLineage/OpenLineage/tree/1.24.0/integration/spark',
+        schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+      });
+      const lineage = await fetch(`${small.url}/api/v1/lineage`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify([run(1), run(2), run(3)]),
+      });
+      expect(lineage.status).toBe(413);
+      expect(((await lineage.json()) as { error: { message: string } }).error.message).toBe(
+        'batch holds 3 events, the limit is 2',
+      );
+      const long = await post(
+        small.url,
+        token,
+        JSON.stringify(newAccessEvent('x'.repeat(100_000))),
+      );
+      const { error } = (await long.json()) as { error: { details: { id: string }[] } };
+      expect(error.details[0]!.id).toBe(`${'x'.repeat(128)}…`);
+    } finally {
+      await small.stop();
+      removeDir(smallDir);
+    }
+  });
+
   it('refuses erasure and checkpoint events from producers: gouvernail records those itself', async () => {
     const forged = {
       id: 'forged-1',

@@ -20,4 +20,12 @@ describe('gouvernail serve when it cannot listen', () => {
     expect(second.code).toBe(1);
     expect(second.stderr).toContain('EADDRINUSE');
   }, 20_000);
+
+  it('refuses a port that is not a number, naming the flag', async () => {
+    for (const port of ['abc', '70000']) {
+      const r = await cli(['serve', '--data-dir', dirs[1]!, '--port', port]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--port must be a number from 0 to 65535, not '${port}'`);
+    }
+  });
 });

@@ -31,7 +31,24 @@ describe('the answer to a body that cannot be read', () => {
         'x',
       ),
     );
-    expect(malformed).toMatchObject({ status: 400, error: { code: 'malformed-body' } });
+    expect(malformed).toMatchObject({
+      status: 400,
+      error: { code: 'malformed-body', message: 'line 2: Unexpected token' },
+    });
     expect(malformed.error).toHaveProperty('details', [{ line: 2, message: 'Unexpected token' }]);
+    // A body that is JSON but not events is named for what it is, not called invalid JSON.
+    const scalar = await answer(
+      bodyProblem(
+        {
+          kind: 'malformed',
+          errors: [{ message: 'expected a JSON array of events or one event object' }],
+        },
+        'batch',
+        'x',
+      ),
+    );
+    expect(scalar.error).toMatchObject({
+      message: 'expected a JSON array of events or one event object',
+    });
   });
 });

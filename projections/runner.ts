@@ -333,16 +333,33 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps): ProjectionRu
    * subscription, would forget the followers the new start had just added.
    */
   let stopping: Promise<void> = Promise.resolve();
+  /** Bumped by every start and stop: of calls that overlap, the last one decides. */
+  let lifecycle = 0;
+  let lastCall: 'start' | 'stop' = 'stop';
+  let latestStart: Promise<void> = Promise.resolve();
 
   return {
-    start: async () => {
-      // A stop that failed has been reported to its caller; it does not block a new start.
-      await stopping.catch(() => undefined);
-      if (running) return;
-      running = true;
-      await startAll();
+    start: () => {
+      const ticket = ++lifecycle;
+      lastCall = 'start';
+      const run = (async () => {
+        // A stop that failed has been reported to its caller; it does not block a new start.
+        await stopping.catch(() => undefined);
+        if (ticket !== lifecycle) {
+          // Superseded: by a later start, whose catch-up this call then waits for; or by a stop.
+          if (lastCall === 'start') await latestStart;
+          return;
+        }
+        if (running) return;
+        running = true;
+        await startAll();
+      })();
+      latestStart = run;
+      return run;
     },
     stop: () => {
+      lifecycle++;
+      lastCall = 'stop';
       running = false;
       followers.clear();
       for (const w of workers.values()) {

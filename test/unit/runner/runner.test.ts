@@ -94,6 +94,50 @@ describe('projection runner', () => {
     },
   );
 
+  it('lets the last of overlapping starts and stops decide, leaving no subscription open', async () => {
+    const log = createMemoryEventLog({ subscribeBatch: 4 });
+    await log.appendEvents(someEvents(5));
+    let open = 0;
+    const counted: typeof log = {
+      ...log,
+      subscribe: (from, onBatch, onError) => {
+        const sub = log.subscribe(from, onBatch, onError);
+        open++;
+        return {
+          close: async () => {
+            await new Promise((r) => setTimeout(r, 20));
+            await sub.close();
+            open--;
+          },
+        };
+      },
+    };
+    const store = createTallyStore(new Database(':memory:'));
+    const runner = createProjectionRunner({
+      log: counted,
+      projections: [{ projection: tally(), store }],
+      batchSize: 10,
+    });
+    // Two starts at once: each resolves only once the projections have caught up.
+    const first = runner.start();
+    void runner.start();
+    await first;
+    expect(store.applied()).toEqual(range(5));
+    // stop (slow close), start, stop: stopped.
+    void runner.stop();
+    void runner.start();
+    await runner.stop();
+    // start, then stop before it got going: stopped.
+    void runner.start();
+    await runner.stop();
+    await new Promise((r) => setTimeout(r, 50));
+    await log.appendEvents(someEvents(3, 5));
+    await log.idle();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(store.applied()).toEqual(range(5));
+    expect(open).toBe(0);
+  });
+
   it('reports how far each projection is behind', async () => {
     const log = createMemoryEventLog();
     await log.appendEvents(someEvents(12));

@@ -2,7 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, ValueErrorType, type TypeCheck } from '@sinclair/typebox/compiler';
 import { catalogue, isEventType, type EventType } from './catalogue.js';
 import { NewEventEnvelope } from './envelope.js';
-import { jsonHygieneIssue } from './json-hygiene.js';
+import { jsonHygieneIssue, MAX_JSON_DEPTH } from './json-hygiene.js';
 import { validateOpenLineage } from './openlineage.js';
 import { err, ok, type Result } from './result.js';
 
@@ -65,6 +65,19 @@ export const validateNewEvent = (
     ]);
   }
   if (!check.Check(input.data)) return err(issuesOf(check, input.data, '/data'));
+  if (input.type === 'ErasureTaskCompleted') {
+    // The erasure certificate embeds the evidence three levels deeper (/data/certificate/systems/i):
+    // evidence the envelope can hold but the certificate could not would block certification.
+    const evidence = (input.data as { evidence?: unknown }).evidence;
+    const tooDeep = jsonHygieneIssue(evidence, MAX_JSON_DEPTH - 5);
+    if (tooDeep)
+      return err([
+        {
+          path: `/data/evidence${tooDeep.path === '/' ? '' : tooDeep.path}`,
+          message: `${tooDeep.message} (the erasure certificate embeds it deeper)`,
+        },
+      ]);
+  }
   if (input.type === 'LineageRunEvent') {
     const data = input.data as { kind: string; event: unknown };
     const ol = validateOpenLineage(data.event);

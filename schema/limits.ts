@@ -302,7 +302,9 @@ export const documentNesting = (source: string): number => {
       while (i < source.length && source[i] !== '\n' && source[i] !== '\r') i++;
     } else if (c === '"') {
       if (source.startsWith('"""', i)) {
-        const end = source.indexOf('"""', i + 3);
+        // A block string ends at the first `"""` not escaped as `\"""`.
+        let end = source.indexOf('"""', i + 3);
+        while (end > 0 && source[end - 1] === '\\') end = source.indexOf('"""', end + 3);
         i = end < 0 ? source.length : end + 2;
       } else {
         for (i++; i < source.length && source[i] !== '"' && source[i] !== '\n'; i++)

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../domain/primitives.js';
+import { clipText } from '../domain/text.js';
 import type { Ingestor } from './ingest/ingest.js';
 import type { Logger } from './logger.js';
 
@@ -21,18 +22,6 @@ export interface AccessRecorder {
   flush(): Promise<void>;
   stop(): Promise<void>;
 }
-
-/**
- * `text` made storable in a field of at most `max` UTF-16 units: lone surrogates become U+FFFD, and a
- * cut never splits a surrogate pair. Parts of a record come from the caller (token subject, query
- * text, X-Forwarded-For); one that does not fit must not cost the record.
- */
-export const clipText = (text: string, max: number): string => {
-  const whole = (text as string & { toWellFormed(): string }).toWellFormed();
-  if (whole.length <= max) return whole;
-  const code = whole.charCodeAt(max - 1);
-  return whole.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
-};
 
 /**
  * The auditors are audited: every GraphQL operation and every read of personal fields becomes an
@@ -85,7 +74,8 @@ export const createAccessRecorder = ({
         schemaVersion: 1,
         occurredAt: now().toISOString(),
         producer: 'gouvernail',
-        actor: { principal: clipText(e.principal, 512), role: e.role },
+        // The envelope's actor.principal holds 256 characters, data.principal 512.
+        actor: { principal: clipText(e.principal, 256), role: e.role },
         subjects: [...(e.subjects ?? [])],
         data: {
           principal: clipText(e.principal, 512),

@@ -119,7 +119,7 @@ const translate = (e: unknown): AuthError => {
     return new AuthError(
       'wrong-claims',
       e.reason === 'missing'
-        ? `token has no '${e.claim}' claim; it is required (a token must expire)`
+        ? `token has no '${e.claim}' claim; it is required${e.claim === 'exp' ? ' (a token must expire)' : ''}`
         : `token claim '${e.claim}' is not accepted: ${e.reason}`,
     );
   if (e instanceof errors.JOSEAlgNotAllowed)

@@ -99,14 +99,24 @@ export const runProof = async (eventId: string | undefined, flags: Flags): Promi
     return 2;
   }
   const config = configFrom(flags);
+  const file = config.log === 'sqlite' ? logFile(config.dataDir) : sequencerFile(config.dataDir);
+  if (!existsSync(file)) {
+    complain(`proof: no ${config.log === 'sqlite' ? 'log' : 'Merkle sequencer state'} at ${file}`);
+    return 1;
+  }
   const log = openLog(config, { sequence: false });
   try {
     const store = createSqliteCheckpointStore(log.db);
     // Only `serve` signs checkpoints: the CLI proves against the latest stored one, or says why not.
+    // A running service may have signed one past the tree this process loaded: fall back to the
+    // smallest covering checkpoint within it.
     const storedOnly = {
       covering: (leafIndex: number) => {
+        const size = log.tree.size();
         const latest = store.latest();
-        return latest && latest.size > leafIndex ? latest : null;
+        if (latest && latest.size > leafIndex && latest.size <= size) return latest;
+        const smallest = store.covering(leafIndex);
+        return smallest && smallest.size <= size ? smallest : null;
       },
     };
     const doc = await createProofService({

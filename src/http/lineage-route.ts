@@ -32,7 +32,7 @@ export const postLineage = async (
     const envelope = openLineageEnvelope(ol.value, deps.submittedBy);
     const checked = validateNewEvent(envelope);
     if (!checked.ok) invalid.push({ index, errors: describeIssues(checked.error) });
-    else envelopes.push(envelope);
+    else envelopes.push(checked.value);
   }
   if (invalid.length > 0) {
     const first = invalid[0]!;
@@ -43,7 +43,8 @@ export const postLineage = async (
       invalid,
     );
   }
-  const result = await deps.ingestor.ingest(envelopes, 'openlineage');
+  // Each envelope was validated just above: no need to do it again.
+  const result = await deps.ingestor.ingestValid(envelopes, 'openlineage');
   if (result.status === 'rejected') {
     return problem(400, 'invalid-openlineage-event', 'the event was refused', result.rejected);
   }

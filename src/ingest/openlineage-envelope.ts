@@ -3,6 +3,7 @@ import { canonicalize } from '../../domain/canonical.js';
 import type { EventType } from '../../domain/catalogue.js';
 import type { NewEventEnvelope } from '../../domain/envelope.js';
 import type { ValidOpenLineage } from '../../domain/openlineage.js';
+import { clipText } from '../../domain/text.js';
 
 /**
  * Wraps a validated OpenLineage event into a `LineageRunEvent` envelope. The id is derived from
@@ -20,7 +21,7 @@ export const openLineageEnvelope = (
     type: 'LineageRunEvent',
     schemaVersion: 1,
     occurredAt: new Date(Date.parse(event.eventTime)).toISOString(),
-    producer: event.producer.slice(0, 512),
+    producer: clipText(event.producer, 512),
     actor: { principal: submittedBy, role: 'producer' },
     subjects: [],
     data: { kind: ol.kind, event: ol.event },

@@ -3,6 +3,7 @@ import type { NewEventEnvelope } from '../../domain/envelope.js';
 import { describeIssues, validateOpenLineage } from '../../domain/openlineage.js';
 import { validateNewEvent, type ValidationIssue } from '../../domain/validation.js';
 import { openLineageEnvelope } from '../ingest/openlineage-envelope.js';
+import { clipText } from '../../domain/text.js';
 import type { KafkaTopics } from './config.js';
 
 /** Why a message went to the dead-letter topic; also the `reason` label of `gouvernail_kafka_dlq_total`. */
@@ -95,7 +96,7 @@ export const classifyMessage = (
     let envelope;
     try {
       const producer = (ol.value.event as { producer: string }).producer;
-      envelope = openLineageEnvelope(ol.value, producer.slice(0, 256));
+      envelope = openLineageEnvelope(ol.value, clipText(producer, 256));
     } catch (e) {
       return refuse(
         'invalid-openlineage',

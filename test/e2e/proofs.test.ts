@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -196,5 +196,10 @@ describe('proofs verified offline with only the public key', () => {
     expect(r.stderr).toContain('no signed checkpoint covers late-1 yet');
     expect(checkpoints()).toBe(before);
     removeDir(quiet);
+    const nowhere = join(quiet, 'nowhere');
+    const missing = await cli(['proof', 'late-1', '--data-dir', nowhere]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`no log at ${join(nowhere, 'log.sqlite')}`);
+    expect(existsSync(nowhere)).toBe(false);
   });
 });

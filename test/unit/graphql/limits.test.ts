@@ -123,6 +123,14 @@ describe('query limits', () => {
         /^the document nests braces, brackets or parentheses \d+ levels deep; the limit is 64$/,
       );
     }
+    // A block string ends at the first unescaped triple quote, not at an escaped one.
+    const hidden = `{ checkpoint(x: """\\"""""") { size } } { event(id: ${'['.repeat(5000)}1${']'.repeat(5000)}) { id } }`;
+    expect(codes((await h.query('auditor', hidden)).body)).toEqual(['QUERY_TOO_DEEP']);
+    const braces = await h.query(
+      'auditor',
+      `{ event(id: """ \\""" ${'{'.repeat(70)} """) { id } }`,
+    );
+    expect(codes(braces.body)).not.toContain('QUERY_TOO_DEEP');
     // Nesting inside strings and comments does not count.
     const quoted = await h.query('auditor', `{ checkpoint { size } } # ${'{'.repeat(100)}\n`);
     expect(quoted.body.errors).toBeUndefined();

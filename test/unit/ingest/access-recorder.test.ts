@@ -1,10 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  clipText,
-  createAccessRecorder,
-  type RecordedAccess,
-} from '../../../src/query-recorder.js';
+import { clipText } from '../../../domain/text.js';
+import { createAccessRecorder, type RecordedAccess } from '../../../src/query-recorder.js';
 import { embeddedIngestor, type EmbeddedIngestor } from '../../support/embedded-ingestor.js';
 
 const access = (over: Partial<RecordedAccess>): RecordedAccess => ({
@@ -40,13 +37,16 @@ describe('access recorder (the auditors are audited)', () => {
     recorder.record(access({ operation: `${'q'.repeat(511)}${emoji}tail` }));
     recorder.record(access({ reason: `${'r'.repeat(2047)}${emoji}`, decision: 'denied' }));
     recorder.record(access({ clientAddress: 'A'.repeat(200), principal: 'p\ud800' }));
+    recorder.record(access({ principal: 's'.repeat(400) }));
     await recorder.flush();
     const rows = await stored();
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(4);
     expect(rows[0]!.operation).toBe('q'.repeat(511));
     expect(rows[1]!.reason).toBe('r'.repeat(2047));
     expect(rows[2]!.clientAddress).toBe('A'.repeat(128));
     expect(rows[2]!.principal).toBe('p\ufffd');
+    // A long token subject: the envelope's actor holds 256 characters, the access's principal 512.
+    expect(rows[3]!.principal).toBe('s'.repeat(400));
   });
 
   it('still appends the good records of a batch when one is refused', async () => {

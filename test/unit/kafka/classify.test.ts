@@ -78,6 +78,13 @@ describe('classifyMessage', () => {
       expect(classify('l', fixture(f)).ok).toBe(true);
   });
 
+  it('cuts a long OpenLineage producer URI for the envelope on whole characters', () => {
+    const producer = `https://example.org/${'p'.repeat(235)}😀`;
+    const c = classify('l', { ...(fixture('run-start.json') as object), producer });
+    expect(c.ok).toBe(true);
+    if (c.ok) expect(c.event.actor.principal).toBe(producer.slice(0, 255));
+  });
+
   it('names what is wrong in an invalid OpenLineage event', () => {
     const c = classifyMessage(
       { topic: 'l', value: readFileSync('test/fixtures/openlineage/invalid/bad-uuid.json') },

@@ -10,6 +10,7 @@ import kafkajs, {
 import type { Logger } from '../logger.js';
 import { ConfigError } from '../config.js';
 import type { KafkaSettings } from './config.js';
+import { registerKafkaCodecs } from './codecs.js';
 
 /** kafkajs is CommonJS and Node only sees part of its exports as named ones: take them from the default. */
 export const {
@@ -64,6 +65,8 @@ export const kafkaClientOptions = (settings: KafkaSettings, log: Logger): KafkaJ
   };
 };
 
-/** A kafkajs client for our settings. */
-export const createKafkaClient = (settings: KafkaSettings, log: Logger): Kafka =>
-  new KafkaClient(kafkaClientOptions(settings, log));
+/** A kafkajs client for our settings, able to read every compression Kafka producers use. */
+export const createKafkaClient = (settings: KafkaSettings, log: Logger): Kafka => {
+  registerKafkaCodecs();
+  return new KafkaClient(kafkaClientOptions(settings, log));
+};

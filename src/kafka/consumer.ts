@@ -1,29 +1,16 @@
-import type {
-  Consumer,
-  EachBatchPayload,
-  IHeaders,
-  Kafka,
-  KafkaMessage,
-  Message,
-  Producer,
-} from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { EventType } from '../../domain/catalogue.js';
 import type { NewEventEnvelope } from '../../domain/envelope.js';
 import type { Ingestor } from '../ingest/ingest.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { classifyMessage, reasonText, type DeadLetterReason } from './classify.js';
+import { classifyMessage, reasonText } from './classify.js';
+import { registerKafkaCodecs } from './codecs.js';
+import { sendDeadLetters as sendBounded, toDeadLetter, type DeadLetter } from './dead-letters.js';
 import type { KafkaSettings } from './config.js';
 import { kafkaMetrics } from './metrics.js';
 
-/** Headers a dead letter carries besides the original ones. */
-export const deadLetterHeaders = {
-  reason: 'x-gouvernail-reason',
-  topic: 'x-gouvernail-source-topic',
-  partition: 'x-gouvernail-source-partition',
-  offset: 'x-gouvernail-source-offset',
-  timestamp: 'x-gouvernail-source-timestamp',
-} as const;
+export { deadLetterHeaders } from './dead-letters.js';
 
 export interface KafkaIngest {
   /** Connects, joins the consumer group and starts consuming; resolves once consumption runs. */
@@ -52,22 +39,6 @@ export interface KafkaIngestDeps {
 }
 
 type Valid = NewEventEnvelope & { type: EventType };
-interface DeadLetter {
-  readonly message: KafkaMessage;
-  readonly reason: DeadLetterReason;
-  readonly text: string;
-  readonly type: string;
-}
-
-const toDeadLetter = (topic: string, partition: number, d: DeadLetter): Message => {
-  const headers: IHeaders = { ...d.message.headers };
-  headers[deadLetterHeaders.reason] = d.text;
-  headers[deadLetterHeaders.topic] = topic;
-  headers[deadLetterHeaders.partition] = String(partition);
-  headers[deadLetterHeaders.offset] = d.message.offset;
-  headers[deadLetterHeaders.timestamp] = d.message.timestamp;
-  return { key: d.message.key, value: d.message.value, headers };
-};
 
 /**
  * Kafka ingest: a consumer group on the access, config, lineage and events topics. Each batch is
@@ -91,6 +62,7 @@ export const createKafkaIngest = ({
 }: KafkaIngestDeps): KafkaIngest => {
   if (!Number.isInteger(chunkSize) || chunkSize < 1)
     throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
+  registerKafkaCodecs();
   const km = kafkaMetrics(metrics);
   const { topics } = config;
   const inputs = [topics.access, topics.config, topics.lineage, topics.events];
@@ -104,11 +76,16 @@ export const createKafkaIngest = ({
     dead: readonly DeadLetter[],
   ): Promise<void> => {
     if (dead.length === 0) return;
-    await producer!.send({
-      topic: topics.dlq,
-      acks: -1,
-      messages: dead.map((d) => toDeadLetter(topic, partition, d)),
-    });
+    const stubs = await sendBounded(
+      producer!,
+      topics.dlq,
+      dead.map((d) => toDeadLetter(topic, partition, d)),
+    );
+    if (stubs > 0)
+      log.warn(
+        { topic, partition, stubs, dlq: topics.dlq },
+        'dead letters too large for the dead-letter topic were sent without their value (hash and length kept)',
+      );
     for (const d of dead) {
       km.deadLetters.inc({ topic, reason: d.reason });
       metrics.ingested.inc({ type: d.type, source: 'kafka', outcome: 'invalid' });

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectAdmin, testKafka, testLogger, testRun } from '../support/kafka.js';
+import { sendWithJavaProducer } from '../support/java-producer.js';
+import { connectAdmin, testBrokers, testKafka, testLogger, testRun } from '../support/kafka.js';
 import { validateOpenLineage } from '../../domain/openlineage.js';
 import { loadOrCreateKek } from '../../src/crypto/kek.js';
 import { createSqliteKeyVault } from '../../src/crypto/sqlite-key-vault.js';
@@ -44,13 +45,19 @@ const inputs = (t: KafkaTopics): string[] => [t.access, t.config, t.lineage, t.e
 let admin: Admin;
 let producer: Producer;
 
-const createTopics = async (t: KafkaTopics, partitions = 3): Promise<void> => {
+const createTopics = async (
+  t: KafkaTopics,
+  partitions = 3,
+  /** Leave the dead-letter topic at the broker's default message size (1 MiB). */
+  defaultDlq = false,
+): Promise<void> => {
   await admin.createTopics({
     waitForLeaders: true,
     topics: [...inputs(t), t.dlq, t.checkpoints].map((topic) => ({
       topic,
       numPartitions: topic === t.access ? partitions : 1,
-      configEntries: [{ name: 'max.message.bytes', value: BIG }],
+      configEntries:
+        defaultDlq && topic === t.dlq ? [] : [{ name: 'max.message.bytes', value: BIG }],
     })),
   });
 };
@@ -413,6 +420,41 @@ describe('Kafka ingest', () => {
     expect(lagMetric.values.every((v) => v.value === 0)).toBe(true);
     await store.close();
   });
+
+  it('reads batches a Java producer compressed with snappy, lz4 and zstd', async () => {
+    const t = topicsFor('codecs');
+    await createTopics(t, 1);
+    const store = openStore();
+    const codecs = ['snappy', 'lz4', 'zstd'] as const;
+    for (const codec of codecs)
+      await sendWithJavaProducer(
+        testBrokers,
+        t.access,
+        codec,
+        [0, 1, 2].map((i) => JSON.stringify(access(`${codec}-${i}`, i))),
+      );
+    await consumeAll(store, `gv-${run}-codecs`, t, 50);
+    expect((await ids(store.log)).sort()).toEqual(
+      codecs.flatMap((c) => [0, 1, 2].map((i) => `${c}-${i}`)).sort(),
+    );
+    await store.close();
+  }, 120_000);
+
+  it('keeps going when a dead letter is too large for the dead-letter topic: it goes as a stub', async () => {
+    const t = topicsFor('dlq-limit');
+    await createTopics(t, 1, true);
+    const store = openStore();
+    const huge = Buffer.from(`{"bad":"${'x'.repeat(1_200_000)}"}`);
+    await send(t.events, [{ key: 'huge', value: huge }, { value: json(access('after-huge', 1)) }]);
+    await consumeAll(store, `gv-${run}-dlq-limit`, t, 50);
+    expect(await ids(store.log)).toEqual(['after-huge']);
+    const [stub] = await readAll(t.dlq, 1);
+    expect(stub!.value === null || stub!.value.length === 0).toBe(true);
+    expect(headerText(stub!.headers, deadLetterHeaders.reason)).toMatch(/^oversized: /);
+    expect(headerText(stub!.headers, deadLetterHeaders.valueBytes)).toBe(String(huge.length));
+    expect(headerText(stub!.headers, deadLetterHeaders.offset)).toBe('0');
+    await store.close();
+  }, 120_000);
 
   it('loses and repeats nothing when the consumer dies after an append but before its commit', async () => {
     const t = topicsFor('crash');

@@ -1,0 +1,9 @@
+// Pure-JavaScript codecs without their own type declarations: the parts gouvernail calls.
+declare module 'snappyjs' {
+  export function uncompress(compressed: Uint8Array): Uint8Array;
+  export function compress(uncompressed: Uint8Array): Uint8Array;
+}
+declare module 'lz4js' {
+  export function decompress(src: Uint8Array): Uint8Array | number[];
+  export function compress(src: Uint8Array): Uint8Array | number[];
+}

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import type { Message } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import {
+  deadLetterHeaders,
+  sendDeadLetters,
+  toDeadLetter,
+} from '../../../src/kafka/dead-letters.js';
+
+/** A broker stand-in that refuses, like Kafka, any request holding a message over `limit` bytes. */
+const broker = (limit: number) => {
+  const sent: Message[][] = [];
+  return {
+    sent,
+    send: ({ messages }: { topic: string; acks: number; messages: Message[] }) => {
+      if (messages.some((m) => (m.value?.length ?? 0) > limit)) {
+        const e = new Error(
+          'The request included a message larger than the max message size the server will accept',
+        );
+        return Promise.reject(Object.assign(e, { type: 'MESSAGE_TOO_LARGE' }));
+      }
+      sent.push(messages);
+      return Promise.resolve([]);
+    },
+  };
+};
+
+const letter = (offset: number, bytes: number, reason = 'malformed-json: x') =>
+  toDeadLetter('orders', 0, {
+    message: {
+      key: Buffer.from(`k${offset}`),
+      value: Buffer.alloc(bytes, 0x61),
+      headers: { trace: 'abc' },
+      offset: String(offset),
+      timestamp: '1700000000000',
+      attributes: 0,
+    },
+    reason: 'malformed-json',
+    text: reason,
+    type: 'unknown',
+  });
+
+describe('dead letters', () => {
+  it('go in requests of at most 512 KiB, with their original bytes and headers', async () => {
+    const b = broker(1024 * 1024);
+    const letters = Array.from({ length: 5 }, (_, i) => letter(i, 200 * 1024));
+    expect(await sendDeadLetters(b, 'dlq', letters)).toBe(0);
+    expect(b.sent.map((r) => r.length)).toEqual([2, 2, 1]);
+    expect(b.sent.flat().map((m) => m.headers?.trace)).toEqual(Array(5).fill('abc'));
+  });
+
+  it('that the topic cannot hold go without their value, with its hash, length and source position', async () => {
+    const b = broker(1000);
+    const big = letter(7, 5000);
+    expect(await sendDeadLetters(b, 'dlq', [letter(6, 10), big, letter(8, 10)])).toBe(1);
+    const stub = b.sent.flat().find((m) => m.headers?.[deadLetterHeaders.offset] === '7')!;
+    expect(stub.value).toBeNull();
+    expect(stub.headers?.trace).toBeUndefined();
+    expect(stub.headers?.[deadLetterHeaders.valueBytes]).toBe('5000');
+    expect(stub.headers?.[deadLetterHeaders.valueSha256]).toBe(
+      createHash('sha256').update(Buffer.alloc(5000, 0x61)).digest('base64url'),
+    );
+    expect(b.sent.flat().map((m) => m.headers?.[deadLetterHeaders.offset])).toEqual([
+      '6',
+      '7',
+      '8',
+    ]);
+  });
+
+  it('carry a reason cut to 1024 characters', async () => {
+    const b = broker(1024 * 1024);
+    await sendDeadLetters(b, 'dlq', [letter(1, 10, `invalid-event: /${'K'.repeat(600_000)}`)]);
+    expect(String(b.sent[0]![0]!.headers?.[deadLetterHeaders.reason])).toHaveLength(1024);
+  });
+
+  it('still fail on other errors, so the offsets do not move', async () => {
+    const down = { send: () => Promise.reject(new Error('broker not available')) };
+    await expect(sendDeadLetters(down, 'dlq', [letter(1, 10)])).rejects.toThrow(
+      'broker not available',
+    );
+  });
+});

@@ -36,6 +36,8 @@ export interface KafkaIngestDeps {
    * thread, another's commits; each partition still commits its own offsets after its own append.
    */
   readonly partitionsConsumedConcurrently?: number;
+  /** First wait before restarting a consumer that crashed for good (default 5 s, doubling to 60 s). */
+  readonly restartDelayMs?: number;
 }
 
 type Valid = NewEventEnvelope & { type: EventType };
@@ -59,6 +61,7 @@ export const createKafkaIngest = ({
   sessionTimeoutMs = 30_000,
   maxBytesPerPartition = 4 * 1024 * 1024,
   partitionsConsumedConcurrently = 3,
+  restartDelayMs = 5000,
 }: KafkaIngestDeps): KafkaIngest => {
   if (!Number.isInteger(chunkSize) || chunkSize < 1)
     throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
@@ -167,32 +170,63 @@ export const createKafkaIngest = ({
     }
   };
 
+  let restartTimer: ReturnType<typeof setTimeout> | undefined;
+  let crashesInARow = 0;
+
+  /** A consumer of the group, running; a crash kafkajs will not restart from is restarted here. */
+  const launch = async (): Promise<void> => {
+    const c = kafka.consumer({
+      groupId: config.groupId,
+      sessionTimeout: sessionTimeoutMs,
+      maxBytesPerPartition,
+      maxBytes: 4 * maxBytesPerPartition,
+    });
+    consumer = c;
+    c.on(c.events.CRASH, ({ payload }) => {
+      km.consumerCrashes.inc();
+      log.error({ err: payload.error, restart: payload.restart }, 'Kafka consumer crashed');
+      if (payload.restart || stopping) return;
+      // kafkajs gives up on errors it deems fatal; gouvernail keeps trying, backing off, so that
+      // a broker-side fault (a refused dead-letter topic, say) does not end ingest until a restart.
+      const delay = Math.min(restartDelayMs * 2 ** crashesInARow, 60_000);
+      crashesInARow++;
+      log.warn({ delayMs: delay }, 'restarting the Kafka consumer');
+      restartTimer = setTimeout(() => {
+        restartTimer = undefined;
+        if (stopping) return;
+        void c
+          .disconnect()
+          .catch(() => undefined)
+          .then(() => (stopping ? undefined : launch()))
+          .catch((err: unknown) => {
+            log.error({ err }, 'the Kafka consumer could not restart');
+          });
+      }, delay);
+    });
+    c.on(c.events.FETCH, () => {
+      crashesInARow = 0;
+    });
+    await c.connect();
+    await c.subscribe({ topics: inputs, fromBeginning: true });
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently,
+      eachBatch,
+    });
+  };
+
   return {
     start: async () => {
       if (consumer) throw new Error('Kafka ingest already started');
       producer = kafka.producer({ allowAutoTopicCreation: false });
-      consumer = kafka.consumer({
-        groupId: config.groupId,
-        sessionTimeout: sessionTimeoutMs,
-        maxBytesPerPartition,
-        maxBytes: 4 * maxBytesPerPartition,
-      });
-      consumer.on(consumer.events.CRASH, ({ payload }) => {
-        log.error({ err: payload.error, restart: payload.restart }, 'Kafka consumer crashed');
-      });
       await producer.connect();
-      await consumer.connect();
-      await consumer.subscribe({ topics: inputs, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently,
-        eachBatch,
-      });
+      await launch();
       log.info({ groupId: config.groupId, topics: inputs }, 'Kafka ingest started');
     },
     stop: () => {
       stopping ??= (async () => {
+        if (restartTimer) clearTimeout(restartTimer);
         try {
           await consumer?.disconnect();
         } finally {

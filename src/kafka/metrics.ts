@@ -26,6 +26,11 @@ const create = (registry: Registry) => ({
     labelNames: ['outcome'] as const,
     registers: [registry],
   }),
+  consumerCrashes: new Counter({
+    name: 'gouvernail_kafka_consumer_crashes_total',
+    help: 'Crashes of the ingest consumer (each is restarted, by kafkajs or after a growing delay)',
+    registers: [registry],
+  }),
   configChanges: new Counter({
     name: 'gouvernail_kafka_config_changes_total',
     help: "ConfigChanged events recorded by the collector (changes found, and the first poll's baseline), by kind",

@@ -7,6 +7,7 @@ import type { AppendOutcome, EventLog, PreparedEvent } from '../log/event-log.js
 import type { Metrics } from '../metrics.js';
 import type { PreparePool } from './prepare-pool.js';
 import { prepareEvent } from './prepare.js';
+import { reservedIdRefusal } from './reserved-ids.js';
 
 /** Where a refused event was in its batch, and every reason it was refused. */
 export interface RejectedEvent {
@@ -63,7 +64,7 @@ export const createIngestor = ({
     const rejected: RejectedEvent[] = [];
     if (!producerSources.has(source)) return rejected;
     events.forEach((e, i) => {
-      const issue = producerRefusal(e);
+      const issue = producerRefusal(e) ?? reservedIdRefusal(e);
       if (issue) rejected.push({ index: offset(i), id: e.id, issues: [issue] });
     });
     return rejected;

@@ -91,7 +91,9 @@ export const createKafkaIngest = ({
       );
     for (const d of dead) {
       km.deadLetters.inc({ topic, reason: d.reason });
-      metrics.ingested.inc({ type: d.type, source: 'kafka', outcome: 'invalid' });
+      // The ingestor has already counted the events it refused.
+      if (!d.countedByIngestor)
+        metrics.ingested.inc({ type: d.type, source: 'kafka', outcome: 'invalid' });
     }
     log.warn(
       {
@@ -129,6 +131,7 @@ export const createKafkaIngest = ({
     return [...refused].map(([i, r]) => ({
       message: valid[i]!.message,
       reason: 'invalid-event',
+      countedByIngestor: true,
       text: `invalid-event: ${r.issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`,
       type: valid[i]!.event.type,
     }));

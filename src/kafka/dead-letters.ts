@@ -25,6 +25,8 @@ export interface DeadLetter {
   readonly reason: DeadLetterReason;
   readonly text: string;
   readonly type: string;
+  /** Refused by the ingestor, which counted it in gouvernail_ingest_events_total already. */
+  readonly countedByIngestor?: boolean;
 }
 
 /** The message for the dead-letter topic: the original key, value and headers, plus where it came from and why. */

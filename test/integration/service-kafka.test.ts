@@ -139,6 +139,14 @@ describe('the service on a real Kafka broker', () => {
     expect(refused.headers['x-gouvernail-reason']).toContain(
       'ErasureCertified is recorded by gouvernail itself',
     );
+    // Each refused message is counted once, whichever step refused it.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const invalid = [
+      ...metrics.matchAll(
+        /^gouvernail_ingest_events_total\{[^}]*source="kafka"[^}]*outcome="invalid"[^}]*\} (\d+)/gm,
+      ),
+    ].reduce((n, m) => n + Number(m[1]), 0);
+    expect(invalid).toBe(2);
   });
 
   it('shows a retention change made on the broker in the configuration history', async () => {

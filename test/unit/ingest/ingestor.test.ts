@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateNewEvent } from '../../../domain/validation.js';
+import { readFileSync } from 'node:fs';
 import type { Ingestor, ValidEvent } from '../../../src/ingest/ingest.js';
+import { openLineageEventId } from '../../../src/ingest/openlineage-envelope.js';
 import { embeddedIngestor, type EmbeddedIngestor } from '../../support/embedded-ingestor.js';
 import { forgedCertificate, newAccessEvent } from '../../support/new-events.js';
 
@@ -93,5 +95,37 @@ describe('ingestor', () => {
     ]);
     // The external executor's own task is fine.
     expect((await ingestor.ingest([completed('t1')], 'kafka')).status).toBe('accepted');
+  });
+
+  it("refuses producer ids that gouvernail derives itself, but not an OpenLineage event's own", async () => {
+    const ol = JSON.parse(
+      readFileSync(new URL('../../fixtures/openlineage/run-start.json', import.meta.url), 'utf8'),
+    ) as Record<string, unknown>;
+    const lineage = (id: string) => ({
+      id,
+      type: 'LineageRunEvent',
+      schemaVersion: 1,
+      occurredAt: '2026-11-20T10:00:00.000Z',
+      producer: 'spark',
+      actor: { principal: 'spark', role: 'producer' },
+      data: { kind: 'RunEvent', event: ol },
+    });
+    const r = await ingestor.ingest(
+      [
+        newAccessEvent('kafka-config:abc'),
+        newAccessEvent('self:123'),
+        newAccessEvent(openLineageEventId(ol)),
+        lineage('ol:not-its-hash'),
+      ],
+      'http',
+    );
+    expect(r.status === 'rejected' && r.rejected.map((x) => [x.index, x.issues[0]!.path])).toEqual([
+      [0, '/id'],
+      [1, '/id'],
+      [2, '/id'],
+      [3, '/id'],
+    ]);
+    const own = await ingestor.ingest([lineage(openLineageEventId(ol))], 'http');
+    expect(own.status).toBe('accepted');
   });
 });

@@ -5,7 +5,7 @@ export const createMetrics = () => {
   const registry = new Registry();
   const ingested = new Counter({
     name: 'gouvernail_ingest_events_total',
-    help: 'Events received, by type, source and outcome (appended, duplicate, invalid)',
+    help: 'Events received, by type, source and outcome (appended, duplicate, conflict, invalid)',
     labelNames: ['type', 'source', 'outcome'] as const,
     registers: [registry],
   });

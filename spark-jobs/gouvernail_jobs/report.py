@@ -16,7 +16,9 @@ from typing import Any
 PRODUCER = "spark-jobs/erase_subject"
 ACTOR = {"principal": "spark-jobs", "role": "producer"}
 OUTCOMES = ("erased", "nothing_found", "failed")
-ACCEPTED = ("appended", "duplicate")
+# "conflict": this (case, task) was reported before with other content (a re-run finding nothing left
+# to erase, say); the first report stands and this one is not stored, which is what a re-run wants.
+ACCEPTED = ("appended", "duplicate", "conflict")
 _EVENT_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 _RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 

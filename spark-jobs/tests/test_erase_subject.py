@@ -164,6 +164,8 @@ class _Gouvernail(BaseHTTPRequestHandler):
             return
         if step == "invalid":
             payload, code = {"error": {"code": "invalid-events", "message": "1 of 1 events are invalid"}}, 400
+        elif step == "conflict":
+            payload, code = {"results": [{"id": e["id"], "position": 7, "status": "conflict"} for e in body]}, 200
         else:
             payload, code = {"results": [{"id": e["id"], "position": i, "status": "appended"} for i, e in enumerate(body)]}, 200
         raw = json.dumps(payload).encode()
@@ -198,6 +200,14 @@ def test_post_retries_the_same_event_after_a_dropped_connection(gouvernail) -> N
     assert [s["body"] for s in handler.seen] == [[EVENT], [EVENT]]
     assert {s["auth"] for s in handler.seen} == {"Bearer tok"}
     assert {s["path"] for s in handler.seen} == {"/v1/events"}
+
+
+def test_a_rerun_whose_report_differs_keeps_the_first_and_succeeds(gouvernail) -> None:
+    url, handler = gouvernail
+    handler.script = ["conflict"]
+    results = post_events(url, "tok", [EVENT], backoff_s=0.01)
+    assert results[0]["status"] == "conflict"
+    assert len(handler.seen) == 1
 
 
 def test_post_does_not_retry_a_rejected_event(gouvernail) -> None:

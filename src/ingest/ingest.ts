@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics.js';
 import type { PreparePool } from './prepare-pool.js';
 import { prepareEvent } from './prepare.js';
 import { reservedIdRefusal } from './reserved-ids.js';
+import { conflictingDuplicates } from './conflicts.js';
 
 /** Where a refused event was in its batch, and every reason it was refused. */
 export interface RejectedEvent {
@@ -16,8 +17,15 @@ export interface RejectedEvent {
   readonly issues: readonly ValidationIssue[];
 }
 
+/**
+ * What became of one event: appended, a duplicate of the entry already stored under its id, or a
+ * conflict: its id is taken by an entry that says something else, and it was not stored.
+ */
+export type IngestOutcome =
+  AppendOutcome | { readonly id: string; readonly position: number; readonly status: 'conflict' };
+
 export type IngestResult =
-  | { readonly status: 'accepted'; readonly outcomes: readonly AppendOutcome[] }
+  | { readonly status: 'accepted'; readonly outcomes: readonly IngestOutcome[] }
   | { readonly status: 'rejected'; readonly rejected: readonly RejectedEvent[] };
 
 /** Sources whose events come from producers outside gouvernail: they may submit only producer types. */
@@ -80,8 +88,16 @@ export const createIngestor = ({
     const prepared: PreparedEvent[] = pool
       ? await pool.prepare(valid, ctx)
       : valid.map((e) => prepareEvent(e, ctx));
-    const outcomes = await log.append(prepared);
+    const appended = await log.append(prepared);
     timer();
+    // Only producers' ids are checked: gouvernail's own (the collector's, bucketed by time) repeat
+    // on purpose with a newer occurredAt.
+    const conflicts = producerSources.has(source)
+      ? await conflictingDuplicates(log, valid, appended)
+      : new Set<number>();
+    const outcomes: IngestOutcome[] = appended.map((o, i) =>
+      conflicts.has(i) ? { id: o.id, position: o.position, status: 'conflict' } : o,
+    );
     const counts = new Map<string, number>();
     outcomes.forEach((o, i) => {
       const key = `${o.status}\u0000${valid[i]!.type}`;

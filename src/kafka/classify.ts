@@ -13,7 +13,9 @@ export type DeadLetterReason =
   | 'malformed-json'
   | 'invalid-event'
   | 'invalid-openlineage'
-  | 'wrong-topic';
+  | 'wrong-topic'
+  /** Valid, but its id is taken by a stored event that says something else: it was not stored. */
+  | 'id-conflict';
 
 export type Classified =
   | { readonly ok: true; readonly event: NewEventEnvelope & { type: EventType } }

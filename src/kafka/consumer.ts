@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { EventType } from '../../domain/catalogue.js';
 import type { NewEventEnvelope } from '../../domain/envelope.js';
-import type { Ingestor } from '../ingest/ingest.js';
+import type { IngestOutcome, Ingestor } from '../ingest/ingest.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { classifyMessage, reasonText } from './classify.js';
@@ -106,6 +106,25 @@ export const createKafkaIngest = ({
     );
   };
 
+  /** Events whose id a stored event with other content holds: not stored, so dead-lettered. */
+  const conflicts = (
+    entries: readonly { message: KafkaMessage; event: Valid }[],
+    outcomes: readonly IngestOutcome[],
+  ): DeadLetter[] =>
+    outcomes.flatMap((o, i) =>
+      o.status === 'conflict'
+        ? [
+            {
+              message: entries[i]!.message,
+              reason: 'id-conflict' as const,
+              text: `id-conflict: id ${o.id} is already in the log at position ${o.position} with other content; this message was not stored`,
+              type: entries[i]!.event.type,
+              countedByIngestor: true,
+            },
+          ]
+        : [],
+    );
+
   const append = async (
     valid: readonly { message: KafkaMessage; event: Valid }[],
   ): Promise<DeadLetter[]> => {
@@ -114,10 +133,11 @@ export const createKafkaIngest = ({
       valid.map((v) => v.event),
       'kafka',
     );
-    if (result.status === 'accepted') return [];
+    if (result.status === 'accepted') return conflicts(valid, result.outcomes);
     // The ingestor refused what we let through (types producers may not send). Dead-letter those, append the rest.
     const refused = new Map(result.rejected.map((r) => [r.index, r]));
     const rest = valid.filter((_, i) => !refused.has(i));
+    let conflicting: DeadLetter[] = [];
     if (rest.length > 0) {
       const again = await ingestor.ingestValid(
         rest.map((v) => v.event),
@@ -127,14 +147,18 @@ export const createKafkaIngest = ({
         throw new Error(
           `the ingestor refused a batch it had accepted: ${JSON.stringify(again.rejected[0])}`,
         );
+      conflicting = conflicts(rest, again.outcomes);
     }
-    return [...refused].map(([i, r]) => ({
-      message: valid[i]!.message,
-      reason: 'invalid-event',
-      countedByIngestor: true,
-      text: `invalid-event: ${r.issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`,
-      type: valid[i]!.event.type,
-    }));
+    return [
+      ...[...refused].map(([i, r]) => ({
+        message: valid[i]!.message,
+        reason: 'invalid-event' as const,
+        countedByIngestor: true,
+        text: `invalid-event: ${r.issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`,
+        type: valid[i]!.event.type,
+      })),
+      ...conflicting,
+    ];
   };
 
   const processChunk = async (

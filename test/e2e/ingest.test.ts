@@ -59,6 +59,16 @@ describe('POST /v1/events through the real server', () => {
       ],
     });
     expect(storedIds()).toEqual(['a-1', 'a-2', 'a-3']);
+    // The same id with other content is not a duplicate: the producer is told it was not stored.
+    const reused = await post(
+      server.url,
+      producer,
+      JSON.stringify([newAccessEvent('a-3', { resource: 'kafka://prod/elsewhere' })]),
+    );
+    expect(await reused.json()).toEqual({
+      results: [{ id: 'a-3', position: 2, status: 'conflict' }],
+    });
+    expect(storedIds()).toEqual(['a-1', 'a-2', 'a-3']);
   });
 
   it('refuses a batch with bad events whole, naming the line and the reason of each', async () => {

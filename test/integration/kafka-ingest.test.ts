@@ -440,6 +440,23 @@ describe('Kafka ingest', () => {
     await store.close();
   }, 120_000);
 
+  it('dead-letters a message whose id is taken by a stored event with other content', async () => {
+    const t = topicsFor('conflict');
+    await createTopics(t, 1);
+    const store = openStore();
+    const first = access('same-id', 1);
+    const other = access('same-id', 2);
+    await send(t.events, [{ value: json(first) }, { value: json(first) }, { value: json(other) }]);
+    await consumeAll(store, `gv-${run}-conflict`, t, 50);
+    expect(await ids(store.log)).toEqual(['same-id']);
+    const [letter] = await readAll(t.dlq, 1);
+    expect(letter!.value?.equals(json(other))).toBe(true);
+    expect(headerText(letter!.headers, deadLetterHeaders.reason)).toMatch(
+      /^id-conflict: id same-id is already in the log at position 0 with other content/,
+    );
+    await store.close();
+  }, 120_000);
+
   it('keeps going when a dead letter is too large for the dead-letter topic: it goes as a stub', async () => {
     const t = topicsFor('dlq-limit');
     await createTopics(t, 1, true);

@@ -128,4 +128,32 @@ describe('ingestor', () => {
     const own = await ingestor.ingest([lineage(openLineageEventId(ol))], 'http');
     expect(own.status).toBe('accepted');
   });
+
+  it('answers conflict, keeping the first, when a producer reuses an id for other content', async () => {
+    const subject = 'subj_alice00000000000001';
+    const first = newAccessEvent('x', { subject, email: 'a@example.com' });
+    await ingestor.ingest([first], 'http');
+    const other = newAccessEvent('x', {
+      subject,
+      email: 'a@example.com',
+      resource: 'kafka://prod/other',
+    });
+    const r = await ingestor.ingest(
+      [first, other, { ...first, occurredAt: '2026-11-21T10:00:00.000Z' }],
+      'http',
+    );
+    // The same event again (its personal field sealed anew) is a duplicate; other content is not.
+    expect(r.status === 'accepted' && r.outcomes.map((o) => o.status)).toEqual([
+      'duplicate',
+      'conflict',
+      'conflict',
+    ]);
+    expect(r.status === 'accepted' && r.outcomes[1]!.position).toBe(0);
+    const [stored] = await log.read(0, 1);
+    expect((stored!.event.data as { resource: string }).resource).toBe('kafka://prod/orders');
+    expect(await log.size()).toBe(1);
+    // gouvernail's own sources repeat ids on purpose: no conflict there.
+    const own = await ingestor.ingest([other], 'gouvernail');
+    expect(own.status === 'accepted' && own.outcomes[0]!.status).toBe('duplicate');
+  });
 });

@@ -1,0 +1,77 @@
+import { canonicalize } from '../../domain/canonical.js';
+import type { RecordedEnvelope } from '../../domain/envelope.js';
+import type { AppendOutcome, EventLog } from '../log/event-log.js';
+import type { ValidEvent } from './ingest.js';
+
+/**
+ * What a producer said in an event, comparable between a new event and a stored entry: everything
+ * but `recordedAt` (the server's clock) and the ciphertext (sealed under a fresh nonce each time),
+ * of which only which fields were sealed for which subject counts.
+ */
+const said = (
+  e: {
+    readonly type: string;
+    readonly schemaVersion: number;
+    readonly occurredAt: string;
+    readonly producer: string;
+    readonly actor: unknown;
+    readonly subjects?: readonly string[];
+    readonly data: unknown;
+  },
+  personal: Readonly<Record<string, readonly string[]>>,
+): string =>
+  canonicalize({
+    type: e.type,
+    schemaVersion: e.schemaVersion,
+    occurredAt: e.occurredAt,
+    producer: e.producer,
+    actor: e.actor,
+    subjects: e.subjects ?? [],
+    data: e.data,
+    personal,
+  });
+
+const sortedFields = (fields: Readonly<Record<string, unknown>>): string[] =>
+  Object.keys(fields).sort();
+
+const saidByNew = (e: ValidEvent): string =>
+  said(
+    e,
+    Object.fromEntries(
+      Object.entries(e.personal ?? {}).map(([s, f]) => [
+        s,
+        sortedFields(f as Record<string, unknown>),
+      ]),
+    ),
+  );
+
+const saidByStored = (e: RecordedEnvelope): string =>
+  said(
+    e,
+    Object.fromEntries(
+      Object.entries(e.sealed ?? {}).map(([s, ref]) => [s, [...ref.fields].sort()]),
+    ),
+  );
+
+/**
+ * Indexes of the events the log answered as duplicates although the entry it holds under their id says
+ * something else: a producer reusing an id. The log keeps the first version; the caller learns that
+ * this one was not stored. Costs one read per duplicate (retries and redeliveries).
+ */
+export const conflictingDuplicates = async (
+  log: Pick<EventLog, 'read'>,
+  events: readonly ValidEvent[],
+  outcomes: readonly AppendOutcome[],
+): Promise<Set<number>> => {
+  const conflicts = new Set<number>();
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i]!;
+    if (o.status !== 'duplicate') continue;
+    // An OpenLineage event's id is its content's hash: the same id is the same event, whichever way
+    // (HTTP or Kafka, by whichever client) it came.
+    if (o.id.startsWith('ol:') && events[i]!.type === 'LineageRunEvent') continue;
+    const [stored] = await log.read(o.position, 1);
+    if (stored && saidByStored(stored.event) !== saidByNew(events[i]!)) conflicts.add(i);
+  }
+  return conflicts;
+};

@@ -103,7 +103,15 @@ export const createApp = (deps: AppDeps): App => {
         });
         return unauthorized(e);
       }
-      return graphql.fetch(req);
+      const res = await graphql.fetch(req);
+      // yoga answers an unsupported body type with an empty 415: say what it takes instead.
+      if (res.status === 415)
+        return problem(
+          415,
+          'unsupported-media-type',
+          `use application/json (or GET with a query parameter), not ${req.headers.get('content-type') ?? 'no content type'}`,
+        );
+      return res;
     };
     routes['GET /graphql'] = serveGraphql;
     routes['POST /graphql'] = serveGraphql;

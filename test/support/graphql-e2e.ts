@@ -378,6 +378,18 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
         }
       });
 
+      it('answers a body it cannot read with 415 naming what it takes', async () => {
+        const res = await fetch(`${server.url}/graphql`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${tokens['auditor']!}`, 'content-type': 'text/plain' },
+          body: '{ checkpoint { size } }',
+        });
+        expect(res.status).toBe(415);
+        expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+          'use application/json (or GET with a query parameter), not text/plain',
+        );
+      });
+
       it('refuses anonymous callers field by field', async () => {
         const r = await gql(null, '{ checkpoint { size } }');
         expect(r.status).toBe(200);

@@ -105,12 +105,18 @@ export const createApp = (deps: AppDeps): App => {
       }
       const res = await graphql.fetch(req);
       // yoga answers an unsupported body type with an empty 415: say what it takes instead.
-      if (res.status === 415)
-        return problem(
+      if (res.status === 415) {
+        const type = req.headers.get('content-type');
+        const answer = problem(
           415,
           'unsupported-media-type',
-          `use application/json (or GET with a query parameter), not ${req.headers.get('content-type') ?? 'no content type'}`,
+          `use application/json (or GET with a query parameter)${type ? `, not ${type}` : ''}`,
         );
+        res.headers.forEach((value, name) => {
+          if (name.startsWith('access-control-')) answer.headers.set(name, value);
+        });
+        return answer;
+      }
       return res;
     };
     routes['GET /graphql'] = serveGraphql;

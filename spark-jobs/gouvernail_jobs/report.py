@@ -16,9 +16,7 @@ from typing import Any
 PRODUCER = "spark-jobs/erase_subject"
 ACTOR = {"principal": "spark-jobs", "role": "producer"}
 OUTCOMES = ("erased", "nothing_found", "failed")
-# "conflict": this (case, task) was reported before with other content (a re-run finding nothing left
-# to erase, say); the first report stands and this one is not stored, which is what a re-run wants.
-ACCEPTED = ("appended", "duplicate", "conflict")
+ACCEPTED = ("appended", "duplicate")
 _EVENT_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 _RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
@@ -116,6 +114,13 @@ def _check_results(payload: Any, events: Sequence[Event]) -> list[dict[str, Any]
     sent = {e["id"] for e in events}
     got = {r.get("id"): r.get("status") for r in results if isinstance(r, dict)}
     bad = {i: got.get(i) for i in sent if got.get(i) not in ACCEPTED}
+    conflicts = sorted(i for i, status in bad.items() if status == "conflict")
+    if conflicts:
+        # The same (case, task) was reported before with another outcome: that first report stands.
+        raise ReportError(
+            f"not recorded, already reported with other content (the first report stands; "
+            f"report a re-run under a new task id): {conflicts}"
+        )
     if bad:
         raise ReportError(f"events not recorded: {bad}")
     return results

@@ -202,11 +202,11 @@ def test_post_retries_the_same_event_after_a_dropped_connection(gouvernail) -> N
     assert {s["path"] for s in handler.seen} == {"/v1/events"}
 
 
-def test_a_rerun_whose_report_differs_keeps_the_first_and_succeeds(gouvernail) -> None:
+def test_a_report_whose_id_holds_another_outcome_fails_naming_it(gouvernail) -> None:
     url, handler = gouvernail
     handler.script = ["conflict"]
-    results = post_events(url, "tok", [EVENT], backoff_s=0.01)
-    assert results[0]["status"] == "conflict"
+    with pytest.raises(ReportError, match="already reported with other content"):
+        post_events(url, "tok", [EVENT], backoff_s=0.01)
     assert len(handler.seen) == 1
 
 

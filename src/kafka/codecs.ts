@@ -1,7 +1,8 @@
-import { decompress as zstdDecompress } from 'fzstd';
+import { decompress as fzstdDecompress } from 'fzstd';
 import kafkajs from 'kafkajs';
 import * as lz4 from 'lz4js';
 import * as snappy from 'snappyjs';
+import { zstdCost } from './zstd-bounds.js';
 
 /** snappy-java's stream header, which the Java producer writes before its snappy blocks. */
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
@@ -28,7 +29,27 @@ export const snappyDecompress = (buffer: Buffer): Buffer => {
   return Buffer.concat(blocks);
 };
 
-const bytes = (b: Uint8Array | number[]): Buffer => Buffer.from(b);
+const bytes = (b: Uint8Array | number[]): Buffer =>
+  b instanceof Uint8Array ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : Buffer.from(b);
+
+/** Largest decompressed zstd batch read (a fetch is 4 MiB compressed per partition). */
+const ZSTD_MAX_OUTPUT = 256 * 1024 * 1024;
+/** Most window bytes the decoder may move for one batch: about half a second of copying. */
+const ZSTD_MAX_WINDOW_WORK = 2 * 1024 * 1024 * 1024;
+
+/** zstd through fzstd, refusing before decoding a batch that would take too long or too much memory. */
+export const zstdDecompress = (buffer: Buffer): Buffer => {
+  const cost = zstdCost(buffer);
+  if (cost.maxOutput > ZSTD_MAX_OUTPUT)
+    throw new RangeError(
+      `zstd batch refused: it could decompress to ${cost.maxOutput} bytes, the limit is ${ZSTD_MAX_OUTPUT}`,
+    );
+  if (cost.windowWork > ZSTD_MAX_WINDOW_WORK)
+    throw new RangeError(
+      `zstd batch refused: its window and block count would take the decoder too long (${cost.windowWork} bytes to move)`,
+    );
+  return bytes(fzstdDecompress(buffer));
+};
 
 let registered = false;
 
@@ -53,6 +74,6 @@ export const registerKafkaCodecs = (): void => {
   });
   CompressionCodecs[CompressionTypes.ZSTD] = () => ({
     compress: () => Promise.reject(new Error('gouvernail reads zstd but does not write it')),
-    decompress: (buffer: Buffer) => Promise.resolve(bytes(zstdDecompress(buffer))),
+    decompress: (buffer: Buffer) => Promise.resolve(zstdDecompress(buffer)),
   });
 };

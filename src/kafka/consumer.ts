@@ -193,12 +193,38 @@ export const createKafkaIngest = ({
       // With autoCommit off, only explicitly given offsets are committed.
       await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
       km.committed.inc({ topic }, chunk.length);
+      crashesInARow = 0;
       await payload.heartbeat();
     }
   };
 
   let restartTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Restarts since a batch was last committed: the delay before the next one doubles with each. */
   let crashesInARow = 0;
+
+  /**
+   * kafkajs gives up on errors it deems fatal; gouvernail keeps trying, backing off up to a minute,
+   * so that a broker-side fault (a refused dead-letter topic, an unreachable broker at restart) does
+   * not end ingest until the service restarts.
+   */
+  const scheduleRestart = (old: Consumer): void => {
+    if (stopping || restartTimer) return;
+    const delay = Math.min(restartDelayMs * 2 ** crashesInARow, 60_000);
+    crashesInARow++;
+    log.warn({ delayMs: delay }, 'restarting the Kafka consumer');
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      if (stopping) return;
+      void old
+        .disconnect()
+        .catch(() => undefined)
+        .then(() => (stopping ? undefined : launch()))
+        .catch((err: unknown) => {
+          log.error({ err }, 'the Kafka consumer could not restart; trying again');
+          if (consumer) scheduleRestart(consumer);
+        });
+    }, delay);
+  };
 
   /** A consumer of the group, running; a crash kafkajs will not restart from is restarted here. */
   const launch = async (): Promise<void> => {
@@ -212,29 +238,13 @@ export const createKafkaIngest = ({
     c.on(c.events.CRASH, ({ payload }) => {
       km.consumerCrashes.inc();
       log.error({ err: payload.error, restart: payload.restart }, 'Kafka consumer crashed');
-      if (payload.restart || stopping) return;
-      // kafkajs gives up on errors it deems fatal; gouvernail keeps trying, backing off, so that
-      // a broker-side fault (a refused dead-letter topic, say) does not end ingest until a restart.
-      const delay = Math.min(restartDelayMs * 2 ** crashesInARow, 60_000);
-      crashesInARow++;
-      log.warn({ delayMs: delay }, 'restarting the Kafka consumer');
-      restartTimer = setTimeout(() => {
-        restartTimer = undefined;
-        if (stopping) return;
-        void c
-          .disconnect()
-          .catch(() => undefined)
-          .then(() => (stopping ? undefined : launch()))
-          .catch((err: unknown) => {
-            log.error({ err }, 'the Kafka consumer could not restart');
-          });
-      }, delay);
-    });
-    c.on(c.events.FETCH, () => {
-      crashesInARow = 0;
+      if (!payload.restart) scheduleRestart(c);
     });
     await c.connect();
+    // A stop that came while this one connected has already disconnected it: do not run it.
+    if (stopping) return;
     await c.subscribe({ topics: inputs, fromBeginning: true });
+    if (stopping) return;
     await c.run({
       autoCommit: false,
       eachBatchAutoResolve: false,

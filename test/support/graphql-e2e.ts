@@ -381,10 +381,16 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
       it('answers a body it cannot read with 415 naming what it takes', async () => {
         const res = await fetch(`${server.url}/graphql`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${tokens['auditor']!}`, 'content-type': 'text/plain' },
+          headers: {
+            authorization: `Bearer ${tokens['auditor']!}`,
+            'content-type': 'text/plain',
+            origin: 'https://dashboard.example.org',
+          },
           body: '{ checkpoint { size } }',
         });
         expect(res.status).toBe(415);
+        // A browser on another origin can still read why.
+        expect(res.headers.get('access-control-allow-origin')).not.toBeNull();
         expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
           'use application/json (or GET with a query parameter), not text/plain',
         );

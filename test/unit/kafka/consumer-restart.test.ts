@@ -7,9 +7,19 @@ import { createMetrics } from '../../../src/metrics.js';
 
 type Handler = (e: { payload: { error: Error; restart: boolean } }) => void;
 
-/** A kafkajs stand-in whose first consumer crashes for good, as kafkajs does on a non-retriable error. */
-const crashingKafka = () => {
-  const consumers: { crashed: boolean; disconnected: boolean }[] = [];
+interface FakeConsumer {
+  crashed: boolean;
+  disconnected: boolean;
+  ran: boolean;
+  runAfterDisconnect: boolean;
+}
+
+/**
+ * A kafkajs stand-in whose first consumer crashes for good, as kafkajs does on a non-retriable
+ * error. `connect(i)` decides how the i-th consumer's connect goes.
+ */
+const crashingKafka = (connect: (i: number) => Promise<void> = () => Promise.resolve()) => {
+  const consumers: FakeConsumer[] = [];
   const kafka = {
     producer: () => ({
       connect: () => Promise.resolve(),
@@ -18,16 +28,23 @@ const crashingKafka = () => {
     }),
     consumer: () => {
       const handlers = new Map<string, Handler>();
-      const state = { crashed: false, disconnected: false };
-      const first = consumers.length === 0;
+      const i = consumers.length;
+      const state: FakeConsumer = {
+        crashed: false,
+        disconnected: false,
+        ran: false,
+        runAfterDisconnect: false,
+      };
       consumers.push(state);
       return {
-        events: { CRASH: 'consumer.crash', FETCH: 'consumer.fetch' },
+        events: { CRASH: 'consumer.crash' },
         on: (event: string, h: Handler) => void handlers.set(event, h),
-        connect: () => Promise.resolve(),
+        connect: () => connect(i),
         subscribe: () => Promise.resolve(),
         run: () => {
-          if (first)
+          state.ran = true;
+          state.runAfterDisconnect ||= state.disconnected;
+          if (i === 0)
             setTimeout(() => {
               state.crashed = true;
               handlers.get('consumer.crash')?.({
@@ -70,10 +87,40 @@ describe('Kafka ingest consumer', () => {
     await k.start();
     await settle(100);
     expect(consumers).toHaveLength(2);
-    expect(consumers[0]).toEqual({ crashed: true, disconnected: true });
+    expect(consumers[0]).toMatchObject({ crashed: true, disconnected: true });
+    expect(consumers[1]!.ran).toBe(true);
     expect((await kafkaMetrics(metrics).consumerCrashes.get()).values[0]?.value).toBe(1);
     await k.stop();
     expect(consumers[1]!.disconnected).toBe(true);
+  });
+
+  it('keeps trying when the restarted consumer cannot connect', async () => {
+    const { kafka, consumers } = crashingKafka((i) =>
+      i === 1 ? Promise.reject(new Error('broker unreachable')) : Promise.resolve(),
+    );
+    const k = ingest(kafka);
+    await k.start();
+    await settle(250);
+    expect(consumers.length).toBeGreaterThanOrEqual(3);
+    expect(consumers[1]!.ran).toBe(false);
+    expect(consumers[2]!.ran).toBe(true);
+    await k.stop();
+  });
+
+  it('does not run a restarted consumer that a stop caught while it connected', async () => {
+    let release: () => void = () => undefined;
+    const { kafka, consumers } = crashingKafka((i) =>
+      i === 1 ? new Promise<void>((r) => (release = r)) : Promise.resolve(),
+    );
+    const k = ingest(kafka);
+    await k.start();
+    await settle(60);
+    expect(consumers).toHaveLength(2);
+    const stopped = k.stop();
+    release();
+    await stopped;
+    await settle(20);
+    expect(consumers[1]).toMatchObject({ disconnected: true, ran: false });
   });
 
   it('does not restart once stopped', async () => {

@@ -64,14 +64,21 @@ export const conflictingDuplicates = async (
   outcomes: readonly AppendOutcome[],
 ): Promise<Set<number>> => {
   const conflicts = new Set<number>();
+  // Each stored entry is read and encoded once, however many events of the batch repeat its id.
+  const storedSaid = new Map<number, string | null>();
   for (let i = 0; i < outcomes.length; i++) {
     const o = outcomes[i]!;
     if (o.status !== 'duplicate') continue;
     // An OpenLineage event's id is its content's hash: the same id is the same event, whichever way
     // (HTTP or Kafka, by whichever client) it came.
     if (o.id.startsWith('ol:') && events[i]!.type === 'LineageRunEvent') continue;
-    const [stored] = await log.read(o.position, 1);
-    if (stored && saidByStored(stored.event) !== saidByNew(events[i]!)) conflicts.add(i);
+    let stored = storedSaid.get(o.position);
+    if (stored === undefined) {
+      const [entry] = await log.read(o.position, 1);
+      stored = entry ? saidByStored(entry.event) : null;
+      storedSaid.set(o.position, stored);
+    }
+    if (stored !== null && stored !== saidByNew(events[i]!)) conflicts.add(i);
   }
   return conflicts;
 };

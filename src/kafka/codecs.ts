@@ -2,6 +2,7 @@ import { decompress as fzstdDecompress } from 'fzstd';
 import kafkajs from 'kafkajs';
 import * as lz4 from 'lz4js';
 import * as snappy from 'snappyjs';
+import { lz4FrameDecompress } from './lz4-frame.js';
 import { zstdCost } from './zstd-bounds.js';
 
 /** snappy-java's stream header, which the Java producer writes before its snappy blocks. */
@@ -70,7 +71,7 @@ export const registerKafkaCodecs = (): void => {
   });
   CompressionCodecs[CompressionTypes.LZ4] = () => ({
     compress: (encoder: { buffer: Buffer }) => Promise.resolve(bytes(lz4.compress(encoder.buffer))),
-    decompress: (buffer: Buffer) => Promise.resolve(bytes(lz4.decompress(buffer))),
+    decompress: (buffer: Buffer) => Promise.resolve(lz4FrameDecompress(buffer)),
   });
   CompressionCodecs[CompressionTypes.ZSTD] = () => ({
     compress: () => Promise.reject(new Error('gouvernail reads zstd but does not write it')),

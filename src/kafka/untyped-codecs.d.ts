@@ -5,5 +5,13 @@ declare module 'snappyjs' {
 }
 declare module 'lz4js' {
   export function decompress(src: Uint8Array): Uint8Array | number[];
+  /** Decodes one block of `src[sIndex, sIndex + sLength)` into `dst` from `dIndex`; returns the new end. */
+  export function decompressBlock(
+    src: Uint8Array,
+    dst: Uint8Array,
+    sIndex: number,
+    sLength: number,
+    dIndex: number,
+  ): number;
   export function compress(src: Uint8Array): Uint8Array | number[];
 }

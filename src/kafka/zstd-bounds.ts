@@ -11,28 +11,17 @@ export interface ZstdCost {
   readonly windowWork: number;
 }
 
+import { forEachFrame } from './frame-reader.js';
+
 const MAGIC = 0xfd2fb528;
 const MAX_COMPRESSED_BLOCK_OUTPUT = 128 * 1024;
 
 /** Reads the headers of every frame in `buf`; throws RangeError on a malformed or truncated one. */
 export const zstdCost = (buf: Uint8Array): ZstdCost => {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const need = (at: number, n: number): void => {
-    if (at + n > buf.length) throw new RangeError('truncated zstd frame');
-  };
-  let at = 0;
   let maxOutput = 0;
   let windowWork = 0;
-  while (at < buf.length) {
-    need(at, 4);
-    const magic = view.getUint32(at, true);
-    at += 4;
-    if ((magic & 0xfffffff0) === 0x184d2a50) {
-      need(at, 4);
-      at += 4 + view.getUint32(at, true);
-      continue;
-    }
-    if (magic !== MAGIC) throw new RangeError('not a zstd frame');
+  forEachFrame(buf, { name: 'zstd', magic: MAGIC }, (start, { view, need }) => {
+    let at = start;
     need(at, 1);
     const fhd = buf[at++]!;
     const fcsFlag = fhd >> 6;
@@ -76,6 +65,7 @@ export const zstdCost = (buf: Uint8Array): ZstdCost => {
     if (checksum) at += 4;
     maxOutput += contentSize >= 0 ? Math.min(contentSize, frameOutput) : frameOutput;
     windowWork += blocks * window;
-  }
+    return at;
+  });
   return { maxOutput, windowWork };
 };

@@ -45,10 +45,11 @@ const issuesOf = (
   return issues;
 };
 
+/** An event that passed {@link validateNewEvent}. */
+export type ValidEvent = NewEventEnvelope & { type: EventType };
+
 /** Checks an incoming event: envelope first, then `data` against its type and schema version. */
-export const validateNewEvent = (
-  input: unknown,
-): Result<NewEventEnvelope & { type: EventType }, ValidationIssue[]> => {
+export const validateNewEvent = (input: unknown): Result<ValidEvent, ValidationIssue[]> => {
   const unstorable = jsonHygieneIssue(input);
   if (unstorable) return err([unstorable]);
   if (!envelopeCheck.Check(input)) return err(issuesOf(envelopeCheck, input, ''));
@@ -103,5 +104,5 @@ export const validateNewEvent = (
       ]);
     }
   }
-  return ok(input as NewEventEnvelope & { type: EventType });
+  return ok(input as ValidEvent);
 };

@@ -1,7 +1,9 @@
-import type { EventType } from '../../domain/catalogue.js';
 import { producerRefusal } from '../../domain/producer-rules.js';
-import type { NewEventEnvelope } from '../../domain/envelope.js';
-import { validateNewEvent, type ValidationIssue } from '../../domain/validation.js';
+import {
+  validateNewEvent,
+  type ValidEvent,
+  type ValidationIssue,
+} from '../../domain/validation.js';
 import type { KeyVault } from '../crypto/key-vault.js';
 import type { AppendOutcome, EventLog, PreparedEvent } from '../log/event-log.js';
 import type { Metrics } from '../metrics.js';
@@ -31,8 +33,7 @@ export type IngestResult =
 /** Sources whose events come from producers outside gouvernail: they may submit only producer types. */
 const producerSources: ReadonlySet<string> = new Set(['http', 'kafka', 'openlineage']);
 
-/** An event that passed `validateNewEvent`. */
-export type ValidEvent = NewEventEnvelope & { type: EventType };
+export type { ValidEvent };
 
 export interface Ingestor {
   /**

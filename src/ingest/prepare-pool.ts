@@ -1,11 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import type { EventType } from '../../domain/catalogue.js';
-import type { NewEventEnvelope, SealedRef } from '../../domain/envelope.js';
+import type { SealedRef } from '../../domain/envelope.js';
+import type { ValidEvent } from '../../domain/validation.js';
 import type { DataKey } from '../crypto/key-vault.js';
 import type { PreparedEvent } from '../log/event-log.js';
 import { recordedEnvelope } from './prepare.js';
-
-type ValidEvent = NewEventEnvelope & { type: EventType };
 
 /** AES-256 data keys. */
 export const KEY_BYTES = 32;

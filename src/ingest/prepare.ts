@@ -1,12 +1,11 @@
 import { canonicalBytes } from '../../domain/canonical.js';
-import { streamOf, type AuditEvent, type EventType } from '../../domain/catalogue.js';
-import type { NewEventEnvelope, RecordedEnvelope, SealedRef } from '../../domain/envelope.js';
+import { streamOf, type AuditEvent } from '../../domain/catalogue.js';
+import type { RecordedEnvelope, SealedRef } from '../../domain/envelope.js';
+import type { ValidEvent } from '../../domain/validation.js';
 import type { DataKey } from '../crypto/key-vault.js';
 import { sealFields } from '../crypto/seal.js';
 import type { PreparedEvent } from '../log/event-log.js';
 import { leafHash } from '../merkle/hash.js';
-
-type ValidEvent = NewEventEnvelope & { type: EventType };
 
 /**
  * Turns a validated event into what the log stores: personal fields sealed under each subject's

@@ -1,7 +1,10 @@
 import type { EventType } from '../../domain/catalogue.js';
-import type { NewEventEnvelope } from '../../domain/envelope.js';
 import { describeIssues, validateOpenLineage } from '../../domain/openlineage.js';
-import { validateNewEvent, type ValidationIssue } from '../../domain/validation.js';
+import {
+  validateNewEvent,
+  type ValidEvent,
+  type ValidationIssue,
+} from '../../domain/validation.js';
 import { openLineageEnvelope } from '../ingest/openlineage-envelope.js';
 import { clipText } from '../../domain/text.js';
 import type { KafkaTopics } from './config.js';
@@ -18,7 +21,7 @@ export type DeadLetterReason =
   | 'id-conflict';
 
 export type Classified =
-  | { readonly ok: true; readonly event: NewEventEnvelope & { type: EventType } }
+  | { readonly ok: true; readonly event: ValidEvent }
   | { readonly ok: false; readonly reason: DeadLetterReason; readonly detail: string };
 
 /** What each consumed topic carries. */

@@ -1,6 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import type { EventType } from '../../domain/catalogue.js';
-import type { NewEventEnvelope } from '../../domain/envelope.js';
+import type { ValidEvent } from '../../domain/validation.js';
 import type { IngestOutcome, Ingestor } from '../ingest/ingest.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -39,8 +38,6 @@ export interface KafkaIngestDeps {
   /** First wait before restarting a consumer that crashed for good (default 5 s, doubling to 60 s). */
   readonly restartDelayMs?: number;
 }
-
-type Valid = NewEventEnvelope & { type: EventType };
 
 /**
  * Kafka ingest: a consumer group on the access, config, lineage and events topics. Each batch is
@@ -108,7 +105,7 @@ export const createKafkaIngest = ({
 
   /** Events whose id a stored event with other content holds: not stored, so dead-lettered. */
   const conflicts = (
-    entries: readonly { message: KafkaMessage; event: Valid }[],
+    entries: readonly { message: KafkaMessage; event: ValidEvent }[],
     outcomes: readonly IngestOutcome[],
   ): DeadLetter[] =>
     outcomes.flatMap((o, i) =>
@@ -126,7 +123,7 @@ export const createKafkaIngest = ({
     );
 
   const append = async (
-    valid: readonly { message: KafkaMessage; event: Valid }[],
+    valid: readonly { message: KafkaMessage; event: ValidEvent }[],
   ): Promise<DeadLetter[]> => {
     if (valid.length === 0) return [];
     const result = await ingestor.ingestValid(
@@ -166,7 +163,7 @@ export const createKafkaIngest = ({
     partition: number,
     messages: readonly KafkaMessage[],
   ): Promise<void> => {
-    const valid: { message: KafkaMessage; event: Valid }[] = [];
+    const valid: { message: KafkaMessage; event: ValidEvent }[] = [];
     const dead: DeadLetter[] = [];
     for (const message of messages) {
       const c = classifyMessage({ topic, value: message.value }, config);

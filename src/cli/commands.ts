@@ -51,14 +51,27 @@ const localSigningSecret = (
   return secret;
 };
 
+/**
+ * The file holding the tree and checkpoints of the configured log (the embedded log, or the Merkle
+ * sequencer's beside EventStoreDB), or undefined, said why, when the data directory has none.
+ */
+const existingTreeFile = (
+  config: ReturnType<typeof configFrom>,
+  command: string,
+): string | undefined => {
+  const file = config.log === 'sqlite' ? logFile(config.dataDir) : sequencerFile(config.dataDir);
+  if (existsSync(file)) return file;
+  complain(
+    `${command}: no ${config.log === 'sqlite' ? 'log' : 'Merkle sequencer state'} at ${file}`,
+  );
+  return undefined;
+};
+
 /** `gouvernail verify`: exit 0 when the whole log and every checkpoint check out, 1 otherwise. */
 export const runVerify = async (flags: Flags): Promise<number> => {
   const config = configFrom(flags);
-  const file = config.log === 'sqlite' ? logFile(config.dataDir) : sequencerFile(config.dataDir);
-  if (!existsSync(file)) {
-    complain(`verify: no ${config.log === 'sqlite' ? 'log' : 'Merkle sequencer state'} at ${file}`);
-    return 1;
-  }
+  const file = existingTreeFile(config, 'verify');
+  if (file === undefined) return 1;
   const verifier = flags.key
     ? verifierFromKeyText(readFileSync(flags.key, 'utf8'), config.origin)
     : verifierFromKeyText(
@@ -99,11 +112,7 @@ export const runProof = async (eventId: string | undefined, flags: Flags): Promi
     return 2;
   }
   const config = configFrom(flags);
-  const file = config.log === 'sqlite' ? logFile(config.dataDir) : sequencerFile(config.dataDir);
-  if (!existsSync(file)) {
-    complain(`proof: no ${config.log === 'sqlite' ? 'log' : 'Merkle sequencer state'} at ${file}`);
-    return 1;
-  }
+  if (existingTreeFile(config, 'proof') === undefined) return 1;
   const log = openLog(config, { sequence: false });
   try {
     const store = createSqliteCheckpointStore(log.db);

@@ -156,3 +156,9 @@ export const bodyProblem = (p: BodyProblem, what: string, accepted: string): Res
       return problem(400, 'malformed-body', malformedMessage(p.errors), p.errors);
   }
 };
+
+/** 413 when a batch holds more than `limit` events (GOUVERNAIL_MAX_BATCH_EVENTS). */
+export const tooManyEvents = (count: number, limit: number): Response | undefined =>
+  count > limit
+    ? problem(413, 'too-many-events', `batch holds ${count} events, the limit is ${limit}`)
+    : undefined;

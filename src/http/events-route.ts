@@ -1,12 +1,6 @@
 import type { Ingestor } from '../ingest/ingest.js';
-import { bodyProblem, parseBatch } from './body.js';
+import { bodyProblem, parseBatch, tooManyEvents } from './body.js';
 import { json, problem } from './respond.js';
-
-/** 413 when a batch holds more than `limit` events (GOUVERNAIL_MAX_BATCH_EVENTS). */
-export const tooManyEvents = (count: number, limit: number): Response | undefined =>
-  count > limit
-    ? problem(413, 'too-many-events', `batch holds ${count} events, the limit is ${limit}`)
-    : undefined;
 
 /**
  * POST /v1/events: a JSON array or NDJSON of events. 200 with each event's position or

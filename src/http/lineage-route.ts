@@ -2,8 +2,7 @@ import { describeIssues, validateOpenLineage } from '../../domain/openlineage.js
 import { validateNewEvent } from '../../domain/validation.js';
 import type { Ingestor } from '../ingest/ingest.js';
 import { openLineageEnvelope } from '../ingest/openlineage-envelope.js';
-import { bodyProblem, parseBatch } from './body.js';
-import { tooManyEvents } from './events-route.js';
+import { bodyProblem, parseBatch, tooManyEvents } from './body.js';
 import { json, problem } from './respond.js';
 
 /**

@@ -191,6 +191,15 @@ export const validateOpenLineage = (
   // The envelope holds the event two levels down (`/data/event`): leave it room for them.
   const unstorable = jsonHygieneIssue(input, MAX_JSON_DEPTH - 2);
   if (unstorable) return err([unstorable]);
+  return checkOpenLineage(input);
+};
+
+/**
+ * {@link validateOpenLineage} for an event inside an envelope that `validateNewEvent` has already
+ * walked for storability (depth, numbers, surrogates): only the OpenLineage checks.
+ */
+export const checkOpenLineage = (input: unknown): Result<ValidOpenLineage, ValidationIssue[]> => {
+  if (!isObject(input)) return err([{ path: '/', message: 'must be an object' }]);
   const kind = kindOf(input);
   if (kind === undefined) {
     return err([

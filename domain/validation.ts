@@ -3,7 +3,7 @@ import { TypeCompiler, ValueErrorType, type TypeCheck } from '@sinclair/typebox/
 import { catalogue, isEventType, type EventType } from './catalogue.js';
 import { NewEventEnvelope } from './envelope.js';
 import { jsonHygieneIssue, MAX_JSON_DEPTH } from './json-hygiene.js';
-import { validateOpenLineage } from './openlineage.js';
+import { checkOpenLineage } from './openlineage.js';
 import { err, ok, type Result } from './result.js';
 
 /** One reason an event was refused: a JSON pointer into the event and what is wrong there. */
@@ -81,7 +81,7 @@ export const validateNewEvent = (input: unknown): Result<ValidEvent, ValidationI
   }
   if (input.type === 'LineageRunEvent') {
     const data = input.data as { kind: string; event: unknown };
-    const ol = validateOpenLineage(data.event);
+    const ol = checkOpenLineage(data.event);
     if (!ol.ok)
       return err(
         ol.error.map((i) => ({

@@ -4,7 +4,6 @@ declare module 'snappyjs' {
   export function compress(uncompressed: Uint8Array): Uint8Array;
 }
 declare module 'lz4js' {
-  export function decompress(src: Uint8Array): Uint8Array | number[];
   /** Decodes one block of `src[sIndex, sIndex + sLength)` into `dst` from `dIndex`; returns the new end. */
   export function decompressBlock(
     src: Uint8Array,

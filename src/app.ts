@@ -4,7 +4,7 @@ import type { CheckpointPublisher } from './checkpoint/publisher.js';
 import type { CheckpointStore } from './checkpoint/store.js';
 import type { Config } from './config.js';
 import { AuthError } from './auth/jwt.js';
-import { clientAddressOf, graphqlPrincipal } from './graphql/context.js';
+import { clientAddressOf, GRAPHQL_RESOURCE, graphqlPrincipal } from './graphql/context.js';
 import { authenticate, unauthorized } from './http/authenticate.js';
 import { postEvents } from './http/events-route.js';
 import { postLineage } from './http/lineage-route.js';
@@ -95,7 +95,7 @@ export const createApp = (deps: AppDeps): App => {
         deps.recorder?.record({
           principal: 'anonymous',
           role: 'anonymous',
-          resource: 'gouvernail://graphql',
+          resource: GRAPHQL_RESOURCE,
           action: 'query',
           decision: 'denied',
           reason: `unauthenticated (${e.reason}): ${e.message}`,

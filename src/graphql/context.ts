@@ -37,6 +37,9 @@ export const graphqlPrincipal = async (
   return tokens.verify(m[1]!);
 };
 
+/** The resource every GraphQL access is recorded on, whether GraphQL ran or the token was refused. */
+export const GRAPHQL_RESOURCE = 'gouvernail://graphql';
+
 /** The caller's address as the proxy in front of gouvernail reports it (first `X-Forwarded-For` hop). */
 export const clientAddressOf = (req: Request): string | undefined =>
   req.headers.get('x-forwarded-for')?.split(',')[0]?.trim() || undefined;
@@ -103,7 +106,7 @@ export const createGraphQLContextFactory =
         deps.recorder.record({
           principal: who.id,
           role: who.role,
-          resource: 'gouvernail://graphql',
+          resource: GRAPHQL_RESOURCE,
           action: 'query',
           decision: entry.decision,
           operation: entry.operation,

@@ -4,6 +4,7 @@ import { createSqliteCheckpointStore } from '../checkpoint/store.js';
 import type { EventLog } from '../log/event-log.js';
 import { savedSize } from '../log/sequenced/schema.js';
 import { openSqlite, type Db } from '../log/sqlite/open.js';
+import { createBundleReader } from '../log/sqlite/bundle-reader.js';
 import { createSqliteTileStore } from '../log/sqlite/tiles.js';
 import { createMerkleTree } from '../merkle/tree.js';
 import { createLogChecker, type VerifyReport } from './log-checker.js';
@@ -21,6 +22,25 @@ const checkerOver = (db: Db, size: number, verifier: Verifier) =>
   });
 
 /**
+ * The entries of the file: bundled, or — in a log from before entry bundles that no `serve` has
+ * migrated yet — one `events` row each. Verify only reads, so it checks an old file as it is.
+ */
+const entryReaderOf = (db: Db): Pick<ReturnType<typeof createBundleReader>, 'read' | 'size'> => {
+  const hasBundles = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entry_bundles'")
+    .get();
+  if (hasBundles) return createBundleReader(db);
+  const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events');
+  const range = db.prepare<[number, number], { position: number; entry: Buffer }>(
+    'SELECT position, entry FROM events WHERE position >= ? ORDER BY position LIMIT ?',
+  );
+  return {
+    size: () => count.get()?.n ?? 0,
+    read: (from, limit) => range.all(from, limit).map((r) => ({ ...r, text: '' })),
+  };
+};
+
+/**
  * Recomputes the whole tree from the entries of the embedded log file and checks it against the
  * stored tiles and every stored checkpoint (root and signature). Stops at the first problem.
  */
@@ -33,17 +53,15 @@ export const verifyLogFile = (
   // One snapshot for the count, tiles, checkpoints and entries: a running service may append meanwhile.
   db.exec('BEGIN');
   try {
-    const total = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events').get()?.n ?? 0;
+    const entries = entryReaderOf(db);
+    const total = entries.size();
     const checker = checkerOver(db, total, verifier);
-    const rows = db
-      .prepare<[number], { position: number; entry: Buffer }>(
-        'SELECT position, entry FROM events WHERE position < ? ORDER BY position',
-      )
-      .iterate(total);
-    for (const row of rows) {
-      const failed = checker.push(row.position, row.entry);
-      if (failed) return failed;
-      if (onProgress && checker.done() % PROGRESS_EVERY === 0) onProgress(checker.done(), total);
+    for (let at = 0; at < total; at += PROGRESS_EVERY) {
+      for (const e of entries.read(at, Math.min(PROGRESS_EVERY, total - at))) {
+        const failed = checker.push(e.position, e.entry);
+        if (failed) return failed;
+      }
+      onProgress?.(checker.done(), total);
     }
     onProgress?.(checker.done(), total);
     return checker.finish();

@@ -19,7 +19,7 @@ export interface VerifiableLog extends EventLog {
   /** Deletes every sealed ciphertext of a subject, overwriting it on disk; returns how many. */
   deleteSealedBlobs(subject: string): number;
   /**
-   * The SQLite file whose `events` table holds the entries, when it is the embedded log: another
+   * The SQLite file whose `entry_bundles` table holds the entries, when it is the embedded log: another
    * thread can open it read-only (the lineage projection does). Undefined for other logs.
    */
   readonly entriesFile?: string;

@@ -23,7 +23,7 @@ describe('POST /v1/events through the real server', () => {
     const db = new Database(join(dir, 'log.sqlite'), { readonly: true });
     try {
       return db
-        .prepare<[], { id: string }>('SELECT id FROM events ORDER BY position')
+        .prepare<[], { id: string }>('SELECT id FROM event_ids ORDER BY position')
         .all()
         .map((r) => r.id);
     } finally {

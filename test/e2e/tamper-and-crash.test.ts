@@ -106,7 +106,7 @@ describe('crash safety', () => {
     const db = new Database(join(dir, 'log.sqlite'), { readonly: true });
     const rows = db
       .prepare<[], { id: string; position: number }>(
-        'SELECT id, position FROM events ORDER BY position',
+        'SELECT id, position FROM event_ids ORDER BY position',
       )
       .all();
     db.close();

@@ -13,25 +13,19 @@ import { openSqlite } from './open.js';
 import { migrateLog } from './schema.js';
 import { createBatchWriter } from './batch-writer.js';
 import { createSqliteTileStore } from './tiles.js';
+import { createBundleReader, type BundledEntry } from './bundle-reader.js';
+import { createSealedBundles } from './sealed-bundles.js';
 
 /** The embedded log: it integrates its own Merkle tree, always of the log's size, in each append. */
 export type SqliteEventLog = VerifiableLog;
 
-interface Row {
-  position: number;
-  entry: Buffer;
-  /** The same bytes as text, converted by SQLite: about 3 µs per entry less than a TextDecoder. */
-  text: string;
-}
-
 /** Entries per batch delivered to a subscriber. */
 const FOLLOW_BATCH = 1000;
-const toStored = (row: Row): StoredEntry => ({
-  position: row.position,
-  entry: row.entry,
-  event: JSON.parse(row.text) as RecordedEnvelope,
+const toStored = (e: BundledEntry): StoredEntry => ({
+  position: e.position,
+  entry: e.entry,
+  event: JSON.parse(e.text) as RecordedEnvelope,
 });
-const entryColumns = 'position, entry, CAST(entry AS TEXT) AS text';
 
 /**
  * The embedded default log: one SQLite file (WAL, fsync on commit). A batch, its sealed ciphertext
@@ -43,43 +37,33 @@ export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog
   db.pragma('secure_delete = ON');
   migrateLog(db);
   const tiles = createSqliteTileStore(db);
-  const countRow = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events').get();
-  let tree = createMerkleTree({ tiles, size: countRow?.n ?? 0 });
-  if (tree.size() !== (countRow?.n ?? 0)) {
+  const entries = createBundleReader(db);
+  const sealed = createSealedBundles(db);
+  let tree = createMerkleTree({ tiles, size: entries.size() });
+  if (tree.size() !== entries.size()) {
     throw new EventLogError(
-      `Merkle tree size ${tree.size()} differs from the log's ${countRow?.n}`,
+      `Merkle tree size ${tree.size()} differs from the log's ${entries.size()}`,
       false,
     );
   }
 
   const byId = db.prepare<[string], { position: number }>(
-    'SELECT position FROM events WHERE id = ?',
+    'SELECT position FROM event_ids WHERE id = ?',
   );
   const rows = createBatchWriter(db);
-  const readFrom = db.prepare<[number, number], Row>(
-    `SELECT ${entryColumns} FROM events WHERE position >= ? ORDER BY position LIMIT ?`,
+  const runsOf = db.prepare<[string, number], { positions: string }>(
+    'SELECT positions FROM stream_runs WHERE stream = ? AND last >= ? ORDER BY last',
   );
-  const readStream = db.prepare<[string, number, number], Row>(
-    `SELECT ${entryColumns} FROM events WHERE stream = ? AND position >= ? ORDER BY position LIMIT ?`,
-  );
-  const blobAt = db.prepare<[number, string], { blob: Buffer }>(
-    'SELECT blob FROM sealed_blobs WHERE position = ? AND subject = ?',
-  );
-  const batchesWith = db.prepare<[string], { first: number; last: number }>(
-    'SELECT first, last FROM sealed_batches WHERE instr(subjects, ?) > 0',
-  );
-  const deleteInRange = db.prepare<[number, number, string]>(
-    'DELETE FROM sealed_blobs WHERE position BETWEEN ? AND ? AND subject = ?',
-  );
-  const blobsInRange = db.prepare<[number, number, string], { blob: Buffer }>(
-    'SELECT blob FROM sealed_blobs WHERE position BETWEEN ? AND ? AND subject = ?',
-  );
-  const deleteBlobs = db.transaction((subject: string): number => {
-    let n = 0;
-    for (const b of batchesWith.all(JSON.stringify(subject)))
-      n += deleteInRange.run(b.first, b.last, subject).changes;
-    return n;
-  });
+  const readStream = (stream: string, from: number, limit: number): StoredEntry[] => {
+    const positions: number[] = [];
+    for (const run of runsOf.iterate(stream, from)) {
+      for (const p of JSON.parse(run.positions) as number[]) {
+        if (p >= from && positions.length < limit) positions.push(p);
+      }
+      if (positions.length >= limit) break;
+    }
+    return entries.at(positions).map(toStored);
+  };
 
   const appended = new EventEmitter();
   appended.setMaxListeners(0);
@@ -132,9 +116,9 @@ export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog
       if (tree.size() > before) appended.emit('appended', tree.size());
       return Promise.resolve(outcomes);
     },
-    read: (from, limit) => Promise.resolve(readFrom.all(from, limit).map(toStored)),
+    read: (from, limit) => Promise.resolve(entries.read(from, limit).map(toStored)),
     readStream: (stream, from = 0, limit = 1000) =>
-      Promise.resolve(readStream.all(stream, from, limit).map(toStored)),
+      Promise.resolve(readStream(stream, from, limit)),
     subscribe: (from, onBatch, onError) => {
       const follower = followLog({
         read: (at) => self.read(at, FOLLOW_BATCH),
@@ -158,16 +142,11 @@ export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog
     },
     size: () => Promise.resolve(tree.size()),
     positionOf: (id) => Promise.resolve(byId.get(id)?.position ?? null),
-    sealedBlob: (position, subject) => blobAt.get(position, subject)?.blob ?? null,
-    sealedBlobsOf: (subject) =>
-      batchesWith
-        .all(JSON.stringify(subject))
-        .flatMap((b) =>
-          blobsInRange.all(b.first, b.last, subject).map((r) => new Uint8Array(r.blob)),
-        ),
+    sealedBlob: (position, subject) => sealed.blobAt(position, subject),
+    sealedBlobsOf: (subject) => sealed.blobsOf(subject),
     fault: () => undefined,
     deleteSealedBlobs: (subject) => {
-      const n = deleteBlobs(subject);
+      const n = sealed.deleteSubject(subject);
       db.pragma('wal_checkpoint(TRUNCATE)');
       return n;
     },

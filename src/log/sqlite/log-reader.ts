@@ -2,6 +2,7 @@ import type { RecordedEnvelope } from '../../../domain/envelope.js';
 import type { EventLog, StoredEntry } from '../event-log.js';
 import { followLog } from '../follow.js';
 import { openSqlite } from './open.js';
+import { createBundleReader, entryTypeOf, type BundledEntry } from './bundle-reader.js';
 
 /** What a projection runner needs from the log. */
 export type LogReader = Pick<EventLog, 'read' | 'subscribe' | 'size'> & { close(): Promise<void> };
@@ -24,29 +25,26 @@ export const openSqliteLogReader = (
   { idleMs = 100, types }: { idleMs?: number; types: readonly string[] },
 ): LogReader => {
   const db = openSqlite(file, { readonly: true });
-  const wanted = types.map((t) => `'${t.replaceAll("'", "''")}'`).join(', ');
-  const readFrom = db.prepare<[number, number], { position: number; text: string | null }>(
-    `SELECT position, CASE WHEN type IN (${wanted}) THEN CAST(entry AS TEXT) END AS text
-     FROM events WHERE position >= ? ORDER BY position LIMIT ?`,
-  );
-  const head = db.prepare<[], { n: number }>(
-    'SELECT COALESCE(MAX(position) + 1, 0) AS n FROM events',
-  );
-  const toEntry = (r: { position: number; text: string | null }): StoredEntry => ({
-    position: r.position,
-    entry: noBytes,
-    event:
-      r.text === null
+  const wanted = new Set(types);
+  const entries = createBundleReader(db);
+  const toEntry = (e: BundledEntry): StoredEntry => {
+    const type = entryTypeOf(e.text);
+    const skip = type !== undefined && !wanted.has(type);
+    return {
+      position: e.position,
+      entry: noBytes,
+      event: skip
         ? ({ type: SKIPPED_TYPE } as unknown as RecordedEnvelope)
-        : (JSON.parse(r.text) as RecordedEnvelope),
-  });
+        : (JSON.parse(e.text) as RecordedEnvelope),
+    };
+  };
   const read = (from: number, limit: number): Promise<StoredEntry[]> =>
     new Promise((resolve) => {
       setImmediate(resolve);
-    }).then(() => readFrom.all(from, limit).map(toEntry));
+    }).then(() => entries.read(from, limit).map(toEntry));
   return {
     read,
-    size: () => Promise.resolve(head.get()!.n),
+    size: () => Promise.resolve(entries.size()),
     subscribe: (from, onBatch, onError) =>
       followLog({ read: (at) => read(at, 1000), from, onBatch, onError, idleMs }),
     close: () => {

@@ -1,37 +1,47 @@
 import type { Db } from './open.js';
+import { migrateRowLayout } from './migrate-row-layout.js';
 
 /**
- * Tables of the embedded log: entries, sealed ciphertext, Merkle tiles, signed checkpoints.
+ * Tables of the embedded log: entries, their ids and streams, sealed ciphertext, Merkle tiles,
+ * signed checkpoints.
  *
- * `sealed_blobs` is keyed by (position, subject), so a batch writes at the end of one B-tree. A
- * B-tree keyed by subject would take one random leaf write per sealed event and rewrite most of its
- * pages at every commit; instead `sealed_batches` keeps one row per batch that sealed anything, with
- * the JSON array of its subjects, and erasure scans those rows (one per batch, not per event).
+ * Appends cost about what the bytes cost: per event, one `event_ids` row (the idempotency key)
+ * and a share of a few bundled rows, all at the end of their B-trees.
+ * - `entry_bundles`: up to 256 consecutive entries per row (C2SP tlog-tiles entry bundles), keyed by
+ *   the first one's position, with their end offsets (bundles.ts). A batch fills new rows only.
+ * - `stream_runs`: one row per stream per appended batch, the positions it took as a JSON array,
+ *   keyed by (stream, last position): a stream reads in log order without a per-event index row.
+ * - `sealed_bundles`: one row per batch that sealed anything: the sorted subjects (erasure scans
+ *   these), an index of `[position, subject, end]`, and the ciphertext back to back. Erasing a
+ *   subject rewrites the rows that name it without its blobs (`secure_delete` zeroes the old pages).
  */
 export const migrateLog = (db: Db): void => {
   db.exec(`
-    CREATE TABLE IF NOT EXISTS events (
-      position    INTEGER PRIMARY KEY,
-      id          TEXT NOT NULL UNIQUE,
-      type        TEXT NOT NULL,
-      stream      TEXT NOT NULL,
-      recorded_at TEXT NOT NULL,
-      entry       BLOB NOT NULL
+    CREATE TABLE IF NOT EXISTS entry_bundles (
+      first   INTEGER PRIMARY KEY,
+      ends    BLOB NOT NULL,
+      entries BLOB NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS events_by_stream ON events (stream, position);
-    CREATE TABLE IF NOT EXISTS sealed_blobs (
-      position INTEGER NOT NULL,
-      subject  TEXT NOT NULL,
-      blob     BLOB NOT NULL,
-      PRIMARY KEY (position, subject)
+    CREATE TABLE IF NOT EXISTS event_ids (
+      id       TEXT PRIMARY KEY,
+      position INTEGER NOT NULL
     ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS sealed_batches (
+    CREATE TABLE IF NOT EXISTS stream_runs (
+      stream    TEXT NOT NULL,
+      last      INTEGER NOT NULL,
+      positions TEXT NOT NULL,
+      PRIMARY KEY (stream, last)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS sealed_bundles (
       first    INTEGER PRIMARY KEY,
       last     INTEGER NOT NULL,
-      subjects TEXT NOT NULL
+      subjects TEXT NOT NULL,
+      items    TEXT NOT NULL,
+      blobs    BLOB NOT NULL
     );
   `);
   migrateTreeTables(db);
+  migrateRowLayout(db);
 };
 
 /** Merkle tiles and signed checkpoints: in the log's file, or in the sequencer's beside another log. */

@@ -218,7 +218,7 @@ describe('the Merkle sequencer beside a log', () => {
 
     inner.db
       .prepare(
-        "UPDATE events SET entry = CAST(replace(CAST(entry AS TEXT), 'User:etl', 'User:eve') AS BLOB) WHERE position = 417",
+        `UPDATE entry_bundles SET entries = CAST(replace(CAST(entries AS TEXT), '"id":"v417"', '"id":"w417"') AS BLOB)`,
       )
       .run();
     const bad = await verifySequencedLog(file, inner, verifierFromVkey(key.vkey));

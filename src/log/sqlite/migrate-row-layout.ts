@@ -1,0 +1,49 @@
+import { createBatchWriter } from './batch-writer.js';
+import { ENTRIES_PER_BUNDLE, type SealedItem } from './bundles.js';
+import type { Db } from './open.js';
+
+/**
+ * Moves a log written before entry bundles (one `events` row per entry, `sealed_blobs` per
+ * ciphertext) into the bundled tables, in one transaction: a crash leaves the old layout, and the
+ * next start migrates again. The entry bytes are copied unchanged, so every leaf hash, tile and
+ * checkpoint stays valid. Old files whose tables are already gone are left alone.
+ */
+export const migrateRowLayout = (db: Db): void => {
+  const old = db
+    .prepare<[], { name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('events', 'sealed_blobs', 'sealed_batches')",
+    )
+    .all()
+    .map((r) => r.name);
+  if (!old.includes('events')) return;
+  const writer = createBatchWriter(db);
+  const rowsIn = db.prepare<
+    [number, number],
+    { position: number; id: string; stream: string; entry: Buffer }
+  >(
+    'SELECT position, id, stream, entry FROM events WHERE position >= ? AND position < ? ORDER BY position',
+  );
+  const blobsIn = old.includes('sealed_blobs')
+    ? db.prepare<[number, number], { position: number; subject: string; blob: Buffer }>(
+        'SELECT position, subject, blob FROM sealed_blobs WHERE position >= ? AND position < ? ORDER BY position, subject',
+      )
+    : undefined;
+  const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events').get()?.n ?? 0;
+  db.transaction(() => {
+    for (let first = 0; first < count; first += ENTRIES_PER_BUNDLE) {
+      const rows = rowsIn.all(first, first + ENTRIES_PER_BUNDLE);
+      rows.forEach((r, i) => {
+        if (r.position !== first + i)
+          throw new Error(`cannot migrate the log: position ${first + i} is missing`);
+      });
+      const sealed: SealedItem[] = blobsIn?.all(first, first + ENTRIES_PER_BUNDLE) ?? [];
+      writer.insertRunAt(first, {
+        ids: rows.map((r) => r.id),
+        streams: rows.map((r) => r.stream),
+        entries: rows.map((r) => r.entry),
+        sealed,
+      });
+    }
+    for (const name of old) db.exec(`DROP TABLE ${name}`);
+  })();
+};

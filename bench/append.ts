@@ -105,6 +105,8 @@ const storedRow = (
   log: ReturnType<typeof createSqliteEventLog>,
   e: StoredEntry,
 ): PreparedEvent => ({
+  id: e.event.id,
+  type: e.event.type,
   event: e.event,
   entry: e.entry,
   leafHash: new Uint8Array(32),

@@ -1,10 +1,9 @@
 import { canonicalize } from '../../domain/canonical.js';
 import type { RecordedEnvelope } from '../../domain/envelope.js';
-import type { AppendOutcome, EventLog } from '../log/event-log.js';
-import type { ValidEvent } from './ingest.js';
+import type { AppendOutcome, EventLog, PreparedEvent } from '../log/event-log.js';
 
 /**
- * What a producer said in an event, comparable between a new event and a stored entry: everything
+ * What a producer said in an event, comparable between a new entry and a stored one: everything
  * but `recordedAt` (the server's clock) and the ciphertext (sealed under a fresh nonce each time),
  * of which only which fields were sealed for which subject counts.
  */
@@ -31,21 +30,7 @@ const said = (
     personal,
   });
 
-const sortedFields = (fields: Readonly<Record<string, unknown>>): string[] =>
-  Object.keys(fields).sort();
-
-const saidByNew = (e: ValidEvent): string =>
-  said(
-    e,
-    Object.fromEntries(
-      Object.entries(e.personal ?? {}).map(([s, f]) => [
-        s,
-        sortedFields(f as Record<string, unknown>),
-      ]),
-    ),
-  );
-
-const saidByStored = (e: RecordedEnvelope): string =>
+const saidIn = (e: RecordedEnvelope): string =>
   said(
     e,
     Object.fromEntries(
@@ -60,7 +45,7 @@ const saidByStored = (e: RecordedEnvelope): string =>
  */
 export const conflictingDuplicates = async (
   log: Pick<EventLog, 'read'>,
-  events: readonly ValidEvent[],
+  events: readonly PreparedEvent[],
   outcomes: readonly AppendOutcome[],
 ): Promise<Set<number>> => {
   const conflicts = new Set<number>();
@@ -75,10 +60,10 @@ export const conflictingDuplicates = async (
     let stored = storedSaid.get(o.position);
     if (stored === undefined) {
       const [entry] = await log.read(o.position, 1);
-      stored = entry ? saidByStored(entry.event) : null;
+      stored = entry ? saidIn(entry.event) : null;
       storedSaid.set(o.position, stored);
     }
-    if (stored !== null && stored !== saidByNew(events[i]!)) conflicts.add(i);
+    if (stored !== null && stored !== saidIn(events[i]!.event)) conflicts.add(i);
   }
   return conflicts;
 };

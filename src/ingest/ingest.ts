@@ -1,23 +1,14 @@
-import { producerRefusal } from '../../domain/producer-rules.js';
-import {
-  validateNewEvent,
-  type ValidEvent,
-  type ValidationIssue,
-} from '../../domain/validation.js';
-import type { KeyVault } from '../crypto/key-vault.js';
+import { jsonHygieneIssue } from '../../domain/json-hygiene.js';
+import type { ValidEvent } from '../../domain/validation.js';
+import type { DataKey, KeyVault } from '../crypto/key-vault.js';
 import type { AppendOutcome, EventLog, PreparedEvent } from '../log/event-log.js';
 import type { Metrics } from '../metrics.js';
+import { checkBatch, subjectsToSeal, type RejectedEvent } from './check-batch.js';
 import type { PreparePool } from './prepare-pool.js';
 import { prepareEvent } from './prepare.js';
-import { reservedIdRefusal } from './reserved-ids.js';
 import { conflictingDuplicates } from './conflicts.js';
 
-/** Where a refused event was in its batch, and every reason it was refused. */
-export interface RejectedEvent {
-  readonly index: number;
-  readonly id?: string;
-  readonly issues: readonly ValidationIssue[];
-}
+export type { RejectedEvent };
 
 /**
  * What became of one event: appended, a duplicate of the entry already stored under its id, or a
@@ -64,44 +55,32 @@ export const createIngestor = ({
   /** Prepares (seals, encodes, hashes) batches on worker threads; in this thread when absent. */
   pool?: PreparePool;
 }): Ingestor => {
-  /** Events a producer may not send although they are valid (see {@link producerRefusal}). */
-  const producerRefusals = (
-    events: readonly ValidEvent[],
+  /** Seals, encodes, hashes and appends an accepted batch; `prepare` does the first three. */
+  const append = async (
+    subjects: readonly string[],
+    prepare: (ctx: {
+      origin: string;
+      recordedAt: string;
+      keys: ReadonlyMap<string, DataKey>;
+    }) => Promise<PreparedEvent[]> | PreparedEvent[],
     source: string,
-    offset: (i: number) => number,
-  ): RejectedEvent[] => {
-    const rejected: RejectedEvent[] = [];
-    if (!producerSources.has(source)) return rejected;
-    events.forEach((e, i) => {
-      const issue = producerRefusal(e) ?? reservedIdRefusal(e);
-      if (issue) rejected.push({ index: offset(i), id: e.id, issues: [issue] });
-    });
-    return rejected;
-  };
-
-  const append = async (valid: readonly ValidEvent[], source: string): Promise<IngestResult> => {
-    const subjects = new Set<string>();
-    for (const e of valid) for (const s of Object.keys(e.personal ?? {})) subjects.add(s);
-    const keys = subjects.size > 0 ? await vault.dataKeys([...subjects]) : new Map();
+  ): Promise<IngestResult> => {
+    const keys = subjects.length > 0 ? await vault.dataKeys(subjects) : new Map<string, DataKey>();
     const timer = metrics.appendSeconds.startTimer();
-    const recordedAt = now().toISOString();
-    const ctx = { origin, recordedAt, keys };
-    const prepared: PreparedEvent[] = pool
-      ? await pool.prepare(valid, ctx)
-      : valid.map((e) => prepareEvent(e, ctx));
+    const prepared = await prepare({ origin, recordedAt: now().toISOString(), keys });
     const appended = await log.append(prepared);
     timer();
     // Only producers' ids are checked: gouvernail's own (the collector's, bucketed by time) repeat
     // on purpose with a newer occurredAt.
     const conflicts = producerSources.has(source)
-      ? await conflictingDuplicates(log, valid, appended)
+      ? await conflictingDuplicates(log, prepared, appended)
       : new Set<number>();
     const outcomes: IngestOutcome[] = appended.map((o, i) =>
       conflicts.has(i) ? { id: o.id, position: o.position, status: 'conflict' } : o,
     );
     const counts = new Map<string, number>();
     outcomes.forEach((o, i) => {
-      const key = `${o.status}\u0000${valid[i]!.type}`;
+      const key = `${o.status}\u0000${prepared[i]!.type}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     });
     for (const [key, n] of counts) {
@@ -116,37 +95,40 @@ export const createIngestor = ({
     return { status: 'rejected', rejected };
   };
 
-  return {
-    ingest: async (inputs, source) => {
-      const rejected: RejectedEvent[] = [];
-      const valid: ValidEvent[] = [];
-      const at: number[] = [];
-      for (let i = 0; i < inputs.length; i++) {
-        const result = validateNewEvent(inputs[i]);
-        if (!result.ok) rejected.push({ index: i, ...idOf(inputs[i]), issues: result.error });
-        else {
-          valid.push(result.value);
-          at.push(i);
-        }
-      }
-      rejected.push(...producerRefusals(valid, source, (i) => at[i]!));
-      if (rejected.length > 0)
-        return refuse(
-          rejected.sort((a, b) => a.index - b.index),
-          source,
-        );
-      return append(valid, source);
-    },
-    ingestValid: async (events, source) => {
-      const rejected = producerRefusals(events, source, (i) => i);
+  /** Checks, then appends unless anything was refused: on the pool's workers when there is one. */
+  const run = async (
+    inputs: readonly unknown[],
+    source: string,
+    validate: boolean,
+  ): Promise<IngestResult> => {
+    const producer = producerSources.has(source);
+    // JSON is how a batch reaches a worker, and it cannot carry everything a caller may hand over
+    // (1e400 parses to Infinity, which JSON writes as null; nesting too deep to write): such a
+    // batch is checked here, where validation names the place.
+    if (!pool || (validate && inputs.some((e) => jsonHygieneIssue(e) !== undefined))) {
+      const { valid, rejected } = checkBatch(inputs, { validate, producer });
       if (rejected.length > 0) return refuse(rejected, source);
-      return append(events, source);
-    },
+      return append(subjectsToSeal(valid), (ctx) => valid.map((e) => prepareEvent(e, ctx)), source);
+    }
+    const checked = await pool.check(inputs, { validate, producer });
+    if (checked.rejected.length > 0) return refuse(checked.rejected, source);
+    let prepared = false;
+    try {
+      return await append(
+        checked.subjects,
+        (ctx) => {
+          prepared = true;
+          return checked.prepare(ctx);
+        },
+        source,
+      );
+    } finally {
+      if (!prepared) checked.drop();
+    }
   };
-};
 
-const idOf = (input: unknown): { id?: string } => {
-  if (typeof input === 'object' && input !== null && 'id' in input && typeof input.id === 'string')
-    return { id: input.id };
-  return {};
+  return {
+    ingest: (inputs, source) => run(inputs, source, true),
+    ingestValid: (events, source) => run(events, source, false),
+  };
 };

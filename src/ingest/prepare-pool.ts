@@ -1,77 +1,137 @@
 import { Worker } from 'node:worker_threads';
-import type { SealedRef } from '../../domain/envelope.js';
-import type { ValidEvent } from '../../domain/validation.js';
+import type { RecordedEnvelope } from '../../domain/envelope.js';
 import type { DataKey } from '../crypto/key-vault.js';
 import type { PreparedEvent } from '../log/event-log.js';
-import { recordedEnvelope } from './prepare.js';
+import type { RejectedEvent } from './check-batch.js';
 
 /** AES-256 data keys. */
 export const KEY_BYTES = 32;
 
-export interface PrepareRequest {
-  readonly id: number;
-  readonly origin: string;
-  readonly recordedAt: string;
-  /** The validated events as one JSON array: far cheaper to pass than a structured clone of each. */
-  readonly events: string;
-  readonly subjects: readonly string[];
-  readonly keyIds: readonly string[];
-  /** The data keys of `subjects`, 32 bytes each: a copy transferred for this batch, zeroed by the worker after use. */
-  readonly keyBytes: Uint8Array;
+/**
+ * Messages to a prepare worker. A batch is checked first (parsed, validated, producer rules); the
+ * worker keeps the events it accepted until it is told to prepare them with the data keys of the
+ * subjects it named, or to drop them.
+ */
+export type PoolRequest =
+  | {
+      readonly kind: 'check';
+      readonly id: number;
+      /** The batch as one JSON array: far cheaper to pass than a structured clone of each event. */
+      readonly events: string;
+      readonly validate: boolean;
+      readonly producer: boolean;
+    }
+  | {
+      readonly kind: 'prepare';
+      readonly id: number;
+      readonly origin: string;
+      readonly recordedAt: string;
+      readonly subjects: readonly string[];
+      readonly keyIds: readonly string[];
+      /** The data keys of `subjects`, 32 bytes each: a copy transferred for this batch, zeroed by the worker after use. */
+      readonly keyBytes: Uint8Array;
+    }
+  | { readonly kind: 'drop'; readonly id: number };
+
+/** What the worker tells about each prepared event, as one JSON text beside the packed bytes. */
+export interface PreparedMeta {
+  readonly ids: readonly string[];
+  readonly types: readonly string[];
+  readonly streams: readonly string[];
+  /** `[event index, subject, end in blobs]` per sealed blob, in event order. */
+  readonly sealed: readonly (readonly [number, string, number])[];
 }
 
-export type PrepareResponse =
+export type PoolResponse =
   | {
+      readonly kind: 'checked';
       readonly id: number;
-      readonly ok: true;
+      readonly rejected: readonly RejectedEvent[];
+      readonly subjects: readonly string[];
+    }
+  | {
+      readonly kind: 'prepared';
+      readonly id: number;
       /** Every entry, back to back; `ends[i]` is where entry i ends. */
       readonly entries: Uint8Array;
       readonly ends: Uint32Array;
       /** 32 bytes per leaf hash. */
       readonly leaves: Uint8Array;
-      readonly streams: readonly string[];
-      readonly sealed: readonly (Readonly<Record<string, SealedRef>> | undefined)[];
-      readonly sealedBlobs: PreparedEvent['sealedBlobs'][];
+      /** Every sealed blob, back to back (see `PreparedMeta.sealed`). */
+      readonly blobs: Uint8Array;
+      readonly meta: string;
     }
-  | { readonly id: number; readonly ok: false; readonly message: string };
+  | { readonly kind: 'failed'; readonly id: number; readonly message: string };
 
-const unpack = (
-  events: readonly ValidEvent[],
-  recordedAt: string,
-  res: Extract<PrepareResponse, { ok: true }>,
-): PreparedEvent[] =>
-  events.map((e, i) => ({
-    event: recordedEnvelope(e, recordedAt, res.sealed[i]),
-    entry: res.entries.subarray(i === 0 ? 0 : res.ends[i - 1], res.ends[i]),
-    leafHash: res.leaves.subarray(i * 32, i * 32 + 32),
-    stream: res.streams[i]!,
-    sealedBlobs: res.sealedBlobs[i]!,
-  }));
+const decoder = new TextDecoder();
 
-/** Runs prepareEvent (seal, encode, hash) for whole batches on worker threads. */
+/** The prepared events of a worker's answer; each envelope is parsed from its entry only if read. */
+const unpack = (res: Extract<PoolResponse, { kind: 'prepared' }>): PreparedEvent[] => {
+  const meta = JSON.parse(res.meta) as PreparedMeta;
+  const blobsOf: { subject: string; blob: Uint8Array }[][] = meta.ids.map(() => []);
+  let start = 0;
+  for (const [i, subject, end] of meta.sealed) {
+    blobsOf[i]!.push({ subject, blob: res.blobs.subarray(start, end) });
+    start = end;
+  }
+  return meta.ids.map((id, i) => {
+    const entry = res.entries.subarray(i === 0 ? 0 : res.ends[i - 1], res.ends[i]);
+    let event: RecordedEnvelope | undefined;
+    return {
+      id,
+      type: meta.types[i]!,
+      get event() {
+        return (event ??= JSON.parse(decoder.decode(entry)) as RecordedEnvelope);
+      },
+      entry,
+      leafHash: res.leaves.subarray(i * 32, i * 32 + 32),
+      stream: meta.streams[i]!,
+      sealedBlobs: blobsOf[i]!,
+    };
+  });
+};
+
+/** A batch a worker has checked and holds: what it refused, and which subjects' keys sealing needs. */
+export interface CheckedBatch {
+  readonly rejected: readonly RejectedEvent[];
+  readonly subjects: readonly string[];
+  /** Seals, encodes and hashes the accepted events on the worker that checked them. */
+  prepare(ctx: {
+    origin: string;
+    recordedAt: string;
+    keys: ReadonlyMap<string, DataKey>;
+  }): Promise<PreparedEvent[]>;
+  /** Lets the worker forget the batch (it will not be prepared). */
+  drop(): void;
+}
+
+/** Checks and prepares (seals, encodes, hashes) whole batches on worker threads. */
 export interface PreparePool {
-  prepare(
-    events: readonly ValidEvent[],
-    ctx: { origin: string; recordedAt: string; keys: ReadonlyMap<string, DataKey> },
-  ): Promise<PreparedEvent[]>;
+  check(
+    events: readonly unknown[],
+    options: { validate: boolean; producer: boolean },
+  ): Promise<CheckedBatch>;
   close(): Promise<void>;
 }
 
 /**
- * A pool of `size` worker threads that prepare batches while the caller's thread commits earlier
- * ones. Positions are still assigned by the log's append, so the pool only pays off when several
- * batches are in flight (concurrent producers). Data keys go to the worker as copies of their bytes
- * by postMessage, inside this process, and are zeroed there after the batch.
+ * A pool of `size` worker threads that check and prepare batches while the caller's thread commits
+ * earlier ones, so the committing thread does little more than write. Positions are still assigned
+ * by the log's append, so the pool pays off when several batches are in flight (concurrent
+ * producers). Data keys go to the worker as copies of their bytes by postMessage, inside this
+ * process, and are zeroed there after the batch.
  */
-export const createPreparePool = ({ size = 1 }: { size?: number } = {}): PreparePool => {
+export const createPreparePool = ({
+  size = 1,
+  workerUrl = new URL('./prepare-worker.js', import.meta.url),
+}: {
+  size?: number;
+  /** The worker's module; tests that run from source point it at the build. */
+  workerUrl?: URL;
+} = {}): PreparePool => {
   const pending = new Map<
     number,
-    {
-      events: readonly ValidEvent[];
-      recordedAt: string;
-      resolve: (p: PreparedEvent[]) => void;
-      reject: (e: Error) => void;
-    }
+    { resolve: (res: PoolResponse) => void; reject: (e: Error) => void }
   >();
   const fail = (error: Error): void => {
     for (const p of pending.values()) p.reject(error);
@@ -79,14 +139,14 @@ export const createPreparePool = ({ size = 1 }: { size?: number } = {}): Prepare
     for (const w of workers) w.unref();
   };
   const workers: Worker[] = Array.from({ length: Math.max(1, size) }, () => {
-    const w = new Worker(new URL('./prepare-worker.js', import.meta.url));
-    w.on('message', (res: PrepareResponse) => {
+    const w = new Worker(workerUrl);
+    w.on('message', (res: PoolResponse) => {
       const p = pending.get(res.id);
       if (!p) return;
       pending.delete(res.id);
       if (pending.size === 0) for (const other of workers) other.unref();
-      if (res.ok) p.resolve(unpack(p.events, p.recordedAt, res));
-      else p.reject(new Error(res.message));
+      if (res.kind === 'failed') p.reject(new Error(res.message));
+      else p.resolve(res);
     });
     w.on('error', fail);
     w.on('exit', (code) => {
@@ -95,31 +155,65 @@ export const createPreparePool = ({ size = 1 }: { size?: number } = {}): Prepare
     w.unref();
     return w;
   });
+  const ask = (
+    worker: Worker,
+    req: PoolRequest,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<PoolResponse> =>
+    new Promise((resolve, reject) => {
+      if (pending.size === 0) for (const w of workers) w.ref();
+      pending.set(req.id, { resolve, reject });
+      worker.postMessage(req, transfer);
+    });
+
   let nextId = 0;
   return {
-    prepare: (events, { origin, recordedAt, keys }) =>
-      new Promise((resolve, reject) => {
-        const id = nextId++;
-        const list = [...keys.values()];
-        const keyBytes = new Uint8Array(list.length * KEY_BYTES);
-        list.forEach((k, i) => {
-          if (k.key.length !== KEY_BYTES)
-            throw new RangeError(`data key ${k.keyId} is not ${String(KEY_BYTES)} bytes`);
-          keyBytes.set(k.key, i * KEY_BYTES);
-        });
-        const req: PrepareRequest = {
-          id,
-          origin,
-          recordedAt,
-          events: JSON.stringify(events),
-          subjects: list.map((k) => k.subject),
-          keyIds: list.map((k) => k.keyId),
-          keyBytes,
-        };
-        if (pending.size === 0) for (const w of workers) w.ref();
-        pending.set(id, { events, recordedAt, resolve, reject });
-        workers[id % workers.length]!.postMessage(req, [keyBytes.buffer]);
-      }),
+    check: async (events, { validate, producer }) => {
+      const id = nextId++;
+      const worker = workers[id % workers.length]!;
+      const checked = await ask(worker, {
+        kind: 'check',
+        id,
+        events: JSON.stringify(events),
+        validate,
+        producer,
+      });
+      if (checked.kind !== 'checked') throw new Error(`prepare worker answered ${checked.kind}`);
+      return {
+        rejected: checked.rejected,
+        subjects: checked.subjects,
+        drop: () => {
+          worker.postMessage({ kind: 'drop', id } satisfies PoolRequest);
+        },
+        prepare: async ({ origin, recordedAt, keys }) => {
+          const list = [...keys.values()];
+          const keyBytes = new Uint8Array(list.length * KEY_BYTES);
+          list.forEach((k, i) => {
+            if (k.key.length !== KEY_BYTES) {
+              worker.postMessage({ kind: 'drop', id } satisfies PoolRequest);
+              throw new RangeError(`data key ${k.keyId} is not ${String(KEY_BYTES)} bytes`);
+            }
+            keyBytes.set(k.key, i * KEY_BYTES);
+          });
+          const prepared = await ask(
+            worker,
+            {
+              kind: 'prepare',
+              id,
+              origin,
+              recordedAt,
+              subjects: list.map((k) => k.subject),
+              keyIds: list.map((k) => k.keyId),
+              keyBytes,
+            },
+            [keyBytes.buffer],
+          );
+          if (prepared.kind !== 'prepared')
+            throw new Error(`prepare worker answered ${prepared.kind}`);
+          return unpack(prepared);
+        },
+      };
+    },
     close: async () => {
       await Promise.all(workers.map((w) => w.terminate()));
     },

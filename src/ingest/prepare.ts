@@ -33,6 +33,8 @@ export const prepareEvent = (
   const event = recordedEnvelope(input, ctx.recordedAt, sealed);
   const entry = canonicalBytes(event);
   return {
+    id: event.id,
+    type: event.type,
     event,
     entry,
     leafHash: leafHash(entry),

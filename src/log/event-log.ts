@@ -2,6 +2,10 @@ import type { LoggedEvent, RecordedEnvelope } from '../../domain/envelope.js';
 
 /** An event ready for the log: validated, sealed, canonically encoded and hashed. */
 export interface PreparedEvent {
+  /** `event.id` and `event.type`, so a log can store the entry without reading `event`. */
+  readonly id: string;
+  readonly type: string;
+  /** The recorded envelope; when prepared on a worker thread, parsed from `entry` on first use. */
   readonly event: RecordedEnvelope;
   /** The exact leaf bytes: RFC 8785 canonical JSON of `event`. */
   readonly entry: Uint8Array;

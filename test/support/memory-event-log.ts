@@ -94,6 +94,8 @@ export const createMemoryEventLog = ({ subscribeBatch = 100 } = {}): MemoryEvent
     appendEvents: (events) =>
       append(
         events.map((event) => ({
+          id: event.id,
+          type: event.type,
           event,
           entry: encoder.encode(JSON.stringify(event)),
           leafHash: new Uint8Array(32),

@@ -139,8 +139,8 @@ export const createEventStoreDbLog = ({
     const fresh = new Set<string>();
     const runs: { stream: string; events: PreparedEvent[] }[] = [];
     for (const p of batch) {
-      if (byId.has(p.event.id) || fresh.has(p.event.id)) continue;
-      fresh.add(p.event.id);
+      if (byId.has(p.id) || fresh.has(p.id)) continue;
+      fresh.add(p.id);
       const last = runs[runs.length - 1];
       if (last && last.stream === p.stream) last.events.push(p);
       else runs.push({ stream: p.stream, events: [p] });
@@ -151,10 +151,10 @@ export const createEventStoreDbLog = ({
           esdbStream(prefix, run.stream),
           run.events.map((p) =>
             binaryEvent({
-              id: esdbEventId(p.event.id),
+              id: esdbEventId(p.id),
               type: p.event.type,
               data: p.entry,
-              metadata: { gouvernailId: p.event.id },
+              metadata: { gouvernailId: p.id },
             }),
           ),
           { expectedRevision: ANY },
@@ -167,12 +167,12 @@ export const createEventStoreDbLog = ({
     for (const f of followers) f.wake();
     const reported = new Set<string>();
     return batch.map((p) => {
-      const position = byId.get(p.event.id);
+      const position = byId.get(p.id);
       if (position === undefined)
-        throw new EventLogError(`event ${p.event.id} was appended but is not in $all`, true);
-      const status = fresh.has(p.event.id) && !reported.has(p.event.id) ? 'appended' : 'duplicate';
-      reported.add(p.event.id);
-      return { id: p.event.id, position, status };
+        throw new EventLogError(`event ${p.id} was appended but is not in $all`, true);
+      const status = fresh.has(p.id) && !reported.has(p.id) ? 'appended' : 'duplicate';
+      reported.add(p.id);
+      return { id: p.id, position, status };
     });
   };
 

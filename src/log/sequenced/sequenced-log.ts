@@ -69,9 +69,7 @@ export const createSequencedLog = ({
       const fault = sequencer.fault();
       if (fault) throw fault;
       const known = await Promise.all(
-        batch.map((p) =>
-          p.sealedBlobs.length > 0 ? log.positionOf(p.event.id) : Promise.resolve(null),
-        ),
+        batch.map((p) => (p.sealedBlobs.length > 0 ? log.positionOf(p.id) : Promise.resolve(null))),
       );
       sealed.put(batch.filter((_, i) => known[i] === null));
       const outcomes = await log.append(

@@ -80,7 +80,7 @@ export const createBatchWriter = (db: Db) => {
         sealed.push({ position: first + i, subject: s.subject, blob: s.blob });
     });
     insertRunAt(first, {
-      ids: batch.map((p) => p.event.id),
+      ids: batch.map((p) => p.id),
       streams: batch.map((p) => p.stream),
       entries: batch.map((p) => p.entry),
       sealed,

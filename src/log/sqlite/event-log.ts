@@ -70,14 +70,14 @@ export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog
   let closed = false;
 
   const appendBatch = db.transaction((batch: readonly PreparedEvent[]): AppendOutcome[] => {
-    const stored = rows.positionsOf(batch.map((p) => p.event.id));
+    const stored = rows.positionsOf(batch.map((p) => p.id));
     const outcomes: AppendOutcome[] = [];
     const fresh: PreparedEvent[] = [];
     const leaves: Uint8Array[] = [];
     const first = tree.size();
     let next = first;
     for (const p of batch) {
-      const id = p.event.id;
+      const id = p.id;
       const earlier = stored.get(id);
       if (earlier !== undefined) {
         outcomes.push({ id, position: earlier, status: 'duplicate' });

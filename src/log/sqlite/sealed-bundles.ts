@@ -24,14 +24,21 @@ export const createSealedBundles = (db: Db) => {
   );
   const remove = db.prepare<[number]>('DELETE FROM sealed_bundles WHERE first = ?');
 
+  // The last row read, by position and subject: readers page through neighbouring positions.
+  let cached: { first: number; last: number; blobs: Map<string, Uint8Array> } | undefined;
+  const keyOf = (position: number, subject: string): string => `${position}\u0000${subject}`;
+
   const blobAt = (position: number, subject: string): Uint8Array | null => {
-    const row = rowAt.get(position);
-    if (!row || row.last < position) return null;
-    return (
-      unpackSealed(row.items, row.blobs).find(
-        (it) => it.position === position && it.subject === subject,
-      )?.blob ?? null
-    );
+    if (!cached || position < cached.first || position > cached.last) {
+      const row = rowAt.get(position);
+      if (!row || row.last < position) return null;
+      const blobs = new Map<string, Uint8Array>();
+      for (const it of unpackSealed(row.items, row.blobs))
+        blobs.set(keyOf(it.position, it.subject), it.blob);
+      cached = { first: row.first, last: row.last, blobs };
+    }
+    const blob = cached.blobs.get(keyOf(position, subject));
+    return blob ? Buffer.from(blob) : null;
   };
 
   const blobsOf = (subject: string): Uint8Array[] =>
@@ -42,6 +49,7 @@ export const createSealedBundles = (db: Db) => {
     );
 
   const deleteSubject = db.transaction((subject: string): number => {
+    cached = undefined;
     let removed = 0;
     for (const row of rowsWith.all(JSON.stringify(subject))) {
       const items = unpackSealed(row.items, row.blobs);

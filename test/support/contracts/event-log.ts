@@ -25,6 +25,8 @@ export const preparedEvent = (id: string, resource = 'kafka://prod/orders'): Pre
   };
   const entry = canonicalBytes(event);
   return {
+    id,
+    type: event.type,
     event,
     entry,
     leafHash: leafHash(entry),

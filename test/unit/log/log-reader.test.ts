@@ -32,7 +32,15 @@ describe('the read-only log reader of the lineage thread', () => {
     const entry = canonicalBytes(lineage);
     await log.append([
       preparedEvent('a'),
-      { event: lineage, entry, leafHash: leafHash(entry), stream: 'job:j', sealedBlobs: [] },
+      {
+        id: lineage.id,
+        type: lineage.type,
+        event: lineage,
+        entry,
+        leafHash: leafHash(entry),
+        stream: 'job:j',
+        sealedBlobs: [],
+      },
       preparedEvent('b'),
     ]);
     const reader = openSqliteLogReader(file, { types: ['LineageRunEvent'] });

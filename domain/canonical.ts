@@ -92,8 +92,11 @@ const sortedCopy = (
 ): unknown => {
   const order = keys.map((_, i) => i);
   if (!inOrder) order.sort((a, b) => (keys[a]! < keys[b]! ? -1 : 1));
-  // No prototype: a key named `__proto__` must become an own property, not the copy's prototype.
-  const copy = Object.create(null) as Record<string, unknown>;
+  // A plain object keeps JSON.stringify on its fast path. Only a key named `__proto__` needs a copy
+  // without prototype, where it becomes an own property instead of the copy's prototype.
+  const copy: Record<string, unknown> = keys.includes('__proto__')
+    ? (Object.create(null) as Record<string, unknown>)
+    : {};
   for (const i of order) {
     const v = changed?.[i] ?? obj[keys[i]!];
     if (v !== undefined) copy[keys[i]!] = v;

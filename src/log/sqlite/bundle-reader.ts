@@ -1,33 +1,25 @@
 import { bundleCount, entryRange } from './bundles.js';
 import type { Db } from './open.js';
 
-/** One entry read back from its bundle: its position, exact bytes and the same bytes as text. */
+/** One entry read back from its bundle: its position and exact bytes (a view into the bundle). */
 export interface BundledEntry {
   readonly position: number;
   readonly entry: Buffer;
-  readonly text: string;
 }
 
 interface BundleRow {
   first: number;
   ends: Buffer;
   entries: Buffer;
-  /** The bundle as text, converted by SQLite: cheaper than decoding each entry in JavaScript. */
-  text: string;
 }
 
-const bundleColumns = 'first, ends, entries, CAST(entries AS TEXT) AS text';
+const bundleColumns = 'first, ends, entries';
 
 /** Entries `from`..`to` (exclusive) of a bundle row, appended to `out`. */
 const split = (row: BundleRow, from: number, to: number, out: BundledEntry[]): void => {
-  const ascii = row.text.length === row.entries.length;
   for (let i = from - row.first; i < to - row.first; i++) {
     const [start, end] = entryRange(row.ends, i);
-    out.push({
-      position: row.first + i,
-      entry: row.entries.subarray(start, end),
-      text: ascii ? row.text.slice(start, end) : row.entries.toString('utf8', start, end),
-    });
+    out.push({ position: row.first + i, entry: row.entries.subarray(start, end) });
   }
 };
 
@@ -81,14 +73,15 @@ export const createBundleReader = (db: Db) => {
 };
 
 /**
- * The event type of a canonical entry, read from its end without parsing it: RFC 8785 sorts the
- * envelope's keys and `type` sorts last, so every entry ends `"type":"<Type>"}`. Undefined when the
- * entry does not end that way (a caller then parses it).
+ * The event type of a canonical entry, read from its last bytes without decoding it: RFC 8785 sorts
+ * the envelope's keys and `type` sorts last, so every entry ends `"type":"<Type>"}`. Undefined when
+ * the entry does not end that way (a caller then parses it).
  */
-export const entryTypeOf = (text: string): string | undefined => {
-  if (!text.endsWith('"}')) return undefined;
-  const at = text.lastIndexOf('"type":"');
+export const entryTypeOf = (entry: Buffer): string | undefined => {
+  const n = entry.length;
+  if (n < 2 || entry[n - 1] !== 0x7d || entry[n - 2] !== 0x22) return undefined;
+  const at = entry.lastIndexOf('"type":"');
   if (at < 0) return undefined;
-  const type = text.slice(at + 8, -2);
+  const type = entry.toString('latin1', at + 8, n - 2);
   return /^[A-Za-z.]+$/.test(type) ? type : undefined;
 };

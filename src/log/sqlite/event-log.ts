@@ -24,7 +24,7 @@ const FOLLOW_BATCH = 1000;
 const toStored = (e: BundledEntry): StoredEntry => ({
   position: e.position,
   entry: e.entry,
-  event: JSON.parse(e.text) as RecordedEnvelope,
+  event: JSON.parse(e.entry.toString('utf8')) as RecordedEnvelope,
 });
 
 /**

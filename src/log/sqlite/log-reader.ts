@@ -28,14 +28,14 @@ export const openSqliteLogReader = (
   const wanted = new Set(types);
   const entries = createBundleReader(db);
   const toEntry = (e: BundledEntry): StoredEntry => {
-    const type = entryTypeOf(e.text);
+    const type = entryTypeOf(e.entry);
     const skip = type !== undefined && !wanted.has(type);
     return {
       position: e.position,
       entry: noBytes,
       event: skip
         ? ({ type: SKIPPED_TYPE } as unknown as RecordedEnvelope)
-        : (JSON.parse(e.text) as RecordedEnvelope),
+        : (JSON.parse(e.entry.toString('utf8')) as RecordedEnvelope),
     };
   };
   const read = (from: number, limit: number): Promise<StoredEntry[]> =>

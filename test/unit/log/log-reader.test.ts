@@ -5,6 +5,7 @@ import { eventTypes, upcast } from '../../../domain/catalogue.js';
 import type { RecordedEnvelope } from '../../../domain/envelope.js';
 import { lineageEventTypes, lineageGraphChanges } from '../../../projections/lineage/evolve.js';
 import { createSqliteEventLog } from '../../../src/log/sqlite/event-log.js';
+import { entryTypeOf } from '../../../src/log/sqlite/bundle-reader.js';
 import { openSqliteLogReader, SKIPPED_TYPE } from '../../../src/log/sqlite/log-reader.js';
 import { preparedEvent } from '../../support/contracts/event-log.js';
 import { lineageRunEvent } from '../../support/events.js';
@@ -56,6 +57,14 @@ describe('the read-only log reader of the lineage thread', () => {
     expect(await reader.size()).toBe(4);
     await reader.close();
     await log.close();
+  });
+
+  it('reads the type of every kind of entry from its last bytes, as parsing it would', () => {
+    for (const e of valid) {
+      const entry = Buffer.from(canonicalBytes(e));
+      expect(entryTypeOf(entry), e.type).toBe(e.type);
+    }
+    expect(entryTypeOf(Buffer.from('{"type":"AccessRecorded","z":1}'))).toBeUndefined();
   });
 
   it('skips only event types the lineage graph ignores', () => {

@@ -38,10 +38,32 @@ const saidIn = (e: RecordedEnvelope): string =>
     ),
   );
 
+/** Longest range read at once; a run of duplicates longer than this is read in several. */
+const READ_RUN = 1000;
+
+/**
+ * The stored entries at `positions`, read in runs of consecutive positions: a retried batch is one
+ * run, so its duplicates cost one range read instead of one read each.
+ */
+const storedAt = async (
+  log: Pick<EventLog, 'read'>,
+  positions: readonly number[],
+): Promise<Map<number, RecordedEnvelope>> => {
+  const sorted = [...new Set(positions)].sort((a, b) => a - b);
+  const found = new Map<number, RecordedEnvelope>();
+  for (let i = 0; i < sorted.length;) {
+    let j = i + 1;
+    while (j < sorted.length && sorted[j] === sorted[j - 1]! + 1 && j - i < READ_RUN) j++;
+    for (const e of await log.read(sorted[i]!, j - i)) found.set(e.position, e.event);
+    i = j;
+  }
+  return found;
+};
+
 /**
  * Indexes of the events the log answered as duplicates although the entry it holds under their id says
  * something else: a producer reusing an id. The log keeps the first version; the caller learns that
- * this one was not stored. Costs one read per duplicate (retries and redeliveries).
+ * this one was not stored. Costs one range read per run of consecutive duplicate positions.
  */
 export const conflictingDuplicates = async (
   log: Pick<EventLog, 'read'>,
@@ -49,21 +71,27 @@ export const conflictingDuplicates = async (
   outcomes: readonly AppendOutcome[],
 ): Promise<Set<number>> => {
   const conflicts = new Set<number>();
-  // Each stored entry is read and encoded once, however many events of the batch repeat its id.
-  const storedSaid = new Map<number, string | null>();
-  for (let i = 0; i < outcomes.length; i++) {
-    const o = outcomes[i]!;
-    if (o.status !== 'duplicate') continue;
-    // An OpenLineage event's id is its content's hash: the same id is the same event, whichever way
-    // (HTTP or Kafka, by whichever client) it came.
-    if (o.id.startsWith('ol:') && events[i]!.type === 'LineageRunEvent') continue;
-    let stored = storedSaid.get(o.position);
-    if (stored === undefined) {
-      const [entry] = await log.read(o.position, 1);
-      stored = entry ? saidIn(entry.event) : null;
-      storedSaid.set(o.position, stored);
-    }
-    if (stored !== null && stored !== saidIn(events[i]!.event)) conflicts.add(i);
+  // An OpenLineage event's id is its content's hash: the same id is the same event, whichever way
+  // (HTTP or Kafka, by whichever client) it came.
+  const checked = outcomes.flatMap((o, i) =>
+    o.status === 'duplicate' && !(o.id.startsWith('ol:') && events[i]!.type === 'LineageRunEvent')
+      ? [i]
+      : [],
+  );
+  if (checked.length === 0) return conflicts;
+  const stored = await storedAt(
+    log,
+    checked.map((i) => outcomes[i]!.position),
+  );
+  // Each stored entry is encoded once, however many events of the batch repeat its id.
+  const storedSaid = new Map<number, string>();
+  for (const i of checked) {
+    const position = outcomes[i]!.position;
+    const entry = stored.get(position);
+    if (!entry) continue;
+    let said = storedSaid.get(position);
+    if (said === undefined) storedSaid.set(position, (said = saidIn(entry)));
+    if (said !== saidIn(events[i]!.event)) conflicts.add(i);
   }
   return conflicts;
 };

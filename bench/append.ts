@@ -5,15 +5,15 @@
  *
  *   npm run bench:append -- --events 100000 --batch 1000 --rounds 3 [--workers 1] [--inflight 3]
  *
- * With --workers N > 0 the full path prepares batches (seal, encode, hash) on N worker threads and
- * keeps up to --inflight ingest calls open at once, as concurrent producers would; validation, key
- * lookup and the commit stay on the main thread. --workers 0 runs everything on one thread, one
+ * With --workers N > 0 the full path checks and prepares batches (parse, validate, seal, encode,
+ * hash) on N worker threads and keeps up to --inflight ingest calls open at once, as concurrent
+ * producers would; key lookup and the commit stay on the main thread. --workers 0 runs everything on one thread, one
  * batch at a time.
  *
- * It also writes the full path's stored rows (entry, id, type, stream, sealed ciphertext) into a
- * fresh file with the log's own tables and batch writer, without validating, sealing, encoding,
- * hashing or the Merkle tree: the storage floor, the most any append path over these tables could
- * reach on this machine.
+ * It also writes the full path's stored rows (entries in bundles, ids, stream runs, sealed
+ * ciphertext) into a fresh file with the log's own tables and batch writer, without validating,
+ * sealing, encoding, hashing or the Merkle tree: the storage floor, the most any append path over
+ * these tables could reach on this machine.
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -206,7 +206,7 @@ const main = async (): Promise<void> => {
   );
   console.log(
     WORKERS > 0
-      ? `  full path: seal+encode+hash on ${WORKERS} worker thread(s), up to ${INFLIGHT} ingest calls in flight (concurrent producers); validate and commit on the main thread`
+      ? `  full path: validate+seal+encode+hash on ${WORKERS} worker thread(s), up to ${INFLIGHT} ingest calls in flight (concurrent producers); keys and commit on the main thread`
       : '  full path: one thread, one ingest call at a time',
   );
   const rates: number[] = [];

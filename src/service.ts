@@ -69,6 +69,9 @@ export const createService = async (
       onError: (err) => {
         logger.warn({ err }, 'the Merkle sequencer failed to integrate; retrying');
       },
+      onMigrate: (done, total) => {
+        logger.info({ done, total }, 'moving the log file into entry bundles (once, in place)');
+      },
     });
   const kek = loadOrCreateKek({
     dataDir: config.dataDir,

@@ -39,6 +39,15 @@ const complain = (line: string): void => {
 };
 
 /** The HS256 secret to sign a local token with, or undefined (said why) when the service would refuse it. */
+/** A progress bar for the one-time move of an older log file into entry bundles, when it happens. */
+const migrationBar = () => {
+  const bar = createProgressBar('migrating the log to entry bundles');
+  return (done: number, total: number): void => {
+    if (done < total) bar.update(done, total);
+    else bar.done(done, total);
+  };
+};
+
 const localSigningSecret = (
   config: ReturnType<typeof configFrom>,
   command: string,
@@ -86,7 +95,7 @@ export const runVerify = async (flags: Flags): Promise<number> => {
   let report: VerifyReport;
   if (config.log === 'sqlite') report = verifyLogFile(file, verifier, progress);
   else {
-    const log = openLog(config, { sequence: false });
+    const log = openLog(config, { sequence: false, onMigrate: migrationBar() });
     try {
       ({ pending, ...report } = await verifySequencedLog(file, log, verifier, progress));
     } finally {
@@ -113,7 +122,7 @@ export const runProof = async (eventId: string | undefined, flags: Flags): Promi
   }
   const config = configFrom(flags);
   if (existingTreeFile(config, 'proof') === undefined) return 1;
-  const log = openLog(config, { sequence: false });
+  const log = openLog(config, { sequence: false, onMigrate: migrationBar() });
   try {
     const store = createSqliteCheckpointStore(log.db);
     // Only `serve` signs checkpoints: the CLI proves against the latest stored one, or says why not.
@@ -226,7 +235,7 @@ export const runReplay = async (name: string | undefined, flags: Flags): Promise
     return 2;
   }
   const config = configFrom(flags);
-  const log = openLog(config, { sequence: false });
+  const log = openLog(config, { sequence: false, onMigrate: migrationBar() });
   const readSide = await createConfiguredReadSide({
     config,
     log,
@@ -278,7 +287,7 @@ export const runCertificate = async (caseId: string | undefined, flags: Flags): 
     return 2;
   }
   const config = configFrom(flags);
-  const log = openLog(config, { sequence: false });
+  const log = openLog(config, { sequence: false, onMigrate: migrationBar() });
   try {
     const { entries } = await loadCase(log, caseId);
     if (entries.length === 0) {

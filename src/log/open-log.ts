@@ -22,18 +22,25 @@ export const openLog = (
     sequence?: boolean;
     onFault?: (error: Error) => void;
     onError?: (error: unknown) => void;
+    /** Progress of migrating an embedded log written before entry bundles (long on a large log). */
+    onMigrate?: (done: number, total: number) => void;
   } = {},
 ): VerifiableLog => {
   switch (config.log) {
     case 'sqlite':
-      return createSqliteEventLog({ file: logFile(config.dataDir) });
+      return createSqliteEventLog({
+        file: logFile(config.dataDir),
+        ...(options.onMigrate ? { onMigrate: options.onMigrate } : {}),
+      });
     case 'eventstoredb': {
       if (!config.eventStoreDbUrl) throw new Error('GOUVERNAIL_ESDB_URL is not set');
       const client = EventStoreDBClient.connectionString(config.eventStoreDbUrl);
       return createSequencedLog({
         log: createEventStoreDbLog({ client, prefix: config.eventStoreDbPrefix }),
         file: sequencerFile(config.dataDir),
-        ...options,
+        ...(options.sequence === undefined ? {} : { sequence: options.sequence }),
+        ...(options.onFault ? { onFault: options.onFault } : {}),
+        ...(options.onError ? { onError: options.onError } : {}),
       });
     }
   }

@@ -32,10 +32,17 @@ const toStored = (e: BundledEntry): StoredEntry => ({
  * and the Merkle tiles it changes are written in one transaction: after a crash the log, the tree
  * and the acknowledgements agree.
  */
-export const createSqliteEventLog = ({ file }: { file: string }): SqliteEventLog => {
+export const createSqliteEventLog = ({
+  file,
+  onMigrate,
+}: {
+  file: string;
+  /** Progress of migrating a file written before entry bundles, reported while it runs. */
+  onMigrate?: (done: number, total: number) => void;
+}): SqliteEventLog => {
   const db = openSqlite(file);
   db.pragma('secure_delete = ON');
-  migrateLog(db);
+  migrateLog(db, onMigrate);
   const tiles = createSqliteTileStore(db);
   const entries = createBundleReader(db);
   const sealed = createSealedBundles(db);

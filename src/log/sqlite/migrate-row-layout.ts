@@ -2,13 +2,19 @@ import { createBatchWriter } from './batch-writer.js';
 import { ENTRIES_PER_BUNDLE, type SealedItem } from './bundles.js';
 import type { Db } from './open.js';
 
+/** Entries between two progress reports of a migration. */
+const PROGRESS_EVERY = 65_536;
+
 /**
  * Moves a log written before entry bundles (one `events` row per entry, `sealed_blobs` per
  * ciphertext) into the bundled tables, in one transaction: a crash leaves the old layout, and the
  * next start migrates again. The entry bytes are copied unchanged, so every leaf hash, tile and
  * checkpoint stays valid. Old files whose tables are already gone are left alone.
  */
-export const migrateRowLayout = (db: Db): void => {
+export const migrateRowLayout = (
+  db: Db,
+  onProgress?: (done: number, total: number) => void,
+): void => {
   const old = db
     .prepare<[], { name: string }>(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('events', 'sealed_blobs', 'sealed_batches')",
@@ -43,6 +49,8 @@ export const migrateRowLayout = (db: Db): void => {
         entries: rows.map((r) => r.entry),
         sealed,
       });
+      const done = Math.min(count, first + ENTRIES_PER_BUNDLE);
+      if (done % PROGRESS_EVERY === 0 || done === count) onProgress?.(done, count);
     }
     for (const name of old) db.exec(`DROP TABLE ${name}`);
   })();

@@ -15,7 +15,11 @@ import { migrateRowLayout } from './migrate-row-layout.js';
  *   these), an index of `[position, subject, end]`, and the ciphertext back to back. Erasing a
  *   subject rewrites the rows that name it without its blobs (`secure_delete` zeroes the old pages).
  */
-export const migrateLog = (db: Db): void => {
+export const migrateLog = (
+  db: Db,
+  /** Progress of moving an older file into entry bundles (see migrate-row-layout.ts), if it has to. */
+  onMigrate?: (done: number, total: number) => void,
+): void => {
   db.exec(`
     CREATE TABLE IF NOT EXISTS entry_bundles (
       first   INTEGER PRIMARY KEY,
@@ -41,7 +45,7 @@ export const migrateLog = (db: Db): void => {
     );
   `);
   migrateTreeTables(db);
-  migrateRowLayout(db);
+  migrateRowLayout(db, onMigrate);
 };
 
 /** Merkle tiles and signed checkpoints: in the log's file, or in the sequencer's beside another log. */

@@ -120,7 +120,12 @@ describe('the embedded log over entry bundles', () => {
       checkpoints: 1,
     });
 
-    const log = createSqliteEventLog({ file });
+    const progress: [number, number][] = [];
+    const log = createSqliteEventLog({
+      file,
+      onMigrate: (done, total) => progress.push([done, total]),
+    });
+    expect(progress).toEqual([[700, 700]]);
     expect(await log.size()).toBe(700);
     expect(Buffer.from(log.tree.root()).equals(root)).toBe(true);
     const read = await log.read(0, 700);
@@ -144,6 +149,9 @@ describe('the embedded log over entry bundles', () => {
     expect(tables).not.toContain('events');
     expect(tables).not.toContain('sealed_blobs');
     await log.close();
+    const reopened = createSqliteEventLog({ file, onMigrate: () => progress.push([-1, -1]) });
+    await reopened.close();
+    expect(progress).toHaveLength(1);
     expect(verifyLogFile(file, verifierFromVkey(key.vkey))).toMatchObject({
       ok: true,
       entries: 701,

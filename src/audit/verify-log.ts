@@ -22,14 +22,16 @@ const checkerOver = (db: Db, size: number, verifier: Verifier) =>
   });
 
 /**
- * The entries of the file: bundled, or — in a log from before entry bundles that no `serve` has
- * migrated yet — one `events` row each. Verify only reads, so it checks an old file as it is.
+ * The entries of the file: bundled, or — in a log from before entry bundles whose migration has not
+ * committed — one `events` row each. Verify only reads, so it checks an old file as it is.
  */
 const entryReaderOf = (db: Db): Pick<ReturnType<typeof createBundleReader>, 'read' | 'size'> => {
-  const hasBundles = db
-    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entry_bundles'")
+  // The migration drops `events` in the transaction that fills the bundles: while it exists (not
+  // migrated yet, a migration running or interrupted), it holds every entry.
+  const hasRows = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'")
     .get();
-  if (hasBundles) return createBundleReader(db);
+  if (!hasRows) return createBundleReader(db);
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events');
   const range = db.prepare<[number, number], { position: number; entry: Buffer }>(
     'SELECT position, entry FROM events WHERE position >= ? ORDER BY position LIMIT ?',

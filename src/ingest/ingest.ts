@@ -1,4 +1,3 @@
-import { jsonHygieneIssue } from '../../domain/json-hygiene.js';
 import type { ValidEvent } from '../../domain/validation.js';
 import type { DataKey, KeyVault } from '../crypto/key-vault.js';
 import type { AppendOutcome, EventLog, PreparedEvent } from '../log/event-log.js';
@@ -7,6 +6,7 @@ import { checkBatch, subjectsToSeal, type RejectedEvent } from './check-batch.js
 import type { PreparePool } from './prepare-pool.js';
 import { prepareEvent } from './prepare.js';
 import { conflictingDuplicates } from './conflicts.js';
+import { survivesJson } from './json-transport.js';
 
 export type { RejectedEvent };
 
@@ -103,9 +103,9 @@ export const createIngestor = ({
   ): Promise<IngestResult> => {
     const producer = producerSources.has(source);
     // JSON is how a batch reaches a worker, and it cannot carry everything a caller may hand over
-    // (1e400 parses to Infinity, which JSON writes as null; nesting too deep to write): such a
-    // batch is checked here, where validation names the place.
-    if (!pool || (validate && inputs.some((e) => jsonHygieneIssue(e) !== undefined))) {
+    // (1e400 parses to Infinity, which JSON writes as null; undefined members; Dates): such a batch
+    // is checked here, so the answer is the same with or without workers.
+    if (!pool || !inputs.every((e) => survivesJson(e))) {
       const { valid, rejected } = checkBatch(inputs, { validate, producer });
       if (rejected.length > 0) return refuse(rejected, source);
       return append(subjectsToSeal(valid), (ctx) => valid.map((e) => prepareEvent(e, ctx)), source);

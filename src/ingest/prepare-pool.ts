@@ -1,8 +1,8 @@
-import { Worker } from 'node:worker_threads';
 import type { RecordedEnvelope } from '../../domain/envelope.js';
 import type { DataKey } from '../crypto/key-vault.js';
 import type { PreparedEvent } from '../log/event-log.js';
 import type { RejectedEvent } from './check-batch.js';
+import { createWorkerSlot } from './worker-slot.js';
 
 /** AES-256 data keys. */
 export const KEY_BYTES = 32;
@@ -119,7 +119,8 @@ export interface PreparePool {
  * earlier ones, so the committing thread does little more than write. Positions are still assigned
  * by the log's append, so the pool pays off when several batches are in flight (concurrent
  * producers). Data keys go to the worker as copies of their bytes by postMessage, inside this
- * process, and are zeroed there after the batch.
+ * process, and are zeroed there after the batch. A worker that dies fails only the batches it held;
+ * the next batch for it starts a new one (worker-slot.ts).
  */
 export const createPreparePool = ({
   size = 1,
@@ -129,49 +130,13 @@ export const createPreparePool = ({
   /** The worker's module; tests that run from source point it at the build. */
   workerUrl?: URL;
 } = {}): PreparePool => {
-  const pending = new Map<
-    number,
-    { resolve: (res: PoolResponse) => void; reject: (e: Error) => void }
-  >();
-  const fail = (error: Error): void => {
-    for (const p of pending.values()) p.reject(error);
-    pending.clear();
-    for (const w of workers) w.unref();
-  };
-  const workers: Worker[] = Array.from({ length: Math.max(1, size) }, () => {
-    const w = new Worker(workerUrl);
-    w.on('message', (res: PoolResponse) => {
-      const p = pending.get(res.id);
-      if (!p) return;
-      pending.delete(res.id);
-      if (pending.size === 0) for (const other of workers) other.unref();
-      if (res.kind === 'failed') p.reject(new Error(res.message));
-      else p.resolve(res);
-    });
-    w.on('error', fail);
-    w.on('exit', (code) => {
-      if (pending.size > 0) fail(new Error(`prepare worker exited with code ${String(code)}`));
-    });
-    w.unref();
-    return w;
-  });
-  const ask = (
-    worker: Worker,
-    req: PoolRequest,
-    transfer: ArrayBuffer[] = [],
-  ): Promise<PoolResponse> =>
-    new Promise((resolve, reject) => {
-      if (pending.size === 0) for (const w of workers) w.ref();
-      pending.set(req.id, { resolve, reject });
-      worker.postMessage(req, transfer);
-    });
-
+  const slots = Array.from({ length: Math.max(1, size) }, () => createWorkerSlot(workerUrl));
   let nextId = 0;
   return {
     check: async (events, { validate, producer }) => {
       const id = nextId++;
-      const worker = workers[id % workers.length]!;
-      const checked = await ask(worker, {
+      const slot = slots[id % slots.length]!;
+      const checked = await slot.ask({
         kind: 'check',
         id,
         events: JSON.stringify(events),
@@ -179,35 +144,43 @@ export const createPreparePool = ({
         producer,
       });
       if (checked.kind !== 'checked') throw new Error(`prepare worker answered ${checked.kind}`);
+      const holder = slot.generation;
       return {
         rejected: checked.rejected,
         subjects: checked.subjects,
         drop: () => {
-          worker.postMessage({ kind: 'drop', id } satisfies PoolRequest);
+          if (slot.generation === holder) slot.post({ kind: 'drop', id });
         },
         prepare: async ({ origin, recordedAt, keys }) => {
+          if (slot.generation !== holder)
+            throw new Error('the prepare worker holding this batch stopped; send the batch again');
           const list = [...keys.values()];
+          const short = list.find((k) => k.key.length !== KEY_BYTES);
+          if (short) {
+            slot.post({ kind: 'drop', id });
+            throw new RangeError(`data key ${short.keyId} is not ${String(KEY_BYTES)} bytes`);
+          }
           const keyBytes = new Uint8Array(list.length * KEY_BYTES);
           list.forEach((k, i) => {
-            if (k.key.length !== KEY_BYTES) {
-              worker.postMessage({ kind: 'drop', id } satisfies PoolRequest);
-              throw new RangeError(`data key ${k.keyId} is not ${String(KEY_BYTES)} bytes`);
-            }
             keyBytes.set(k.key, i * KEY_BYTES);
           });
-          const prepared = await ask(
-            worker,
-            {
-              kind: 'prepare',
-              id,
-              origin,
-              recordedAt,
-              subjects: list.map((k) => k.subject),
-              keyIds: list.map((k) => k.keyId),
-              keyBytes,
-            },
-            [keyBytes.buffer],
-          );
+          const prepared = await slot
+            .ask(
+              {
+                kind: 'prepare',
+                id,
+                origin,
+                recordedAt,
+                subjects: list.map((k) => k.subject),
+                keyIds: list.map((k) => k.keyId),
+                keyBytes,
+              },
+              [keyBytes.buffer],
+            )
+            .catch((error: unknown) => {
+              keyBytes.fill(0); // a no-op once transferred: the copy then went to the worker
+              throw error;
+            });
           if (prepared.kind !== 'prepared')
             throw new Error(`prepare worker answered ${prepared.kind}`);
           return unpack(prepared);
@@ -215,7 +188,7 @@ export const createPreparePool = ({
       };
     },
     close: async () => {
-      await Promise.all(workers.map((w) => w.terminate()));
+      await Promise.all(slots.map((s) => s.close()));
     },
   };
 };

@@ -23,31 +23,33 @@ interface Side {
   ingestor: Ingestor;
 }
 
+/** An ingestor over its own embedded log and key vault in `dir`, with `pool` or in-thread. */
+const side = (dir: string, name: string, pool?: PreparePool): Side => {
+  const log = createSqliteEventLog({ file: join(dir, `${name}.sqlite`) });
+  const vault = createSqliteKeyVault({
+    file: join(dir, `${name}-keys.sqlite`),
+    kek: kekFromBytes(randomBytes(32)),
+  });
+  const ingestor = createIngestor({
+    log,
+    vault,
+    origin: 'test/log',
+    metrics: createMetrics(),
+    now: fixedNow,
+    ...(pool ? { pool } : {}),
+  });
+  return { log, vault, ingestor };
+};
+
 describe('ingest on prepare workers', () => {
   const dir = tempDir('gv-pool-');
   let pool: PreparePool;
   let inThread: Side;
   let pooled: Side;
-  const side = (name: string, withPool: boolean): Side => {
-    const log = createSqliteEventLog({ file: join(dir, `${name}.sqlite`) });
-    const vault = createSqliteKeyVault({
-      file: join(dir, `${name}-keys.sqlite`),
-      kek: kekFromBytes(randomBytes(32)),
-    });
-    const ingestor = createIngestor({
-      log,
-      vault,
-      origin: 'test/log',
-      metrics: createMetrics(),
-      now: fixedNow,
-      ...(withPool ? { pool } : {}),
-    });
-    return { log, vault, ingestor };
-  };
   beforeAll(() => {
     pool = createPreparePool({ size: 2, workerUrl: builtWorker });
-    inThread = side('in-thread', false);
-    pooled = side('pooled', true);
+    inThread = side(dir, 'in-thread');
+    pooled = side(dir, 'pooled', pool);
   });
   afterAll(async () => {
     await pool.close();
@@ -124,11 +126,53 @@ describe('ingest on prepare workers', () => {
     });
   });
 
+  it('answers values JSON would change (undefined members, Dates) exactly as the in-thread path', async () => {
+    const odd = [
+      { ...newAccessEvent('p-odd-1'), extra: undefined },
+      {
+        ...newAccessEvent('p-odd-2'),
+        data: { ...newAccessEvent('x').data, seenAt: new Date(0) },
+      },
+    ];
+    for (const e of odd) {
+      const [a, b] = await both([e], 'gouvernail');
+      expect(b).toEqual(a);
+    }
+  });
+
   it('still applies producer rules to events validated by the caller', async () => {
     const result = await pooled.ingestor.ingestValid(
       [forgedCertificate('p-forged-valid')] as never[],
       'kafka',
     );
     expect(result).toMatchObject({ status: 'rejected', rejected: [{ index: 0 }] });
+  });
+});
+
+describe('a prepare worker that dies', () => {
+  it('fails only the batch it held, and the next batch runs on a new worker', async () => {
+    const dir = tempDir('gv-pool-crash-');
+    const crashing = new URL('../support/workers/crashing-prepare-worker.mjs', import.meta.url);
+    const pool = createPreparePool({ size: 1, workerUrl: crashing });
+    const { log, vault, ingestor } = side(dir, 'log', pool);
+    try {
+      await expect(ingestor.ingest([newAccessEvent('CRASH-THE-WORKER')], 'http')).rejects.toThrow(
+        'prepare worker exited with code 3',
+      );
+      const after = await ingestor.ingest([newAccessEvent('after-crash')], 'http');
+      expect(after).toMatchObject({
+        status: 'accepted',
+        outcomes: [{ id: 'after-crash', position: 0, status: 'appended' }],
+      });
+      await pool.close();
+      await expect(ingestor.ingest([newAccessEvent('after-close')], 'http')).rejects.toThrow(
+        'the prepare pool is closed',
+      );
+    } finally {
+      await pool.close();
+      await log.close();
+      await vault.close();
+      removeDir(dir);
+    }
   });
 });

@@ -34,8 +34,9 @@ export const migrateRowLayout = (
         'SELECT position, subject, blob FROM sealed_blobs WHERE position >= ? AND position < ? ORDER BY position, subject',
       )
     : undefined;
-  const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events').get()?.n ?? 0;
-  db.transaction(() => {
+  const migrate = db.transaction(() => {
+    // Counted inside the write transaction: an older writer cannot add a row the loop would miss.
+    const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events').get()?.n ?? 0;
     for (let first = 0; first < count; first += ENTRIES_PER_BUNDLE) {
       const rows = rowsIn.all(first, first + ENTRIES_PER_BUNDLE);
       rows.forEach((r, i) => {
@@ -52,6 +53,12 @@ export const migrateRowLayout = (
       const done = Math.min(count, first + ENTRIES_PER_BUNDLE);
       if (done % PROGRESS_EVERY === 0 || done === count) onProgress?.(done, count);
     }
+    const end = db
+      .prepare<[], { end: number }>('SELECT COALESCE(MAX(position) + 1, 0) AS end FROM events')
+      .get()?.end;
+    if (end !== count)
+      throw new Error(`cannot migrate the log: ${count} rows but positions up to ${String(end)}`);
     for (const name of old) db.exec(`DROP TABLE ${name}`);
-  })();
+  });
+  migrate.immediate();
 };

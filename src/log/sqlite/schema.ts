@@ -7,7 +7,7 @@ import { migrateRowLayout } from './migrate-row-layout.js';
  *
  * Appends cost about what the bytes cost: per event, one `event_ids` row (the idempotency key)
  * and a share of a few bundled rows, all at the end of their B-trees.
- * - `entry_bundles`: up to 256 consecutive entries per row (C2SP tlog-tiles entry bundles), keyed by
+ * - `entry_bundles`: up to 32 consecutive entries per row (`ENTRIES_PER_BUNDLE`), keyed by
  *   the first one's position, with their end offsets (bundles.ts). A batch fills new rows only.
  * - `stream_runs`: one row per stream per appended batch, the positions it took as a JSON array,
  *   keyed by (stream, last position): a stream reads in log order without a per-event index row.

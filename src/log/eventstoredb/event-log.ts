@@ -152,7 +152,7 @@ export const createEventStoreDbLog = ({
           run.events.map((p) =>
             binaryEvent({
               id: esdbEventId(p.id),
-              type: p.event.type,
+              type: p.type,
               data: p.entry,
               metadata: { gouvernailId: p.id },
             }),

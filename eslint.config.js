@@ -49,6 +49,15 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript (a test stand-in for a worker thread) is linted without type information.
+    ...tseslint.configs.disableTypeChecked,
+    files: ['**/*.mjs'],
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly' },
+    },
+  },
+  {
     files: ['domain/**/*.ts', 'projections/**/evolve*.ts', 'projections/*/evolve.ts'],
     rules: { 'no-restricted-imports': ['error', pureRestrictions] },
   },

@@ -63,7 +63,7 @@ export const verifyLogFile = (
         const failed = checker.push(e.position, e.entry);
         if (failed) return failed;
       }
-      onProgress?.(checker.done(), total);
+      if (at + PROGRESS_EVERY < total) onProgress?.(checker.done(), total);
     }
     onProgress?.(checker.done(), total);
     return checker.finish();

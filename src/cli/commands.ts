@@ -38,7 +38,6 @@ const complain = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
-/** The HS256 secret to sign a local token with, or undefined (said why) when the service would refuse it. */
 /** A progress bar for the one-time move of an older log file into entry bundles, when it happens. */
 const migrationBar = () => {
   const bar = createProgressBar('migrating the log to entry bundles');
@@ -48,6 +47,7 @@ const migrationBar = () => {
   };
 };
 
+/** The HS256 secret to sign a local token with, or undefined (said why) when the service would refuse it. */
 const localSigningSecret = (
   config: ReturnType<typeof configFrom>,
   command: string,
@@ -95,7 +95,7 @@ export const runVerify = async (flags: Flags): Promise<number> => {
   let report: VerifyReport;
   if (config.log === 'sqlite') report = verifyLogFile(file, verifier, progress);
   else {
-    const log = openLog(config, { sequence: false, onMigrate: migrationBar() });
+    const log = openLog(config, { sequence: false });
     try {
       ({ pending, ...report } = await verifySequencedLog(file, log, verifier, progress));
     } finally {

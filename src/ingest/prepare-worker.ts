@@ -82,8 +82,8 @@ const answer = (req: PoolRequest): { res: PoolResponse; transfer: ArrayBuffer[] 
     case 'prepare': {
       const events = held.get(req.id);
       held.delete(req.id);
-      if (!events) throw new Error(`batch ${String(req.id)} is not held by this worker`);
       try {
+        if (!events) throw new Error(`batch ${String(req.id)} is not held by this worker`);
         const res = prepare(req, events);
         return {
           res,

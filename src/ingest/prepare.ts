@@ -45,7 +45,7 @@ export const prepareEvent = (
 };
 
 /** The envelope the log records, keys in RFC 8785 order so the canonical encoder need not reorder it. */
-export const recordedEnvelope = (
+const recordedEnvelope = (
   input: ValidEvent,
   recordedAt: string,
   sealed: Readonly<Record<string, SealedRef>> | undefined,

@@ -24,7 +24,8 @@ export const createSealedBundles = (db: Db) => {
   );
   const remove = db.prepare<[number]>('DELETE FROM sealed_bundles WHERE first = ?');
 
-  // The last row read, by position and subject: readers page through neighbouring positions.
+  // The last row read (views into its buffer), by position and subject: readers page through
+  // neighbouring positions. Every blob handed out is a copy.
   let cached: { first: number; last: number; blobs: Map<string, Uint8Array> } | undefined;
   const keyOf = (position: number, subject: string): string => `${position}\u0000${subject}`;
 
@@ -45,7 +46,7 @@ export const createSealedBundles = (db: Db) => {
     rowsWith.all(JSON.stringify(subject)).flatMap((row) =>
       unpackSealed(row.items, row.blobs)
         .filter((it) => it.subject === subject)
-        .map((it) => it.blob),
+        .map((it) => Buffer.from(it.blob)),
     );
 
   const deleteSubject = db.transaction((subject: string): number => {

@@ -29,9 +29,35 @@ export interface DeadLetter {
   readonly countedByIngestor?: boolean;
 }
 
+/** Prefix an original header takes when its name is one of {@link deadLetterHeaders}. */
+export const ORIGINAL_HEADER_PREFIX = 'x-gouvernail-original-';
+
+const ownNames: ReadonlySet<string> = new Set(Object.values(deadLetterHeaders));
+
+/**
+ * The original headers, with any that bear one of gouvernail's own names renamed to
+ * `x-gouvernail-original-NAME` (prefixed again while that name is taken too), so that the dead
+ * letter's own headers neither overwrite nor are mistaken for what the producer sent.
+ */
+const originalHeaders = (original: IHeaders | undefined): IHeaders => {
+  // No prototype: a header may be called `__proto__`.
+  const headers = Object.create(null) as IHeaders;
+  const clashes: [string, IHeaders[string]][] = [];
+  for (const [k, v] of Object.entries(original ?? {})) {
+    if (ownNames.has(k)) clashes.push([k, v]);
+    else headers[k] = v;
+  }
+  for (const [k, v] of clashes) {
+    let name = ORIGINAL_HEADER_PREFIX + k;
+    while (Object.hasOwn(headers, name) || ownNames.has(name)) name = ORIGINAL_HEADER_PREFIX + name;
+    headers[name] = v;
+  }
+  return headers;
+};
+
 /** The message for the dead-letter topic: the original key, value and headers, plus where it came from and why. */
 export const toDeadLetter = (topic: string, partition: number, d: DeadLetter): Message => {
-  const headers: IHeaders = { ...d.message.headers };
+  const headers = originalHeaders(d.message.headers);
   headers[deadLetterHeaders.reason] = clipText(d.text, REASON_MAX);
   headers[deadLetterHeaders.topic] = topic;
   headers[deadLetterHeaders.partition] = String(partition);

@@ -3,6 +3,7 @@ import type { Message } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import {
   deadLetterHeaders,
+  ORIGINAL_HEADER_PREFIX,
   sendDeadLetters,
   toDeadLetter,
 } from '../../../src/kafka/dead-letters.js';
@@ -78,5 +79,55 @@ describe('dead letters', () => {
     await expect(sendDeadLetters(down, 'dlq', [letter(1, 10)])).rejects.toThrow(
       'broker not available',
     );
+  });
+});
+
+describe('a dead letter of a message whose headers bear gouvernail names', () => {
+  const forged = (headers: Record<string, string>) =>
+    toDeadLetter('orders', 3, {
+      message: {
+        key: null,
+        value: Buffer.from('{'),
+        headers,
+        offset: '41',
+        timestamp: '1700000000000',
+        attributes: 0,
+      },
+      reason: 'malformed-json',
+      text: 'malformed-json: Unexpected end of JSON input',
+      type: 'unknown',
+    });
+
+  it('keeps the producer values under x-gouvernail-original-, and states its own', () => {
+    const m = forged({
+      [deadLetterHeaders.reason]: 'all fine',
+      [deadLetterHeaders.offset]: '0',
+      [`${ORIGINAL_HEADER_PREFIX}${deadLetterHeaders.offset}`]: 'taken',
+      trace: 'abc',
+    });
+    expect(m.headers).toEqual({
+      trace: 'abc',
+      [`${ORIGINAL_HEADER_PREFIX}${deadLetterHeaders.offset}`]: 'taken',
+      [`${ORIGINAL_HEADER_PREFIX}${deadLetterHeaders.reason}`]: 'all fine',
+      [`${ORIGINAL_HEADER_PREFIX}${ORIGINAL_HEADER_PREFIX}${deadLetterHeaders.offset}`]: '0',
+      [deadLetterHeaders.reason]: 'malformed-json: Unexpected end of JSON input',
+      [deadLetterHeaders.topic]: 'orders',
+      [deadLetterHeaders.partition]: '3',
+      [deadLetterHeaders.offset]: '41',
+      [deadLetterHeaders.timestamp]: '1700000000000',
+    });
+  });
+
+  it('does not look like a stub when the producer sent the stub headers', () => {
+    const m = forged({ [deadLetterHeaders.valueBytes]: '0' });
+    expect(m.headers?.[deadLetterHeaders.valueBytes]).toBeUndefined();
+    expect(m.headers?.[`${ORIGINAL_HEADER_PREFIX}${deadLetterHeaders.valueBytes}`]).toBe('0');
+  });
+
+  it('keeps a header named __proto__ as a header', () => {
+    const headers = JSON.parse('{"__proto__":"p","trace":"t"}') as Record<string, string>;
+    const m = forged(headers);
+    expect(Object.keys(m.headers!)).toContain('__proto__');
+    expect(m.headers!.__proto__).toBe('p');
   });
 });

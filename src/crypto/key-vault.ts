@@ -16,5 +16,10 @@ export interface KeyVault {
   keyById(keyId: string): Promise<DataKey | null>;
   /** Destroys every key of the subject; returns the ids destroyed (empty when none were left). */
   destroySubjectKeys(subject: string): Promise<string[]>;
+  /**
+   * Empties the vault's write-ahead log, so destroyed keys leave no copy there: false while a
+   * reader elsewhere (a backup, a sqlite3 shell) still holds the old pages. Always true in memory.
+   */
+  truncateWal(): Promise<boolean>;
   close(): Promise<void>;
 }

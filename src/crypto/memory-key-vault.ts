@@ -32,6 +32,7 @@ export const createMemoryKeyVault = (): KeyVault => {
       liveBySubject.delete(subject);
       return Promise.resolve(ids);
     },
+    truncateWal: () => Promise.resolve(true),
     close: () => Promise.resolve(),
   };
 };

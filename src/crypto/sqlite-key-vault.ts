@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { canonicalize } from '../../domain/canonical.js';
 import { KekError, type Kek } from './kek.js';
 import type { DataKey, KeyVault } from './key-vault.js';
-import { WAL_SIZE_LIMIT } from '../log/sqlite/open.js';
+import { truncateWal, WAL_SIZE_LIMIT } from '../log/sqlite/open.js';
 
 /** Failures of the key vault, in our vocabulary. Never contains key material. */
 export class KeyVaultError extends Error {
@@ -12,13 +12,10 @@ export class KeyVaultError extends Error {
   constructor(
     message: string,
     readonly retriable: boolean,
-    options?: { cause?: unknown; destroyed?: readonly string[] },
+    options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.destroyed = options?.destroyed ?? [];
   }
-  /** Ids of keys already destroyed when the error was raised (see `destroySubjectKeys`). */
-  readonly destroyed: readonly string[];
 }
 
 const SCHEMA = `
@@ -41,10 +38,6 @@ interface KeyRow {
   wrapped: Buffer | null;
 }
 
-interface CheckpointRow {
-  busy: number;
-}
-
 const DEFAULT_CACHE_SIZE = 10_000;
 
 /**
@@ -55,7 +48,8 @@ const DEFAULT_CACHE_SIZE = 10_000;
  *   immediate transaction, durable (`synchronous=FULL`) before any ciphertext can depend on them.
  * - `destroySubjectKeys` overwrites the wrapped key (`secure_delete=ON` zeroes the freed bytes),
  *   keeps a tombstone (key id, subject, dates), evicts the cache and truncates the WAL, so no copy
- *   of the wrapped key remains in the vault's files. Copies in backups taken earlier are out of
+ *   of the wrapped key remains in the vault's files. A reader in another process can hold the WAL
+ *   for a while; `truncateWal` tries again, and erasure certification waits for it to succeed. Copies in backups taken earlier are out of
  *   its reach: they stay readable for as long as the KEK exists.
  * - After destruction `keyById` answers null for the old ids, and `dataKeys([subject])` creates a
  *   new key: events recorded after an erasure are sealed under it, and can be erased again.
@@ -143,19 +137,6 @@ export const createSqliteKeyVault = (deps: {
     return ids;
   });
 
-  const truncateWal = (destroyed: readonly string[]): void => {
-    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as CheckpointRow[];
-    if (result !== undefined && result.busy !== 0) {
-      throw new KeyVaultError(
-        'keys destroyed, but a reader kept their old copy in the WAL: call again',
-        true,
-        {
-          destroyed,
-        },
-      );
-    }
-  };
-
   return {
     dataKeys: (subjects) =>
       attempt(() => {
@@ -185,9 +166,12 @@ export const createSqliteKeyVault = (deps: {
         const ids = destroy.immediate(subject);
         for (const id of ids) byId.delete(id);
         liveBySubject.delete(subject);
-        truncateWal(ids);
+        // A reader elsewhere can keep the old pages; certification checks again (truncateWal).
+        truncateWal(db);
         return ids;
       }),
+
+    truncateWal: () => attempt(() => truncateWal(db)),
 
     close: () =>
       attempt(() => {

@@ -29,6 +29,15 @@ export type ErasureServiceError =
   | { readonly type: 'BuiltinTask'; readonly taskId: string }
   | { readonly type: 'CanaryMismatch' }
   | { readonly type: 'TracesFound'; readonly hits: readonly ScanHit[] }
+  /**
+   * A reader in another process (a backup, `gouvernail verify`, a sqlite3 shell) holds the
+   * write-ahead log of these stores, which can still hold the deleted ciphertext or destroyed keys.
+   */
+  | {
+      readonly type: 'WalHeldByReader';
+      readonly stores: readonly ('log' | 'key vault')[];
+      readonly retry: string;
+    }
   /** The read models locating reads have not applied the log up to the case yet; try again. */
   | { readonly type: 'ReadModelsBehind'; readonly position: number };
 

@@ -1,5 +1,5 @@
 import { hash, randomBytes } from 'node:crypto';
-import { openSqlite } from '../log/sqlite/open.js';
+import { openSqlite, truncateWal } from '../log/sqlite/open.js';
 
 /**
  * Sealed ciphertext captured just before the built-in task deleted it, kept until the case is
@@ -64,7 +64,7 @@ export const createSqliteScanTargets = (file: string): ScanTargets => {
     of: (caseId) => select.all(caseId).map((r) => xor(r.masked, r.mask)),
     drop: (caseId) => {
       remove.run(caseId);
-      db.pragma('wal_checkpoint(TRUNCATE)');
+      truncateWal(db);
     },
     cases: () => caseIds.all(),
     close: () => {

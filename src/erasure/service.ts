@@ -121,6 +121,18 @@ export const createErasureService = (deps: ErasureServiceDeps): ErasureService =
       : err({ type: 'ReadModelsBehind', position });
   };
 
+  /**
+   * Empties the write-ahead logs that held what the built-in tasks deleted; names the stores whose
+   * WAL a reader elsewhere still holds. Their old pages are out of the canary scan's reach for the
+   * key vault (no destroyed key is kept to look for), so certification waits for them.
+   */
+  const walsHeldByReaders = async (): Promise<('log' | 'key vault')[]> => {
+    const held: ('log' | 'key vault')[] = [];
+    if (!log.truncateWal()) held.push('log');
+    if (!(await deps.vault.truncateWal())) held.push('key vault');
+    return held;
+  };
+
   const locate = async (caseId: string): Outcome<{ issued: TaskSpec[] }> => {
     const loaded = await openCase(caseId);
     if (!loaded.ok) return loaded;
@@ -294,6 +306,13 @@ export const createErasureService = (deps: ErasureServiceDeps): ErasureService =
         const state = ready.value;
         if (state.canaryCommitment !== canaryCommitment(canary))
           return err({ type: 'CanaryMismatch' });
+        const held = await walsHeldByReaders();
+        if (held.length > 0)
+          return err({
+            type: 'WalHeldByReader',
+            stores: held,
+            retry: 'certify again once that reader has finished',
+          });
         const blobs = deps.scanTargets.of(caseId);
         const patterns = [...canaryPatterns(canary), ...ciphertextPatterns(blobs)];
         const scan = await scanForTraces(deps.dataDirs, patterns);

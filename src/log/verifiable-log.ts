@@ -19,6 +19,11 @@ export interface VerifiableLog extends EventLog {
   /** Deletes every sealed ciphertext of a subject, overwriting it on disk; returns how many. */
   deleteSealedBlobs(subject: string): number;
   /**
+   * Empties the write-ahead log of the file that holds the sealed ciphertext, so deleted ciphertext
+   * leaves no copy there; false while a reader elsewhere still holds the old pages.
+   */
+  truncateWal(): boolean;
+  /**
    * The SQLite file whose `entry_bundles` table holds the entries, when it is the embedded log: another
    * thread can open it read-only (the lineage projection does). Undefined for other logs.
    */

@@ -1,6 +1,6 @@
 import { commitmentOf } from '../../crypto/seal.js';
 import type { PreparedEvent } from '../event-log.js';
-import type { Db } from '../sqlite/open.js';
+import { truncateWal, type Db } from '../sqlite/open.js';
 
 /** Sealed ciphertext in the sequencer's file, found by the commitment its log entry holds. */
 export const createSealedStore = (db: Db) => {
@@ -29,8 +29,9 @@ export const createSealedStore = (db: Db) => {
       ofSubject.all(subject).map((r) => new Uint8Array(r.blob)),
     deleteSubject: (subject: string): number => {
       const n = remove.run(subject).changes;
-      db.pragma('wal_checkpoint(TRUNCATE)');
+      truncateWal(db);
       return n;
     },
+    truncateWal: () => truncateWal(db),
   };
 };

@@ -87,6 +87,7 @@ export const createSequencedLog = ({
     sealedBlob: (_position, subject, commitment) => sealed.get(subject, commitment),
     sealedBlobsOf: (subject) => sealed.ofSubject(subject),
     deleteSealedBlobs: (subject) => sealed.deleteSubject(subject),
+    truncateWal: () => sealed.truncateWal(),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -9,7 +9,7 @@ import {
 } from '../event-log.js';
 import { followLog } from '../follow.js';
 import type { VerifiableLog } from '../verifiable-log.js';
-import { openSqlite } from './open.js';
+import { openSqlite, truncateWal } from './open.js';
 import { migrateLog } from './schema.js';
 import { createBatchWriter } from './batch-writer.js';
 import { createSqliteTileStore } from './tiles.js';
@@ -154,9 +154,10 @@ export const createSqliteEventLog = ({
     fault: () => undefined,
     deleteSealedBlobs: (subject) => {
       const n = sealed.deleteSubject(subject);
-      db.pragma('wal_checkpoint(TRUNCATE)');
+      truncateWal(db);
       return n;
     },
+    truncateWal: () => truncateWal(db),
     close: () => {
       closed = true;
       appended.emit('closed');

@@ -26,3 +26,23 @@ export const openSqlite = (file: string, options: { readonly?: boolean } = {}): 
   db.pragma('foreign_keys = ON');
   return db;
 };
+
+/** How long a WAL truncation after an erasure waits for readers before giving up (the thread is blocked meanwhile). */
+const TRUNCATE_WAIT_MS = 250;
+
+/**
+ * Checkpoints the WAL into the database and truncates it to zero bytes, so that rows deleted with
+ * `secure_delete` leave no copy in `-wal`. A reader (another process in a read transaction) keeps
+ * the old pages; this waits for it briefly, not the connection's full busy timeout, and returns
+ * false when the WAL could not be emptied. Call it again once that reader has finished.
+ */
+export const truncateWal = (db: Db): boolean => {
+  const wait = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma(`busy_timeout = ${TRUNCATE_WAIT_MS}`);
+  try {
+    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    return result === undefined || result.busy === 0;
+  } finally {
+    db.pragma(`busy_timeout = ${wait}`);
+  }
+};

@@ -1,10 +1,15 @@
+import Database from 'better-sqlite3';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyLogFile } from '../../../src/audit/verify-log.js';
 import { verifierFromVkey } from '../../../src/checkpoint/keys.js';
 import { SealError } from '../../../src/crypto/seal.js';
-import { canaryPatterns, scanForTraces } from '../../../src/erasure/canary-scan.js';
+import {
+  canaryPatterns,
+  ciphertextPatterns,
+  scanForTraces,
+} from '../../../src/erasure/canary-scan.js';
 import { certificateSha256 } from '../../../src/erasure/certificate.js';
 import { createSqliteScanTargets } from '../../../src/erasure/scan-targets.js';
 import { verifyCertificate } from '../../../src/erasure/verify-certificate.js';
@@ -163,6 +168,60 @@ describe('erasure service, end to end over the embedded stores', () => {
       ok: false,
       error: { type: 'TracesFound', hits: [{ file: join(h.dir, 'backup.bin'), offset: 0 }, {}] },
     });
+  });
+
+  /** Another process (a backup, `gouvernail verify`) in a read transaction on one of the files. */
+  const holdReader = (file: string, table: string): (() => void) => {
+    const reader = new Database(join(h.dir, file), { readonly: true });
+    reader.exec('BEGIN');
+    reader.prepare(`SELECT count(*) FROM ${table}`).get();
+    return () => {
+      reader.exec('COMMIT');
+      reader.close();
+    };
+  };
+
+  it('waits for a reader holding the deleted ciphertext in the log WAL, then certifies', async () => {
+    const { caseId, canary, tasks } = await requestCamilleErasure(h);
+    const release = holdReader('log.sqlite', 'sealed_bundles');
+    await h.service.runBuiltinTasks(caseId);
+    await reportNothingFound(h.service, caseId, tasks);
+    // The deleted ciphertext is still in log.sqlite-wal, which the reader keeps from truncation.
+    const targets = createSqliteScanTargets(join(h.dir, 'erasure-scan.sqlite'));
+    const deleted = targets.of(caseId);
+    targets.close();
+    const [wal] = (await scanForTraces([h.dir], ciphertextPatterns(deleted))).hits;
+    expect(wal?.file).toBe(join(h.dir, 'log.sqlite-wal'));
+    expect(await h.service.certify(caseId, { canary })).toMatchObject({
+      ok: false,
+      error: { type: 'WalHeldByReader', stores: ['log'] },
+    });
+
+    release();
+    const certified = await h.service.certify(caseId, { canary });
+    if (!certified.ok) throw new Error(JSON.stringify(certified.error));
+    expect(certified.value.certificate.canaryScan).toMatchObject({ result: 'no-trace', hits: [] });
+  });
+
+  it('records the destroyed keys even while a reader holds the vault WAL, and certifies once it is gone', async () => {
+    const { caseId, canary, tasks } = await requestCamilleErasure(h);
+    const release = holdReader('keys.sqlite', 'data_keys');
+    const run = await h.service.runBuiltinTasks(caseId);
+    if (!run.ok) throw new Error(JSON.stringify(run.error));
+    expect(run.value.completed.find((c) => c.taskId === 'gouvernail:subject-keys')).toMatchObject({
+      outcome: 'erased',
+      counts: { keysDestroyed: 1 },
+    });
+    await reportNothingFound(h.service, caseId, tasks);
+    expect(await h.service.certify(caseId, { canary })).toMatchObject({
+      ok: false,
+      error: { type: 'WalHeldByReader', stores: ['key vault'] },
+    });
+
+    release();
+    const certified = await h.service.certify(caseId, { canary });
+    if (!certified.ok) throw new Error(JSON.stringify(certified.error));
+    expect(certified.value.certificate.keys).toHaveLength(1);
   });
 
   it('drops on start the captured ciphertext a stop right after certification left behind', async () => {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyLogFile } from '../../../src/audit/verify-log.js';
@@ -8,6 +9,7 @@ import { createSqliteCheckpointStore } from '../../../src/checkpoint/store.js';
 import type { PreparedEvent } from '../../../src/log/event-log.js';
 import { createSqliteEventLog } from '../../../src/log/sqlite/event-log.js';
 import { openSqlite } from '../../../src/log/sqlite/open.js';
+import { migrateRowLayout } from '../../../src/log/sqlite/migrate-row-layout.js';
 import { migrateTreeTables } from '../../../src/log/sqlite/schema.js';
 import { createSqliteTileStore } from '../../../src/log/sqlite/tiles.js';
 import { createMerkleTree } from '../../../src/merkle/tree.js';
@@ -28,6 +30,37 @@ const logFile = (): string => {
 const resources = ['kafka://prod/orders', 'mongodb://crm/clients-été', 'cassandra://ks/𝔁'];
 const eventAt = (i: number, resourceIndex: number): PreparedEvent =>
   preparedEvent(`e-${i}`, resources[resourceIndex]);
+
+/**
+ * A log file as gouvernail wrote it before entry bundles: `n` events in `events` rows, the
+ * ciphertext of every tenth in `sealed_blobs`, and their Merkle tree. Returns it open.
+ */
+const oldLayout = (file: string, n: number) => {
+  const subject = 'subj_migrated000000000';
+  const events = Array.from({ length: n }, (_, i) => eventAt(i, i % 3));
+  const db = openSqlite(file);
+  db.exec(`
+    CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+      stream TEXT NOT NULL, recorded_at TEXT NOT NULL, entry BLOB NOT NULL);
+    CREATE INDEX events_by_stream ON events (stream, position);
+    CREATE TABLE sealed_blobs (position INTEGER NOT NULL, subject TEXT NOT NULL, blob BLOB NOT NULL,
+      PRIMARY KEY (position, subject)) WITHOUT ROWID;
+    CREATE TABLE sealed_batches (first INTEGER PRIMARY KEY, last INTEGER NOT NULL, subjects TEXT NOT NULL);
+  `);
+  migrateTreeTables(db);
+  const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)');
+  const insertBlob = db.prepare('INSERT INTO sealed_blobs VALUES (?, ?, ?)');
+  const tree = createMerkleTree({ tiles: createSqliteTileStore(db), size: 0 });
+  db.transaction(() => {
+    events.forEach((p, i) => {
+      insert.run(i, p.event.id, p.event.type, p.stream, p.event.recordedAt, p.entry);
+      if (i % 10 === 0) insertBlob.run(i, subject, Buffer.from(`ciphertext of ${i}`));
+    });
+    db.prepare('INSERT INTO sealed_batches VALUES (0, ?, ?)').run(n - 1, JSON.stringify([subject]));
+    tree.append(events.map((p) => p.leafHash));
+  })();
+  return { db, tree, events, subject };
+};
 
 describe('the embedded log over entry bundles', () => {
   it('reads any range and any stream back in log order, across bundle and batch boundaries', async () => {
@@ -76,32 +109,27 @@ describe('the embedded log over entry bundles', () => {
     );
   });
 
+  it('refuses to migrate without about three times the file free on its disk, and changes nothing', async () => {
+    const file = logFile();
+    const { db } = oldLayout(file, 300);
+    const size = statSync(file).size + statSync(`${file}-wal`).size;
+    expect(() => {
+      migrateRowLayout(db, undefined, () => size);
+    }).toThrow(/must be migrated once, in place: that needs about [\d,]+ MiB free on its disk/);
+    const count = (table: string): number =>
+      db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).get()!.n;
+    expect(count('events')).toBe(300);
+    expect(count('sealed_blobs')).toBe(30);
+    db.close();
+    const log = createSqliteEventLog({ file });
+    expect(await log.size()).toBe(300);
+    expect(log.sealedBlobsOf('subj_migrated000000000')).toHaveLength(30);
+    await log.close();
+  });
+
   it('migrates a log of one row per entry in place (also after an interrupted migration): same bytes, ids, streams, ciphertext and tree', async () => {
     const file = logFile();
-    const subject = 'subj_migrated000000000';
-    const events = Array.from({ length: 700 }, (_, i) => eventAt(i, i % 3));
-    const blobOf = (i: number): Buffer => Buffer.from(`ciphertext of ${i}`);
-    const db = openSqlite(file);
-    db.exec(`
-      CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
-        stream TEXT NOT NULL, recorded_at TEXT NOT NULL, entry BLOB NOT NULL);
-      CREATE INDEX events_by_stream ON events (stream, position);
-      CREATE TABLE sealed_blobs (position INTEGER NOT NULL, subject TEXT NOT NULL, blob BLOB NOT NULL,
-        PRIMARY KEY (position, subject)) WITHOUT ROWID;
-      CREATE TABLE sealed_batches (first INTEGER PRIMARY KEY, last INTEGER NOT NULL, subjects TEXT NOT NULL);
-    `);
-    migrateTreeTables(db);
-    const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)');
-    const insertBlob = db.prepare('INSERT INTO sealed_blobs VALUES (?, ?, ?)');
-    const tree = createMerkleTree({ tiles: createSqliteTileStore(db), size: 0 });
-    db.transaction(() => {
-      events.forEach((p, i) => {
-        insert.run(i, p.event.id, p.event.type, p.stream, p.event.recordedAt, p.entry);
-        if (i % 10 === 0) insertBlob.run(i, subject, blobOf(i));
-      });
-      db.prepare('INSERT INTO sealed_batches VALUES (0, 699, ?)').run(JSON.stringify([subject]));
-      tree.append(events.map((p) => p.leafHash));
-    })();
+    const { db, tree, events, subject } = oldLayout(file, 700);
     const root = Buffer.from(tree.root());
     const key = generateSigningKey('test.gouvernail/log');
     createCheckpointPublisher({

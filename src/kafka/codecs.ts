@@ -33,17 +33,17 @@ export const snappyDecompress = (buffer: Buffer): Buffer => {
 const bytes = (b: Uint8Array | number[]): Buffer =>
   b instanceof Uint8Array ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : Buffer.from(b);
 
-/** Largest decompressed zstd batch read (a fetch is 4 MiB compressed per partition). */
-const ZSTD_MAX_OUTPUT = 256 * 1024 * 1024;
+/** Most memory decoding one zstd batch may take (a fetch is 4 MiB compressed per partition). */
+const ZSTD_MAX_MEMORY = 256 * 1024 * 1024;
 /** Most window bytes the decoder may move for one batch: about half a second of copying. */
 const ZSTD_MAX_WINDOW_WORK = 2 * 1024 * 1024 * 1024;
 
 /** zstd through fzstd, refusing before decoding a batch that would take too long or too much memory. */
 export const zstdDecompress = (buffer: Buffer): Buffer => {
   const cost = zstdCost(buffer);
-  if (cost.maxOutput > ZSTD_MAX_OUTPUT)
+  if (cost.maxMemory > ZSTD_MAX_MEMORY)
     throw new RangeError(
-      `zstd batch refused: it could decompress to ${cost.maxOutput} bytes, the limit is ${ZSTD_MAX_OUTPUT}`,
+      `zstd batch refused: decoding it could take ${cost.maxMemory} bytes (its declared sizes, windows and blocks), the limit is ${ZSTD_MAX_MEMORY}`,
     );
   if (cost.windowWork > ZSTD_MAX_WINDOW_WORK)
     throw new RangeError(

@@ -66,10 +66,13 @@ export const toDeadLetter = (topic: string, partition: number, d: DeadLetter): M
   return { key: d.message.key, value: d.message.value, headers };
 };
 
+/** Kafka allows a header without value, which kafkajs decodes as null (its types say otherwise). */
+type HeaderValue = Buffer | string | null | undefined;
+
 const headerBytes = (headers: IHeaders | undefined): number =>
   Object.entries(headers ?? {}).reduce((n, [k, v]) => {
-    const values = Array.isArray(v) ? v : [v];
-    return n + k.length + values.reduce((m, x) => m + (x === undefined ? 0 : x.length), 0);
+    const values: readonly HeaderValue[] = Array.isArray(v) ? v : [v];
+    return n + k.length + values.reduce((m, x) => m + (x == null ? 0 : x.length), 0);
   }, 0);
 
 const sizeOf = (m: Message): number =>

@@ -5,8 +5,11 @@
  * blocks, or with RLE blocks, would hold the event loop for minutes or fill memory.
  */
 export interface ZstdCost {
-  /** Bytes the output can reach at most. */
-  readonly maxOutput: number;
+  /**
+   * Bytes the decoder can hold at most. fzstd allocates each frame's declared content size up
+   * front, whatever the blocks hold, or without one its window, and then adds each block's output.
+   */
+  readonly maxMemory: number;
   /** Bytes of window the decoder may move: blocks × window size, summed over frames. */
   readonly windowWork: number;
 }
@@ -18,7 +21,7 @@ const MAX_COMPRESSED_BLOCK_OUTPUT = 128 * 1024;
 
 /** Reads the headers of every frame in `buf`; throws RangeError on a malformed or truncated one. */
 export const zstdCost = (buf: Uint8Array): ZstdCost => {
-  let maxOutput = 0;
+  let maxMemory = 0;
   let windowWork = 0;
   forEachFrame(buf, { name: 'zstd', magic: MAGIC }, (start, { view, need }) => {
     let at = start;
@@ -63,9 +66,9 @@ export const zstdCost = (buf: Uint8Array): ZstdCost => {
       blocks++;
     }
     if (checksum) at += 4;
-    maxOutput += contentSize >= 0 ? Math.min(contentSize, frameOutput) : frameOutput;
+    maxMemory += contentSize > 0 ? contentSize : window + frameOutput;
     windowWork += blocks * window;
     return at;
   });
-  return { maxOutput, windowWork };
+  return { maxMemory, windowWork };
 };

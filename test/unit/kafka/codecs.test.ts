@@ -36,7 +36,28 @@ describe('zstd batches', () => {
 
   it('are refused before decoding when they would expand past 256 MiB', () => {
     expect(() => zstdDecompress(rleFrame(2 ** 21 - 1, 200))).toThrow(
-      /could decompress to \d+ bytes/,
+      /decoding it could take \d+ bytes/,
+    );
+  });
+
+  it('are refused when frames declare a content size past 256 MiB, however small their blocks', () => {
+    // The decoder allocates the declared size up front: two 30-byte frames would take 600 MB.
+    const declaring = (size: number): Buffer => {
+      const payload = Buffer.from('{"hello":"world"}');
+      const header = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 2 << 6, 0, 0, 0, 0, 0]);
+      header.writeUInt32LE(size, 6);
+      const h = (payload.length << 3) | 1;
+      return Buffer.concat([header, Buffer.from([h & 0xff, (h >> 8) & 0xff, h >> 16]), payload]);
+    };
+    expect(() => zstdDecompress(Buffer.concat([declaring(3e8), declaring(3e8)]))).toThrow(
+      /decoding it could take 600000000 bytes/,
+    );
+    expect(zstdDecompress(declaring(17)).toString()).toBe('{"hello":"world"}');
+  });
+
+  it('are refused when one block would need a window past 256 MiB', () => {
+    expect(() => zstdDecompress(rawFrame([Buffer.from('x')], 30))).toThrow(
+      /decoding it could take \d+ bytes/,
     );
   });
 

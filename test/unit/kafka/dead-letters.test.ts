@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Message } from 'kafkajs';
+import type { IHeaders, Message } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import {
   deadLetterHeaders,
@@ -66,6 +66,25 @@ describe('dead letters', () => {
       '7',
       '8',
     ]);
+  });
+
+  it('keep headers without a value (null, as kafkajs decodes them)', async () => {
+    const b = broker(1024 * 1024);
+    const m = toDeadLetter('orders', 0, {
+      message: {
+        key: null,
+        value: Buffer.from('{not json'),
+        headers: { 'trace-id': null, tags: ['a', null] } as unknown as IHeaders,
+        offset: '1',
+        timestamp: '1700000000000',
+        attributes: 0,
+      },
+      reason: 'malformed-json',
+      text: 'malformed-json: x',
+      type: 'unknown',
+    });
+    expect(await sendDeadLetters(b, 'dlq', [m])).toBe(0);
+    expect(b.sent.flat()[0]!.headers).toMatchObject({ 'trace-id': null, tags: ['a', null] });
   });
 
   it('carry a reason cut to 1024 characters', async () => {

@@ -5,9 +5,16 @@ import type { ValidationIssue } from './validation.js';
  * Why an event from a producer outside gouvernail is refused although its schema allows it: it
  * claims to be something only gouvernail records. Types gouvernail records itself (the erasure case
  * life cycle, checkpoints); the `system` role; accesses to gouvernail's own resources
- * (`gouvernail://…`, the self-audit); completion of gouvernail's own erasure tasks (`gouvernail:…`),
+ * (`gouvernail://…`, the self-audit) and their retention; completion of gouvernail's own erasure tasks (`gouvernail:…`),
  * which would let a producer mark a subject's keys destroyed while they still decrypt.
  */
+/** Prefix of gouvernail's own resources: its GraphQL API and personal-field reads (the self-audit). */
+export const OWN_RESOURCE_PREFIX = 'gouvernail://';
+
+/** Whether `resource` is one of gouvernail's own, whose access records only gouvernail governs. */
+export const isOwnResource = (resource: string): boolean =>
+  resource.startsWith(OWN_RESOURCE_PREFIX);
+
 export const producerRefusal = (e: {
   readonly type: EventType;
   readonly actor: { readonly role: string };
@@ -23,14 +30,17 @@ export const producerRefusal = (e: {
       path: '/actor/role',
       message: "the role 'system' is gouvernail's own and is not accepted from producers",
     };
-  if (
-    e.type === 'AccessRecorded' &&
-    (e.data as { resource: string }).resource.startsWith('gouvernail://')
-  )
+  if (e.type === 'AccessRecorded' && isOwnResource((e.data as { resource: string }).resource))
     return {
       path: '/data/resource',
       message:
         "accesses to gouvernail's own resources (gouvernail://…) are recorded by gouvernail itself",
+    };
+  if (e.type === 'RetentionPolicySet' && isOwnResource((e.data as { resource: string }).resource))
+    return {
+      path: '/data/resource',
+      message:
+        "the retention of gouvernail's own access records (gouvernail://…, the auditors' audit trail) is not set by producers",
     };
   if (
     e.type === 'ErasureTaskCompleted' &&

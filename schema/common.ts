@@ -1,14 +1,18 @@
 import { GraphQLError, Kind, valueFromASTUntyped } from 'graphql/index.js';
-import { Roles, type Actor as ActorShape, type Role as RoleValue } from '../domain/primitives.js';
+import {
+  isTimestamp,
+  Roles,
+  type Actor as ActorShape,
+  type Role as RoleValue,
+} from '../domain/primitives.js';
 import { builder } from './builder.js';
 
-const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-
+/** The same rule as events' timestamps: February 30 or 24:00 are refused, not moved to another day. */
 const toInstant = (value: unknown): string => {
-  const ms = typeof value === 'string' && rfc3339.test(value) ? Date.parse(value) : Number.NaN;
+  const ms = typeof value === 'string' && isTimestamp(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(ms)) {
     throw new GraphQLError(
-      `DateTime must be an RFC 3339 date-time with an offset, e.g. 2026-11-25T08:10:00Z; got ${JSON.stringify(value)}`,
+      `DateTime must be an RFC 3339 date-time with an offset naming a real instant (a day the month has, hour 00–23), e.g. 2026-11-25T08:10:00Z; got ${JSON.stringify(value)}`,
       {
         extensions: { code: 'BAD_USER_INPUT' },
       },

@@ -110,7 +110,9 @@ const Event = builder.objectRef<LoggedEventShape>('Event').implement({
       args: { subject: t.arg.string({ required: true }) },
       authScopes: allow('dpo'),
       resolve: async (e, { subject }, ctx) => {
-        if (!e.event.sealed?.[subject]) throw new PersonalFieldsNotFoundError(subject, e.event.id);
+        // Own keys only: `constructor` or `__proto__` are not subjects of any event.
+        if (!e.event.sealed || !Object.hasOwn(e.event.sealed, subject))
+          throw new PersonalFieldsNotFoundError(subject, e.event.id);
         try {
           return { subject, fields: await ctx.events.readPersonal(e.event.id, subject) };
         } catch (err) {

@@ -102,11 +102,21 @@ const loadPublicKeys = async (file: string): Promise<JWTVerifyGetKey | CryptoKey
   return importSPKI(text, alg);
 };
 
+/** Longest `sub` accepted. */
+const MAX_SUBJECT = 255;
+
 const principalOf = (payload: Record<string, unknown>): Principal => {
   const sub = payload.sub;
   const role = payload.role;
   if (typeof sub !== 'string' || sub === '')
     throw new AuthError('wrong-claims', 'token has no subject (sub)');
+  // OpenID Connect Core §2: a sub is at most 255 ASCII characters. A longer one could not be
+  // recorded as the actor of the events this principal causes (ingest, erasure commands).
+  if (sub.length > MAX_SUBJECT)
+    throw new AuthError(
+      'wrong-claims',
+      `token subject (sub) is longer than ${MAX_SUBJECT} characters (OpenID Connect's limit)`,
+    );
   if (typeof role !== 'string' || !(TokenRoles as readonly string[]).includes(role)) {
     throw new AuthError('wrong-claims', `token role must be one of ${TokenRoles.join(', ')}`);
   }
@@ -127,8 +137,13 @@ const translate = (e: unknown): AuthError => {
       'unsupported-algorithm',
       'token algorithm is not accepted here (HS256 with the shared secret, RS256 or ES256 with the configured keys)',
     );
+  // jose's message quotes the token's header (a `crit` parameter name, say): attacker text, which
+  // must reach neither a response header nor the audit log.
   if (e instanceof errors.JOSENotSupported)
-    return new AuthError('unsupported-algorithm', `token is not supported: ${e.message}`);
+    return new AuthError(
+      'unsupported-algorithm',
+      'token uses a JOSE feature this service does not support (an unknown algorithm, or a critical header parameter)',
+    );
   if (e instanceof errors.JWSSignatureVerificationFailed || e instanceof errors.JWKSNoMatchingKey) {
     return new AuthError('bad-signature', 'token signature does not verify with any known key');
   }

@@ -71,8 +71,25 @@ const codeOf = (e: GraphQLError): string => {
   return typeof code === 'string' ? code : 'GRAPHQL_ERROR';
 };
 
+/**
+ * What the audit record says of a refusal. The log is permanent and its reason is not sealed, so
+ * only messages gouvernail writes itself (refusals naming fields, roles and limits) are kept; those
+ * of GraphQL itself and of bad arguments quote the request (a variable's value can be a person's
+ * e-mail address) and are recorded by their code alone. The caller still gets the whole message.
+ */
 const reasonOf = (errors: readonly GraphQLError[]): string =>
-  clip([...new Set(errors.map((e) => `${codeOf(e)}: ${e.message}`))].join('; '), maxReasonText);
+  clip(
+    [
+      ...new Set(
+        errors.map((e) => {
+          const code = codeOf(e);
+          return refusalCodes.has(code) ? `${code}: ${e.message}` : `${code} (${unquoted})`;
+        }),
+      ),
+    ].join('; '),
+    maxReasonText,
+  );
+const unquoted = 'message not recorded: it can quote the request';
 
 interface OperationState {
   readonly ctx: GraphQLContext;

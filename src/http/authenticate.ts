@@ -37,7 +37,10 @@ export const unauthorized = (e: AuthError): Response => {
   const r = problem(401, `unauthenticated:${e.reason}`, e.message);
   r.headers.set(
     'www-authenticate',
-    `Bearer error="invalid_token", error_description="${e.message}"`,
+    `Bearer error="invalid_token", error_description="${headerText(e.message)}"`,
   );
   return r;
 };
+
+/** RFC 6750 error_description: printable ASCII without `"` and `\\`; anything else becomes `?`. */
+const headerText = (s: string): string => s.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?');

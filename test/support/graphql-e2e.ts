@@ -378,6 +378,30 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
         }
       });
 
+      it('answers 401, not 500, to a forged token whose critical header names hold any text, and never echoes it', async () => {
+        const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+        for (const name of ['a\nb', '\u0100', 'x"y', 'jean.dupont@example.org']) {
+          const token = `${b64({ alg: 'HS256', crit: [name], [name]: 1 })}.${b64({ sub: 'x', role: 'admin', iss: 'gouvernail', aud: 'gouvernail', exp: 9_999_999_999 })}.AAAA`;
+          for (const [method, path] of [
+            ['POST', '/graphql'],
+            ['POST', '/v1/events'],
+            ['GET', '/v1/proof/inclusion?id=x'],
+          ] as const) {
+            const res = await fetch(`${server.url}${path}`, {
+              method,
+              headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+              ...(method === 'POST' ? { body: '{"query":"{ __typename }"}' } : {}),
+            });
+            const text = await res.text();
+            expect(res.status, `${method} ${path} with crit ${JSON.stringify(name)}`).toBe(401);
+            expect(res.headers.get('www-authenticate')).toMatch(
+              /^Bearer error="invalid_token", error_description="[^"]*"$/,
+            );
+            expect(text).not.toContain('jean.dupont');
+          }
+        }
+      });
+
       it('answers a body it cannot read with 415 naming what it takes', async () => {
         const res = await fetch(`${server.url}/graphql`, {
           method: 'POST',

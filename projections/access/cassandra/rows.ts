@@ -1,5 +1,6 @@
 import type { types } from 'cassandra-driver';
 import type { Role } from '../../../domain/primitives.js';
+import { isOwnResource } from '../../../domain/producer-rules.js';
 import type { AccessAction, AccessDecision, AccessRow } from '../ports.js';
 
 export const dayMs = 86_400_000;
@@ -8,9 +9,12 @@ export const maxTtlSeconds = 630_720_000;
 
 export type Policies = ReadonlyMap<string, number>;
 
-/** The retention period of a resource, in days: its own policy, else the `*` policy, else none. */
+/**
+ * The retention period of a resource, in days: its own policy, else the `*` policy, else none.
+ * gouvernail's own resources (the self-audit) take only their own policy, never the default.
+ */
 export const retentionOf = (policies: Policies, resource: string): number | undefined =>
-  policies.get(resource) ?? policies.get('*');
+  policies.get(resource) ?? (isOwnResource(resource) ? undefined : policies.get('*'));
 
 /** Rows older than this instant (epoch ms) are past retention; -Infinity when no policy applies. */
 export const cutoffOf = (policies: Policies, resource: string, nowMs: number): number => {

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { OWN_RESOURCE_PREFIX } from '../../../domain/producer-rules.js';
 import { accessRowColumns } from '../row-fields.js';
 
 /**
@@ -69,10 +70,17 @@ export const migrateOldAccessLayout = (db: Database): boolean => {
 const dayMs = 86_400_000;
 const forever = 10_000_000;
 
-/** Events of alias `e` still inside the retention period of their resource (or `*`) at `@now`. */
+/** SQL: `column` does not name one of gouvernail's own resources (exact, case-sensitive prefix). */
+export const notOwnResource = (column: string): string =>
+  `substr(${column}, 1, ${OWN_RESOURCE_PREFIX.length}) <> '${OWN_RESOURCE_PREFIX}'`;
+
+/**
+ * Events of alias `e` still inside the retention period of their resource (or `*`, which does not
+ * reach gouvernail's own resources) at `@now`.
+ */
 export const withinRetention = `e.time_ms >= @now - COALESCE(
   (SELECT retention_days FROM access_retention WHERE resource = e.resource),
-  (SELECT retention_days FROM access_retention WHERE resource = '*'),
+  (SELECT retention_days FROM access_retention WHERE resource = '*' AND ${notOwnResource('e.resource')}),
   ${forever}) * ${dayMs}`;
 
 export const retentionCutoff = (nowMs: number, retentionDays: number): number =>

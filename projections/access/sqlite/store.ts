@@ -18,6 +18,7 @@ import {
   accessEventColumns,
   accessSchema,
   migrateOldAccessLayout,
+  notOwnResource,
   retentionCutoff,
   withinRetention,
 } from './schema.js';
@@ -75,8 +76,8 @@ export const createSqliteAccessStore = ({
     'SELECT resource, retention_days FROM access_retention',
   );
   const expiredOfResource = 'SELECT position FROM access_events WHERE resource = ? AND time_ms < ?';
-  const expiredByDefault =
-    "SELECT position FROM access_events WHERE time_ms < ? AND resource NOT IN (SELECT resource FROM access_retention WHERE resource <> '*')";
+  // The default policy does not reach gouvernail's own resources (the self-audit).
+  const expiredByDefault = `SELECT position FROM access_events WHERE time_ms < ? AND resource NOT IN (SELECT resource FROM access_retention WHERE resource <> '*') AND ${notOwnResource('resource')}`;
   const purgeKeysOfResource = db.prepare(
     `DELETE FROM access_keys WHERE position IN (${expiredOfResource})`,
   );

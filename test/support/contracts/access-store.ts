@@ -301,6 +301,34 @@ export const accessStoreContract = (
       expect(await store.purgeExpired(accessContractNow)).toBe(0);
     });
 
+    it("keeps gouvernail's own access records (the self-audit) out of the default policy", async () => {
+      const own = 'gouvernail://graphql';
+      await feed([
+        accessEvent({ resource: own }, { occurredAt: '2026-05-01T00:00:00Z' }),
+        accessEvent({}, { occurredAt: '2026-05-01T00:00:00Z' }),
+        recorded('RetentionPolicySet', {
+          resource: '*',
+          scope: 'access-history',
+          retentionDays: 1,
+        }),
+      ]);
+      const visible = async () =>
+        (await store.accessHistory({ principal: 'alice', first: 10 })).rows.map((r) => r.position);
+      expect(await visible()).toEqual([0]);
+      expect(await store.purgeExpired(accessContractNow)).toBeGreaterThan(0);
+      expect(await store.purgeExpired(accessContractNow)).toBe(0);
+      expect(await visible()).toEqual([0]);
+      // A policy of their own still applies.
+      await feed([
+        recorded('RetentionPolicySet', {
+          resource: own,
+          scope: 'access-history',
+          retentionDays: 30,
+        }),
+      ]);
+      expect(await visible()).toEqual([]);
+    });
+
     it('applies a retention policy set after the rows: hidden at once, deleted by a purge', async () => {
       const s = subjectId('gina');
       await feed([

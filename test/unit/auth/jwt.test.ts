@@ -152,3 +152,35 @@ describe('bearer token verification', () => {
     expect(await reasonOf(es.verify(esForever))).toBe('wrong-claims');
   });
 });
+
+describe('what a refused token is told', () => {
+  const secret = 's'.repeat(40);
+  const messageOf = async (p: Promise<unknown>): Promise<string> => {
+    try {
+      await p;
+      return 'accepted';
+    } catch (e) {
+      return e instanceof AuthError ? `${e.reason}: ${e.message}` : `unexpected ${String(e)}`;
+    }
+  };
+
+  it('accepts a sub of 255 characters and refuses a longer one, which no event could record as its actor', async () => {
+    const hs = await createTokenVerifier({ ...claims, secret });
+    const token = (sub: string) =>
+      signLocalToken(secret, { sub, role: 'producer', ...claims, ttlSeconds: 60 });
+    expect(await hs.verify(await token('p'.repeat(255)))).toMatchObject({ role: 'producer' });
+    expect(await messageOf(hs.verify(await token('p'.repeat(256))))).toBe(
+      "wrong-claims: token subject (sub) is longer than 255 characters (OpenID Connect's limit)",
+    );
+  });
+
+  it('does not quote the header of a token using a critical parameter it does not know', async () => {
+    const hs = await createTokenVerifier({ ...claims, secret });
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const name = 'jean.dupont@example.org\n';
+    const forged = `${b64({ alg: 'HS256', crit: [name], [name]: 1 })}.${b64({ sub: 'x', role: 'admin', iss: 'gouvernail', aud: 'gouvernail', exp: inAnHour() })}.AAAA`;
+    const message = await messageOf(hs.verify(forged));
+    expect(message).toMatch(/^unsupported-algorithm: /);
+    expect(message).not.toContain('jean.dupont');
+  });
+});

@@ -47,6 +47,9 @@ describe('resolvers', () => {
         'resource: "kafka://main/orders", principal: "alice"',
         'resource: "kafka://main/orders", after: "nope"',
         'resource: "x://y", from: "yesterday"',
+        // Dates that do not exist are refused, not moved to 2 March or the next day.
+        'resource: "x://y", from: "2026-02-30T10:00:00Z"',
+        'resource: "x://y", from: "2026-02-28T24:00:00Z"',
       ]) {
         const { body } = await h.query('admin', `{ accessHistory(${args}) { edges { cursor } } }`);
         expect(codes(body), args).toEqual(['BAD_USER_INPUT']);
@@ -164,6 +167,22 @@ describe('resolvers', () => {
       });
       expect(h.readPersonal).toHaveBeenCalledTimes(1);
     });
+
+    it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])(
+      'personal: %s is no subject of an event that holds sealed fields',
+      async (name) => {
+        h.readPersonal.mockClear();
+        const { body } = await h.query(
+          'dpo',
+          `{ event(id: "evt-personal") { personal(subject: "${name}") { __typename ... on Error { code } } } }`,
+        );
+        expect(body.data?.event.personal).toEqual({
+          __typename: 'PersonalFieldsNotFoundError',
+          code: 'PERSONAL_FIELDS_NOT_FOUND',
+        });
+        expect(h.readPersonal).not.toHaveBeenCalled();
+      },
+    );
 
     it('masks unexpected failures', async () => {
       const { body } = await h.query(

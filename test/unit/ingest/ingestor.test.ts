@@ -37,6 +37,34 @@ describe('ingestor', () => {
     expect(await log.size()).toBe(0);
   });
 
+  it("refuses a producer's retention policy for gouvernail's own resources, not for others", async () => {
+    const policy = (id: string, resource: string) => ({
+      id,
+      type: 'RetentionPolicySet',
+      schemaVersion: 1,
+      occurredAt: '2026-11-02T09:15:00.000Z',
+      producer: 'governance',
+      actor: { principal: 'User:ops', role: 'admin' },
+      data: { resource, scope: 'access-history', retentionDays: 1 },
+    });
+    const r = await ingestor.ingest([policy('own', 'gouvernail://graphql')], 'http');
+    expect(r.status).toBe('rejected');
+    if (r.status !== 'rejected') return;
+    expect(r.rejected[0]!.issues).toEqual([
+      {
+        path: '/data/resource',
+        message:
+          "the retention of gouvernail's own access records (gouvernail://…, the auditors' audit trail) is not set by producers",
+      },
+    ]);
+    expect(await log.size()).toBe(0);
+    const others = await ingestor.ingest(
+      [policy('all', '*'), policy('one', 'kafka://prod/orders')],
+      'http',
+    );
+    expect(others.status).toBe('accepted');
+  });
+
   it('appends events its caller validated, sealing personal fields as ingest does', async () => {
     const events = [
       valid(newAccessEvent('a', { subject: 'subj_alice00000000000001', email: 'a@example.com' })),

@@ -4,7 +4,8 @@ import type { CheckpointPublisher } from './checkpoint/publisher.js';
 import type { CheckpointStore } from './checkpoint/store.js';
 import type { Config } from './config.js';
 import { AuthError } from './auth/jwt.js';
-import { clientAddressOf, GRAPHQL_RESOURCE, graphqlPrincipal } from './graphql/context.js';
+import { GRAPHQL_RESOURCE, graphqlPrincipal } from './graphql/context.js';
+import { clientAddressOf } from './http/client-address.js';
 import { authenticate, unauthorized } from './http/authenticate.js';
 import { postEvents } from './http/events-route.js';
 import { postLineage } from './http/lineage-route.js';
@@ -91,7 +92,7 @@ export const createApp = (deps: AppDeps): App => {
       } catch (e) {
         if (!(e instanceof AuthError)) throw e;
         // Refused before the operation is read, but still an access attempt the auditors see.
-        const clientAddress = clientAddressOf(req);
+        const clientAddress = clientAddressOf(req, deps.config.trustedProxies);
         deps.recorder?.record({
           principal: 'anonymous',
           role: 'anonymous',

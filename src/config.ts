@@ -11,6 +11,8 @@ export interface Config {
   readonly checkpointIntervalMs: number;
   readonly maxBatchBytes: number;
   readonly maxBatchEvents: number;
+  /** Reverse proxies in front of gouvernail whose `X-Forwarded-For` hops are believed (default 0). */
+  readonly trustedProxies: number;
   /** Worker threads that seal, encode and hash batches beside the committing thread (0: all on one thread). */
   readonly sealWorkers: number;
   /**
@@ -125,6 +127,7 @@ export const loadConfig = (
       1024 * 1024 * 1024,
     ),
     maxBatchEvents: integer(env, 'GOUVERNAIL_MAX_BATCH_EVENTS', 10_000, 1, 1_000_000),
+    trustedProxies: integer(env, 'GOUVERNAIL_TRUSTED_PROXIES', 0, 0, 10),
     sealWorkers: integer(env, 'GOUVERNAIL_SEAL_WORKERS', 1, 0, 64),
     lineageThread: oneOf(env, 'GOUVERNAIL_LINEAGE_THREAD', ['on', 'off'] as const, 'on') === 'on',
     kek,

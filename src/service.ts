@@ -173,6 +173,7 @@ export const createService = async (
       recorder,
       metrics,
       erasure,
+      trustedProxies: config.trustedProxies,
     }),
     graphiql: true,
     logging: false,
@@ -195,6 +196,10 @@ export const createService = async (
   });
   if (kafkaConfig.enabled) {
     kafka = await startKafka({ settings: kafkaConfig, ingestor, metrics, readSide, logger });
+    // The latest checkpoint may never have reached the topic (Kafka down when it was signed, or
+    // signed at the last shutdown): send it again; witnesses see at worst one note twice.
+    const latest = store.latest();
+    if (latest) kafka.onCheckpoint(latest.note);
     logger.info(
       { brokers: kafkaConfig.brokers, group: kafkaConfig.groupId },
       'consuming from Kafka',
@@ -218,12 +223,15 @@ export const createService = async (
     erasure,
     close: async () => {
       open = false;
-      await kafka?.stop();
+      await kafka?.stopIngest();
       publisher.stop();
       await recorder.stop();
       await pool?.close();
       await readSide.close();
+      // The last checkpoint covers the self-audit flushed above; Kafka's producer stays connected
+      // until it is sent, so witnesses following the topic see it.
       publisher.publish();
+      await kafka?.stop();
       scanTargets.close();
       await vault.close();
       await log.close();

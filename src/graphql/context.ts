@@ -1,6 +1,7 @@
 import type { GraphQLContext } from '../../schema/context.js';
 import { AuthError, type Principal, type TokenVerifier } from '../auth/jwt.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
+import { clientAddressOf } from '../http/client-address.js';
 import type { VerifiableLog } from '../log/verifiable-log.js';
 import type { ErasureService } from '../erasure/ports.js';
 import type { Metrics } from '../metrics.js';
@@ -19,6 +20,8 @@ export interface GraphQLContextDeps {
   readonly recorder: AccessRecorder;
   readonly metrics: Metrics;
   readonly erasure: ErasureService;
+  /** Reverse proxies of the operator's in front of gouvernail (see client-address.ts). */
+  readonly trustedProxies: number;
 }
 
 /**
@@ -40,10 +43,6 @@ export const graphqlPrincipal = async (
 /** The resource every GraphQL access is recorded on, whether GraphQL ran or the token was refused. */
 export const GRAPHQL_RESOURCE = 'gouvernail://graphql';
 
-/** The caller's address as the proxy in front of gouvernail reports it (first `X-Forwarded-For` hop). */
-export const clientAddressOf = (req: Request): string | undefined =>
-  req.headers.get('x-forwarded-for')?.split(',')[0]?.trim() || undefined;
-
 const operationName = (operation: string): string =>
   /^\w+ ([^\s{]+)/.exec(operation)?.[1] ?? 'anonymous';
 
@@ -54,7 +53,7 @@ export const createGraphQLContextFactory =
     const principal = await graphqlPrincipal(req, deps.tokens);
     const started = process.hrtime.bigint();
     const who = principal ?? { id: 'anonymous', role: 'anonymous' as const };
-    const clientAddress = clientAddressOf(req);
+    const clientAddress = clientAddressOf(req, deps.trustedProxies);
     return {
       principal,
       access: deps.readSide.access,

@@ -11,6 +11,8 @@ export interface CheckpointSink {
    * the failed one did, goes out as usual.
    */
   onCheckpoint(note: string): Promise<void>;
+  /** Resolves once every note handed over so far has been sent (or its failure logged). */
+  sent(): Promise<void>;
 }
 
 /** The origin line of a C2SP checkpoint: the first line of its note. */
@@ -58,5 +60,6 @@ export const publishCheckpoints = ({
   return {
     // One at a time, in the order the checkpoints were signed.
     onCheckpoint: (note) => (queue = queue.then(() => send(note))),
+    sent: () => queue,
   };
 };

@@ -15,6 +15,12 @@ export interface KafkaRuntime {
   onCheckpoint(note: string): void;
   /** Starts the configuration collector; call once the projections have caught up. */
   startCollector(): void;
+  /** Stops consuming, measuring lag and collecting: nothing more is appended from Kafka. */
+  stopIngest(): Promise<void>;
+  /**
+   * {@link stopIngest}, then waits for the checkpoints handed over so far to be sent, and
+   * disconnects. Call it after the last checkpoint is signed, so witnesses receive that one too.
+   */
   stop(): Promise<void>;
 }
 
@@ -87,6 +93,13 @@ export const startKafka = async ({
     metrics,
     log: logger.child({ component: 'kafka-checkpoints' }),
   });
+  let ingestStopped: Promise<void> | undefined;
+  const stopIngest = (): Promise<void> =>
+    (ingestStopped ??= (async () => {
+      await ingest.stop();
+      lag.stop();
+      await collector?.stop();
+    })());
   await ingest.start();
   lag.start();
   return {
@@ -94,10 +107,10 @@ export const startKafka = async ({
       void sink.onCheckpoint(note);
     },
     startCollector: () => collector?.start(),
+    stopIngest,
     stop: async () => {
-      await ingest.stop();
-      lag.stop();
-      await collector?.stop();
+      await stopIngest();
+      await sink.sent();
       await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     },
   };

@@ -1,4 +1,6 @@
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigResourceTypes } from '../../src/kafka/client.js';
 import { removeDir, startServer, tempDir, tokenFor, type RunningServer } from '../support/cli.js';
@@ -8,7 +10,8 @@ import { forgedCertificate, newAccessEvent } from '../support/new-events.js';
 /**
  * The whole service consuming from the real Kafka broker: events produced to its topics appear
  * in GraphQL, bad messages in the dead-letter topic, a retention change made on the broker in the
- * configuration history, and signed checkpoints on the checkpoints topic.
+ * configuration history, and signed checkpoints on the checkpoints topic, the last one signed at
+ * shutdown included.
  */
 const run = testRun;
 const t = (name: string): string => `gv-svc-${run}-${name}`;
@@ -56,7 +59,10 @@ describe('the service on a real Kafka broker', () => {
     topic: string,
     until: (values: string[]) => boolean,
   ): Promise<{ value: string; headers: Record<string, string> }[]> => {
-    const consumer = kafka.consumer({ groupId: `gv-svc-reader-${run}-${topic}` });
+    // A group of its own each time: every drain reads the topic from the beginning.
+    const consumer = kafka.consumer({
+      groupId: `gv-svc-reader-${run}-${topic}-${consumers.length}`,
+    });
     consumers.push(consumer);
     const seen: { value: string; headers: Record<string, string> }[] = [];
     await consumer.connect();
@@ -184,5 +190,46 @@ describe('the service on a real Kafka broker', () => {
     expect(notes[0]!.value).toMatch(
       /^gouvernail\.local\/audit-log\n\d+\n[A-Za-z0-9+/=]{44}\n\n— gouvernail\.local\/audit-log /,
     );
+  });
+
+  it('sends the checkpoint signed at shutdown to the topic, even when no other checkpoint was', async () => {
+    // No timer checkpoint for an hour: only the one signed at shutdown covers this event.
+    const quiet = tempDir();
+    const once = await startServer(quiet, {
+      GOUVERNAIL_KAFKA_BROKERS: testBrokers.join(','),
+      GOUVERNAIL_KAFKA_GROUP_ID: `gv-svc-${run}-quiet`,
+      GOUVERNAIL_KAFKA_TOPIC_ACCESS: topics.access,
+      GOUVERNAIL_KAFKA_TOPIC_CONFIG: topics.config,
+      GOUVERNAIL_KAFKA_TOPIC_LINEAGE: topics.lineage,
+      GOUVERNAIL_KAFKA_TOPIC_EVENTS: topics.events,
+      GOUVERNAIL_KAFKA_TOPIC_DLQ: topics.dlq,
+      GOUVERNAIL_KAFKA_TOPIC_CHECKPOINTS: topics.checkpoints,
+      GOUVERNAIL_CHECKPOINT_INTERVAL_MS: '3600000',
+    });
+    try {
+      const res = await fetch(`${once.url}/v1/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await tokenFor(quiet, 'producer')}`,
+        },
+        body: JSON.stringify([newAccessEvent(`shutdown-${run}`)]),
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      await once.stop();
+    }
+    const db = new Database(join(quiet, 'log.sqlite'), { readonly: true });
+    const last = db
+      .prepare<[], { note: string; size: number }>(
+        'SELECT note, size FROM checkpoints ORDER BY size DESC LIMIT 1',
+      )
+      .get()!;
+    const entries = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM event_ids').get()!.n;
+    db.close();
+    removeDir(quiet);
+    expect(last.size).toBe(entries);
+    const notes = await drain(topics.checkpoints, (values) => values.includes(last.note));
+    expect(notes.map((n) => n.value)).toContain(last.note);
   });
 });

@@ -24,14 +24,24 @@ export const configHistoryChanges = (event: AuditEvent, position: number): Confi
     actor: event.actor,
     changeRef: d.changeRef ?? null,
   };
-  const { component, target, kind, time, actor, changeRef } = entry;
+  const { component, target, kind, eventId, time, actor, changeRef } = entry;
   return [
     { kind: 'historyAppended', entry },
     after === null
       ? { kind: 'settingRemoved', component, target }
       : {
           kind: 'settingSet',
-          setting: { component, target, kind, value: after, position, time, actor, changeRef },
+          setting: {
+            component,
+            target,
+            kind,
+            value: after,
+            position,
+            eventId,
+            time,
+            actor,
+            changeRef,
+          },
         },
   ];
 };

@@ -28,6 +28,8 @@ export interface CurrentSetting {
   readonly kind: ConfigKind | null;
   readonly value: unknown;
   readonly position: number;
+  /** Id of the event of that latest change. */
+  readonly eventId: string;
   readonly time: string;
   readonly actor: Actor;
   readonly changeRef: string | null;

@@ -70,8 +70,8 @@ export const createIngestor = ({
     const prepared = await prepare({ origin, recordedAt: now().toISOString(), keys });
     const appended = await log.append(prepared);
     timer();
-    // Only producers' ids are checked: gouvernail's own (the collector's, bucketed by time) repeat
-    // on purpose with a newer occurredAt.
+    // Only producers' ids are checked: gouvernail's own repeat on purpose with a newer occurredAt
+    // (the collector's, when two instances or a restart see the same change).
     const conflicts = producerSources.has(source)
       ? await conflictingDuplicates(log, prepared, appended)
       : new Set<number>();

@@ -21,13 +21,32 @@ type TopicConfig = ReadonlyMap<
 /** A topic's recorded settings: key to value (null when sensitive or gone). */
 type Settings = Readonly<Record<string, string | null>>;
 
+/** A target's last recorded value (null once removed) and the id of the event that recorded it. */
+interface Known {
+  readonly value: unknown;
+  readonly eventId: string;
+}
+
 /**
- * What was last recorded: every topic's settings and every ACL'd resource's bindings. Null while
- * nothing is known (first poll without records, or no authorizer): the next listing is a baseline.
+ * What was last recorded, by target: every topic's settings and every ACL'd resource's bindings,
+ * removed ones included. Null while nothing is known (first poll without records, or no
+ * authorizer): the next listing is a baseline.
  */
 interface Snapshot {
-  readonly topics: ReadonlyMap<string, Settings> | null;
-  readonly acls: ReadonlyMap<string, readonly string[]> | null;
+  readonly topics: ReadonlyMap<string, Known> | null;
+  readonly acls: ReadonlyMap<string, Known> | null;
+}
+
+/** The latest recorded change of a target: its `after` and its event id. */
+export interface RecordedSetting {
+  readonly value: unknown;
+  readonly eventId: string;
+}
+
+/** An event the log refused: its index in the batch submitted and why. */
+export interface Refusal {
+  readonly index: number;
+  readonly reason: string;
 }
 
 export interface KafkaCollector {
@@ -41,19 +60,27 @@ export interface KafkaCollector {
 
 export interface KafkaCollectorDeps {
   readonly admin: Pick<Admin, 'listTopics' | 'describeConfigs' | 'describeAcls'>;
-  /** Appends the events; must reject when they are not durably recorded, so the change is retried. */
-  readonly ingest: (events: readonly NewEventEnvelope[]) => Promise<void>;
+  /**
+   * Appends the events, all or none: resolves with the refused ones (none when all were recorded;
+   * otherwise nothing was). Must reject when they are not durably recorded, so they are retried.
+   */
+  readonly ingest: (events: readonly NewEventEnvelope[]) => Promise<readonly Refusal[]>;
   readonly intervalMs: number;
   readonly now?: () => Date;
   readonly log: Logger;
   /**
-   * The value last recorded for each target of this component (`after` of its latest
-   * ConfigChanged, e.g. from the configuration-history read model's `currentConfig`). Read once,
-   * before the first poll, which then records what changed since instead of a baseline.
+   * The value last recorded for each target of this component and the id of the event that recorded
+   * it (`after` and `eventId` of its latest ConfigChanged, e.g. from the configuration-history read
+   * model's `currentConfig`). Read once, before the first poll, which then records what changed
+   * since instead of a baseline.
    */
-  readonly recorded?: () => Promise<ReadonlyMap<string, unknown>>;
-  /** Width of the detection-time bucket in change ids (default 5 minutes). */
-  readonly bucketMs?: number;
+  readonly recorded?: () => Promise<ReadonlyMap<string, RecordedSetting>>;
+  /**
+   * The id of the latest ConfigChanged of a target of this component, its removal included (e.g. the
+   * read model's `configHistory`, first 1), or null. Asked when a target appears that the collector
+   * does not know, so that a resource created again after its removal chains to that removal.
+   */
+  readonly lastEventId?: (target: string) => Promise<string | null>;
   /** `component` of the events (default `kafka`); name the cluster when several are collected. */
   readonly component?: string;
   /** Called with the number of changes of each kind recorded by a poll. */
@@ -75,11 +102,30 @@ const nameOf = (e: Record<string, string | number>, v: number): string => {
   return name ?? String(v);
 };
 
-/** `acl/<resource type>/<pattern type>:<name>`, e.g. `acl/topic/literal:orders`. */
+/** Longest `target` a ConfigChanged may have (ShortText). */
+const MAX_TARGET = 512;
+/** Ends an abbreviated resource name in a target, before the SHA-256 (base64url) of the full name. */
+export const ABBREVIATION_MARKER = '…#';
+
+/**
+ * `acl/<resource type>/<pattern type>:<name>`, e.g. `acl/topic/literal:orders`. A name that would
+ * make the target longer than 512 characters, or that contains {@link ABBREVIATION_MARKER}, is cut
+ * and ends with the marker and the hash of the full name: the target is the same at every poll and
+ * distinct for every name.
+ */
 export const aclTarget = (
   r: Pick<DescribeAclResource, 'resourceType' | 'resourcePatternType' | 'resourceName'>,
-): string =>
-  `acl/${nameOf(AclResourceTypes, r.resourceType).toLowerCase()}/${nameOf(ResourcePatternTypes, r.resourcePatternType).toLowerCase()}:${r.resourceName}`;
+): string => {
+  const prefix = `acl/${nameOf(AclResourceTypes, r.resourceType).toLowerCase()}/${nameOf(ResourcePatternTypes, r.resourcePatternType).toLowerCase()}:`;
+  const name = r.resourceName;
+  if (prefix.length + name.length <= MAX_TARGET && !name.includes(ABBREVIATION_MARKER))
+    return prefix + name;
+  const suffix = ABBREVIATION_MARKER + createHash('sha256').update(name).digest('base64url');
+  let cut = name.slice(0, Math.max(0, MAX_TARGET - prefix.length - suffix.length));
+  // Never end on half a surrogate pair: a lone surrogate cannot be recorded.
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return prefix + cut + suffix;
+};
 
 /** One ACL binding as text, e.g. `ALLOW User:alice READ from *`. */
 const bindingText = (a: DescribeAclResource['acls'][number]): string =>
@@ -121,13 +167,12 @@ const isBindings = (v: unknown): v is string[] =>
   Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /** The snapshot the records describe; a part with no records at all stays unknown (baseline). */
-const seed = (records: ReadonlyMap<string, unknown>): Snapshot => {
-  const topics = new Map<string, Settings>();
-  const acls = new Map<string, readonly string[]>();
-  for (const [target, value] of records) {
-    if (target.startsWith('topic/') && isSettings(value))
-      topics.set(target.slice('topic/'.length), value);
-    else if (target.startsWith('acl/') && isBindings(value)) acls.set(target, value);
+const seed = (records: ReadonlyMap<string, RecordedSetting>): Snapshot => {
+  const topics = new Map<string, Known>();
+  const acls = new Map<string, Known>();
+  for (const [target, { value, eventId }] of records) {
+    if (target.startsWith('topic/') && isSettings(value)) topics.set(target, { value, eventId });
+    else if (target.startsWith('acl/') && isBindings(value)) acls.set(target, { value, eventId });
   }
   return { topics: topics.size > 0 ? topics : null, acls: acls.size > 0 ? acls : null };
 };
@@ -143,16 +188,15 @@ interface Change {
 const topicChanges = (
   known: Snapshot['topics'],
   next: ReadonlyMap<string, TopicConfig>,
-): [Change[], Map<string, Settings>] => {
+): Change[] => {
   const baseline = known === null;
-  const prev = known ?? new Map<string, Settings>();
+  const prev = known ?? new Map<string, Known>();
   const changes: Change[] = [];
-  const settings = new Map<string, Settings>();
   for (const [topic, config] of next) {
     const target = `topic/${topic}`;
-    const old = prev.get(topic);
+    const recorded = prev.get(target)?.value;
+    const old = isSettings(recorded) ? recorded : undefined;
     const now = settingsOf(config, old);
-    settings.set(topic, now);
     if (!old) {
       changes.push({ target, kind: 'setting', before: null, after: now, baseline });
       continue;
@@ -171,35 +215,46 @@ const topicChanges = (
       state = after;
     }
   }
-  for (const [topic, old] of prev) {
-    if (!next.has(topic))
-      changes.push({
-        target: `topic/${topic}`,
-        kind: 'setting',
-        before: old,
-        after: null,
-        baseline: false,
-      });
-  }
-  return [changes, settings];
-};
-
-const aclChanges = (prev: Snapshot['acls'], next: Snapshot['acls']): Change[] => {
-  if (next === null) return [];
-  const baseline = prev === null;
-  const old = prev ?? new Map<string, readonly string[]>();
-  const changes: Change[] = [];
-  for (const [target, bindings] of next) {
-    const before = old.get(target) ?? null;
-    if (before === null || canonicalize(before) !== canonicalize(bindings))
-      changes.push({ target, kind: 'acl', before, after: bindings, baseline });
-  }
-  for (const [target, bindings] of old) {
-    if (!next.has(target))
-      changes.push({ target, kind: 'acl', before: bindings, after: null, baseline: false });
+  for (const [target, { value }] of prev) {
+    if (value !== null && !next.has(target.slice('topic/'.length)))
+      changes.push({ target, kind: 'setting', before: value, after: null, baseline: false });
   }
   return changes;
 };
+
+const aclChanges = (
+  known: Snapshot['acls'],
+  next: ReadonlyMap<string, readonly string[]> | null,
+): Change[] => {
+  if (next === null) return [];
+  const baseline = known === null;
+  const prev = known ?? new Map<string, Known>();
+  const changes: Change[] = [];
+  for (const [target, bindings] of next) {
+    const recorded = prev.get(target)?.value;
+    const before = isBindings(recorded) ? recorded : null;
+    if (before === null || canonicalize(before) !== canonicalize(bindings))
+      changes.push({ target, kind: 'acl', before, after: bindings, baseline });
+  }
+  for (const [target, { value }] of prev) {
+    if (value !== null && !next.has(target))
+      changes.push({ target, kind: 'acl', before: value, after: null, baseline: false });
+  }
+  return changes;
+};
+
+/**
+ * A change's event id. A baseline's comes from its target and state. Any other's comes from its
+ * target, kind, before and after, and the id of the event that recorded `before` (`prev`, null when
+ * none is known): each target's ids form a chain, so a transition repeated later (A→B→A→B) gets a
+ * new id, while collectors that observe it from the same recorded state give it the same one.
+ */
+const changeId = (c: Change, prev: string | null): string =>
+  `kafka-config:${
+    c.baseline
+      ? digest({ target: c.target, baseline: true, after: c.after })
+      : digest({ target: c.target, kind: c.kind, before: c.before, after: c.after, prev })
+  }`;
 
 /**
  * Watches a Kafka cluster's topic configurations and ACLs and records every change as a
@@ -213,9 +268,17 @@ const aclChanges = (prev: Snapshot['acls'], next: Snapshot['acls']): Change[] =>
  * collector ran. Without it, or for a part (topics, ACLs) with nothing recorded yet, the first poll
  * records the state it finds, once: one event per topic and per ACL'd resource, `before: null`,
  * `changeRef` {@link BASELINE_REF}, with an id from the target and state only, so a restart finding
- * the same state records nothing new. Change ids come from the target, kind, before, after and the
- * detection-time bucket, so collectors side by side, or a restart within the bucket, do not record a
- * change twice. Values Kafka marks sensitive are recorded as null.
+ * the same state records nothing new. Every other change's id is chained: it comes from the target,
+ * kind, before, after and the id of the event that recorded `before` (the target's previous change,
+ * known from the collector's own events, `recorded`, or `lastEventId` for a target seen again after
+ * its removal). So a transition repeated later (1d→7d→1d→7d) is always recorded, and collectors side
+ * by side, or a restarted one, that observe a transition from the same recorded state record it
+ * once, whenever they poll. Values Kafka marks sensitive are recorded as null.
+ *
+ * A change the log refuses (say, an invalid value) does not hold back the others: those are
+ * recorded, the refused one is logged at error level with its reason and, like any later change of
+ * its target, found again and retried at the next poll. When the log itself fails, nothing is taken
+ * as recorded and the whole poll is retried.
  *
  * Without an authorizer on the broker, listing ACLs fails with SECURITY_DISABLED: the collector
  * then records no ACLs, says so once in the log, and keeps trying at each poll.
@@ -226,10 +289,10 @@ export const createKafkaCollector = ({
   intervalMs,
   now = () => new Date(),
   log,
-  bucketMs = 300_000,
   component = 'kafka',
   onChanges,
   recorded,
+  lastEventId,
 }: KafkaCollectorDeps): KafkaCollector => {
   let snapshot: Snapshot | null = null;
   let aclsDisabledLogged = false;
@@ -309,33 +372,79 @@ export const createKafkaCollector = ({
     }
   };
 
-  const toEvent = (c: Change, at: Date): NewEventEnvelope => {
-    const id = c.baseline
-      ? digest({ target: c.target, baseline: true, after: c.after })
-      : digest({
-          target: c.target,
-          kind: c.kind,
-          before: c.before,
-          after: c.after,
-          bucket: Math.floor(at.getTime() / bucketMs),
-        });
-    return {
-      id: `kafka-config:${id}`,
-      type: 'ConfigChanged',
-      schemaVersion: 1,
-      occurredAt: at.toISOString(),
-      producer: PRODUCER,
-      actor: ACTOR,
-      subjects: [],
-      data: {
-        component,
-        target: c.target,
-        kind: c.kind,
-        before: c.before,
-        after: c.after,
-        ...(c.baseline ? { changeRef: BASELINE_REF } : {}),
-      },
-    };
+  const toEvent = (c: Change, id: string, at: Date): NewEventEnvelope => ({
+    id,
+    type: 'ConfigChanged',
+    schemaVersion: 1,
+    occurredAt: at.toISOString(),
+    producer: PRODUCER,
+    actor: ACTOR,
+    subjects: [],
+    data: {
+      component,
+      target: c.target,
+      kind: c.kind,
+      before: c.before,
+      after: c.after,
+      ...(c.baseline ? { changeRef: BASELINE_REF } : {}),
+    },
+  });
+
+  /**
+   * The changes with their event ids, each chained to the event that recorded its target's
+   * `before`. A target the collector does not know is looked up (`lastEventId`): one recorded
+   * before, then removed, comes back as a change, not a baseline, whose id differs from the first.
+   */
+  const chain = async (
+    found: readonly Change[],
+    known: ReadonlyMap<string, Known>,
+  ): Promise<{ changes: Change[]; ids: string[] }> => {
+    const last = new Map<string, string>();
+    const changes: Change[] = [];
+    const ids: string[] = [];
+    for (const c of found) {
+      const prev =
+        last.get(c.target) ??
+        known.get(c.target)?.eventId ??
+        (lastEventId ? await lastEventId(c.target) : null);
+      const change = c.baseline && prev !== null ? { ...c, baseline: false } : c;
+      const id = changeId(change, prev);
+      last.set(c.target, id);
+      changes.push(change);
+      ids.push(id);
+    }
+    return { changes, ids };
+  };
+
+  /**
+   * Submits the events, then again without the refused ones (and those after them on the same
+   * target, whose `before` was not recorded) until the log takes the rest. Returns why each event
+   * left out was, by index.
+   */
+  const record = async (
+    changes: readonly Change[],
+    events: readonly NewEventEnvelope[],
+  ): Promise<Map<number, string>> => {
+    const left = new Map<number, string>();
+    for (;;) {
+      const batch = events.flatMap((_, i) => (left.has(i) ? [] : [i]));
+      if (batch.length === 0) return left;
+      const refusals = await ingest(batch.map((i) => events[i]!));
+      if (refusals.length === 0) return left;
+      const before = left.size;
+      for (const r of refusals) {
+        const i = batch[r.index];
+        if (i !== undefined && !left.has(i)) left.set(i, r.reason);
+      }
+      if (left.size === before)
+        throw new Error('the log refused ConfigChanged events it did not name');
+      const blocked = new Set<string>();
+      changes.forEach((c, i) => {
+        if (blocked.has(c.target)) {
+          if (!left.has(i)) left.set(i, 'an earlier change of its target was refused');
+        } else if (left.has(i)) blocked.add(c.target);
+      });
+    }
   };
 
   const poll = async (): Promise<number> => {
@@ -343,24 +452,42 @@ export const createKafkaCollector = ({
     const at = now();
     const prev: Snapshot =
       snapshot ?? (recorded ? seed(await recorded()) : { topics: null, acls: null });
-    const [forTopics, settings] = topicChanges(prev.topics, topics);
-    const changes = [...forTopics, ...aclChanges(prev.acls, acls)];
-    if (changes.length > 0) await ingest(changes.map((c) => toEvent(c, at)));
-    // Only once recorded: a failed ingest leaves the old snapshot, so the change is found again.
-    snapshot = { topics: settings, acls: acls ?? prev.acls };
-    if (changes.length > 0) {
+    const known = new Map([...(prev.topics ?? []), ...(prev.acls ?? [])]);
+    const { changes, ids } = await chain(
+      [...topicChanges(prev.topics, topics), ...aclChanges(prev.acls, acls)],
+      known,
+    );
+    const events = changes.map((c, i) => toEvent(c, ids[i]!, at));
+    const refused = changes.length > 0 ? await record(changes, events) : new Map<number, string>();
+    // Only once recorded: a failed ingest leaves the old snapshot, so every change is found again;
+    // a refused change leaves its target's previous state, so it is found (and refused) again.
+    const accepted = changes.filter((_, i) => !refused.has(i));
+    changes.forEach((c, i) => {
+      if (!refused.has(i)) known.set(c.target, { value: c.after, eventId: events[i]!.id });
+    });
+    const part = (prefix: string) =>
+      new Map([...known].filter(([target]) => target.startsWith(prefix)));
+    snapshot = { topics: part('topic/'), acls: acls === null ? prev.acls : part('acl/') };
+    for (const [i, reason] of refused) {
+      const c = changes[i]!;
+      log.error(
+        { target: c.target, kind: c.kind, eventId: events[i]!.id, reason },
+        'Kafka configuration change refused by the log; retried at the next poll',
+      );
+    }
+    if (accepted.length > 0) {
       const counts = new Map<ConfigKind, number>();
-      for (const c of changes) counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1);
+      for (const c of accepted) counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1);
       onChanges?.(counts);
       log.info(
         {
-          changes: changes.length,
-          targets: [...new Set(changes.map((c) => c.target))].slice(0, 20),
+          changes: accepted.length,
+          targets: [...new Set(accepted.map((c) => c.target))].slice(0, 20),
         },
         'Kafka configuration changes recorded',
       );
     }
-    return changes.length;
+    return accepted.length;
   };
 
   const loop = (): void => {
@@ -397,11 +524,17 @@ export const createKafkaCollector = ({
   };
 };
 
-/** The collector's `ingest`: appends through the ingestor and rejects if any event is refused. */
+/**
+ * The collector's `ingest`: appends through the ingestor, which refuses a batch whole when any event
+ * is invalid, and resolves with the refused events and their reasons.
+ */
 export const ingestThrough =
   (ingestor: Ingestor, source = 'kafka-collector') =>
-  async (events: readonly NewEventEnvelope[]): Promise<void> => {
+  async (events: readonly NewEventEnvelope[]): Promise<Refusal[]> => {
     const r = await ingestor.ingest(events, source);
-    if (r.status === 'rejected')
-      throw new Error(`ConfigChanged events refused: ${JSON.stringify(r.rejected.slice(0, 3))}`);
+    if (r.status === 'accepted') return [];
+    return r.rejected.map((x) => ({
+      index: x.index,
+      reason: x.issues.map((i) => `${i.path}: ${i.message}`).join('; '),
+    }));
   };

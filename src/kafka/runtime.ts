@@ -82,9 +82,12 @@ export const startKafka = async ({
             new Map(
               (await readSide.config.currentConfig({ component: 'kafka' })).map((s) => [
                 s.target,
-                s.value,
+                { value: s.value, eventId: s.eventId },
               ]),
             ),
+          lastEventId: async (target) =>
+            (await readSide.config.configHistory({ component: 'kafka', target, first: 1 })).rows[0]
+              ?.eventId ?? null,
         })
       : undefined;
   const sink = publishCheckpoints({

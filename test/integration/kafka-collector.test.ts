@@ -21,7 +21,12 @@ import {
   ConfigResourceTypes,
   ResourcePatternTypes,
 } from '../../src/kafka/client.js';
-import { BASELINE_REF, createKafkaCollector, ingestThrough } from '../../src/kafka/collector.js';
+import {
+  BASELINE_REF,
+  createKafkaCollector,
+  ingestThrough,
+  type RecordedSetting,
+} from '../../src/kafka/collector.js';
 import { createSqliteEventLog, type SqliteEventLog } from '../../src/log/sqlite/event-log.js';
 import { createMetrics } from '../../src/metrics.js';
 
@@ -53,8 +58,9 @@ const recorded = async (): Promise<Recorded[]> =>
 const forTarget = async (target: string): Promise<ConfigChangedData[]> =>
   (await recorded()).filter((r) => r.data.target === target).map((r) => r.data);
 
-const collector = (extra: { recorded?: () => Promise<ReadonlyMap<string, unknown>> } = {}) =>
-  createKafkaCollector({ admin, ingest, intervalMs: 60_000, now, log, ...extra });
+const collector = (
+  extra: { recorded?: () => Promise<ReadonlyMap<string, RecordedSetting>> } = {},
+) => createKafkaCollector({ admin, ingest, intervalMs: 60_000, now, log, ...extra });
 
 const setRetention = async (topic: string, ms: string): Promise<void> => {
   await admin.alterConfigs({
@@ -159,8 +165,9 @@ describe('Kafka configuration collector', () => {
     expect(change.id).toMatch(/^kafka-config:/);
 
     // A second collector (a restart, or a replica) seeded from what was recorded finds nothing new.
-    const current = new Map<string, unknown>();
-    for (const r of await recorded()) current.set(r.data.target, r.data.after);
+    const current = new Map<string, RecordedSetting>();
+    for (const r of await recorded())
+      current.set(r.data.target, { value: r.data.after, eventId: r.id });
     const restarted = collector({ recorded: () => Promise.resolve(current) });
     const before = (await recorded()).length;
     await restarted.poll();
@@ -168,8 +175,9 @@ describe('Kafka configuration collector', () => {
 
     // A change made while no collector ran is recorded as a change from the recorded value.
     await setRetention(topic, '600000');
-    const current2 = new Map<string, unknown>();
-    for (const r of await recorded()) current2.set(r.data.target, r.data.after);
+    const current2 = new Map<string, RecordedSetting>();
+    for (const r of await recorded())
+      current2.set(r.data.target, { value: r.data.after, eventId: r.id });
     const later = collector({ recorded: () => Promise.resolve(current2) });
     expect(await later.poll()).toBeGreaterThanOrEqual(1);
     const all = await forTarget(`topic/${topic}`);

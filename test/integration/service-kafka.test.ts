@@ -23,6 +23,17 @@ const topics = {
   dlq: t('dlq'),
   checkpoints: t('checkpoints'),
 };
+/** The service's Kafka settings for these topics, in consumer group `groupId`. */
+const kafkaEnv = (groupId: string): Record<string, string> => ({
+  GOUVERNAIL_KAFKA_BROKERS: testBrokers.join(','),
+  GOUVERNAIL_KAFKA_GROUP_ID: groupId,
+  GOUVERNAIL_KAFKA_TOPIC_ACCESS: topics.access,
+  GOUVERNAIL_KAFKA_TOPIC_CONFIG: topics.config,
+  GOUVERNAIL_KAFKA_TOPIC_LINEAGE: topics.lineage,
+  GOUVERNAIL_KAFKA_TOPIC_EVENTS: topics.events,
+  GOUVERNAIL_KAFKA_TOPIC_DLQ: topics.dlq,
+  GOUVERNAIL_KAFKA_TOPIC_CHECKPOINTS: topics.checkpoints,
+});
 
 describe('the service on a real Kafka broker', () => {
   let kafka: Kafka;
@@ -97,14 +108,7 @@ describe('the service on a real Kafka broker', () => {
     });
     dir = tempDir();
     server = await startServer(dir, {
-      GOUVERNAIL_KAFKA_BROKERS: testBrokers.join(','),
-      GOUVERNAIL_KAFKA_GROUP_ID: `gv-svc-${run}`,
-      GOUVERNAIL_KAFKA_TOPIC_ACCESS: topics.access,
-      GOUVERNAIL_KAFKA_TOPIC_CONFIG: topics.config,
-      GOUVERNAIL_KAFKA_TOPIC_LINEAGE: topics.lineage,
-      GOUVERNAIL_KAFKA_TOPIC_EVENTS: topics.events,
-      GOUVERNAIL_KAFKA_TOPIC_DLQ: topics.dlq,
-      GOUVERNAIL_KAFKA_TOPIC_CHECKPOINTS: topics.checkpoints,
+      ...kafkaEnv(`gv-svc-${run}`),
       GOUVERNAIL_KAFKA_COLLECTOR_INTERVAL_MS: '1000',
       GOUVERNAIL_CHECKPOINT_INTERVAL_MS: '500',
     });
@@ -196,14 +200,7 @@ describe('the service on a real Kafka broker', () => {
     // No timer checkpoint for an hour: only the one signed at shutdown covers this event.
     const quiet = tempDir();
     const once = await startServer(quiet, {
-      GOUVERNAIL_KAFKA_BROKERS: testBrokers.join(','),
-      GOUVERNAIL_KAFKA_GROUP_ID: `gv-svc-${run}-quiet`,
-      GOUVERNAIL_KAFKA_TOPIC_ACCESS: topics.access,
-      GOUVERNAIL_KAFKA_TOPIC_CONFIG: topics.config,
-      GOUVERNAIL_KAFKA_TOPIC_LINEAGE: topics.lineage,
-      GOUVERNAIL_KAFKA_TOPIC_EVENTS: topics.events,
-      GOUVERNAIL_KAFKA_TOPIC_DLQ: topics.dlq,
-      GOUVERNAIL_KAFKA_TOPIC_CHECKPOINTS: topics.checkpoints,
+      ...kafkaEnv(`gv-svc-${run}-quiet`),
       GOUVERNAIL_CHECKPOINT_INTERVAL_MS: '3600000',
     });
     try {

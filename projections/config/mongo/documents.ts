@@ -70,12 +70,14 @@ export const toEntry = (d: HistoryDoc): ConfigHistoryEntry => ({
   changeRef: d.changeRef,
 });
 
-export const toSetting = (d: CurrentDoc): CurrentSetting => ({
+/** `eventId`: that of the history entry at the setting's position. */
+export const toSetting = (d: CurrentDoc, eventId: string): CurrentSetting => ({
   component: d.component,
   target: d.target,
   kind: d.kind as ConfigKind | null,
   value: JSON.parse(d.valueJson ?? 'null') as unknown,
   position: d.position,
+  eventId,
   time: d.time ?? '',
   actor: d.actor ?? { principal: '', role: 'system' },
   changeRef: d.changeRef,

@@ -233,13 +233,19 @@ export const createMongoConfigStore = ({
       await cp.drop();
     },
     configHistory,
-    currentConfig: async (f) =>
-      (
-        await current
-          .find({ removed: false, ...filterOf(f) } as Filter<CurrentDoc>)
-          .sort({ component: 1, target: 1 })
-          .toArray()
-      ).map(toSetting),
+    currentConfig: async (f) => {
+      const docs = await current
+        .find({ removed: false, ...filterOf(f) } as Filter<CurrentDoc>)
+        .sort({ component: 1, target: 1 })
+        .toArray();
+      // No $lookup on FerretDB: the event ids come from the history entries at the settings'
+      // positions, never archived (only superseded entries are).
+      const entries = await history
+        .find({ _id: { $in: docs.map((d) => d.position) } }, { projection: { eventId: 1 } })
+        .toArray();
+      const ids = new Map(entries.map((e) => [e._id, e.eventId]));
+      return docs.map((d) => toSetting(d, ids.get(d.position) ?? ''));
+    },
     archiveOlderThan,
   };
 };

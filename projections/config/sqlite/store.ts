@@ -40,12 +40,13 @@ const toEntry = (r: HistoryRecord): ConfigHistoryEntry => ({
   changeRef: r.change_ref,
 });
 
-const toSetting = (r: CurrentRecord): CurrentSetting => ({
+const toSetting = (r: CurrentRecord & { readonly event_id: string }): CurrentSetting => ({
   component: r.component,
   target: r.target,
   kind: r.kind as ConfigKind | null,
   value: JSON.parse(r.value_json) as unknown,
   position: r.position,
+  eventId: r.event_id,
   time: r.occurred_at,
   actor: JSON.parse(r.actor_json) as Actor,
   changeRef: r.change_ref,
@@ -150,10 +151,12 @@ export const createSqliteConfigStore = ({
     };
   };
 
+  // The event id is the history entry's at the setting's position (written in the same transaction).
   const currentConfig = (f: ConfigFilter): CurrentSetting[] =>
     db
-      .prepare<Record<string, string>, CurrentRecord>(
-        `SELECT * FROM config_current WHERE ${filterSql(f)} ORDER BY component, target`,
+      .prepare<Record<string, string>, CurrentRecord & { event_id: string }>(
+        `SELECT c.*, (SELECT event_id FROM config_history h WHERE h.position = c.position) AS event_id
+         FROM config_current c WHERE ${filterSql(f)} ORDER BY component, target`,
       )
       .all(filterParams(f))
       .map(toSetting);

@@ -129,7 +129,13 @@ export const configStoreContract = (
         ['kafka', 'orders.retention', { ms: 5000, compact: false }],
         ['mongo', 'crm.ttl', 30],
       ]);
-      expect(current[0]).toMatchObject({ position: 2, kind: null, time: events[2]!.occurredAt });
+      expect(current[0]).toMatchObject({
+        position: 2,
+        eventId: events[2]!.id,
+        kind: null,
+        time: events[2]!.occurredAt,
+      });
+      expect(current[1]?.eventId).toBe(events[3]!.id);
       expect(await store.currentConfig({ component: 'mongo', target: 'crm.ttl' })).toHaveLength(1);
       expect(await store.currentConfig({ target: 'orders.acl' })).toEqual([]);
     });
@@ -144,9 +150,9 @@ export const configStoreContract = (
         again.flatMap((e, i) => configHistoryChanges(e, i)),
         2,
       );
-      expect((await store.currentConfig({ target: 'orders.acl' })).map((s) => s.value)).toEqual([
-        ['bob'],
-      ]);
+      expect(
+        (await store.currentConfig({ target: 'orders.acl' })).map((s) => [s.value, s.eventId]),
+      ).toEqual([[['bob'], again[2]!.id]]);
       await applyAll(
         store,
         [configChange({ target: 'orders.acl', before: ['bob'], after: null })],

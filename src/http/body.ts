@@ -1,10 +1,12 @@
 import { gunzipSync } from 'node:zlib';
+import { clipText } from '../../domain/text.js';
 import { problem } from './respond.js';
 
 /** Why a request body could not be turned into a list of JSON values. */
 export type BodyProblem =
   | { kind: 'too-large'; limit: number }
   | { kind: 'unsupported-media-type'; contentType: string }
+  | { kind: 'unsupported-encoding'; encoding: string }
   | { kind: 'malformed'; errors: { line?: number; index?: number; message: string }[] };
 
 /** `lines[i]` is the 1-based line of item i, for NDJSON bodies. */
@@ -56,6 +58,8 @@ export const parseBatch = async (req: Request, limit: number): Promise<ParsedBod
   if (raw === 'too-large') return { ok: false, problem: { kind: 'too-large', limit } };
   const bytes = decodeContent(raw, req.headers.get('content-encoding'), limit);
   if (bytes === 'too-large') return { ok: false, problem: { kind: 'too-large', limit } };
+  if (typeof bytes === 'object' && 'unsupported' in bytes)
+    return { ok: false, problem: { kind: 'unsupported-encoding', encoding: bytes.unsupported } };
   if (bytes === 'bad-encoding')
     return {
       ok: false,
@@ -78,10 +82,10 @@ const decodeContent = (
   raw: Uint8Array,
   encoding: string | null,
   limit: number,
-): Uint8Array | 'too-large' | 'bad-encoding' => {
+): Uint8Array | 'too-large' | 'bad-encoding' | { unsupported: string } => {
   const e = (encoding ?? 'identity').trim().toLowerCase();
   if (e === 'identity' || e === '') return raw;
-  if (e !== 'gzip') return 'bad-encoding';
+  if (e !== 'gzip') return { unsupported: e };
   try {
     return gunzipSync(raw, { maxOutputLength: limit });
   } catch (err) {
@@ -152,6 +156,12 @@ export const bodyProblem = (p: BodyProblem, what: string, accepted: string): Res
       return problem(413, 'payload-too-large', `${what} exceeds ${p.limit} bytes`);
     case 'unsupported-media-type':
       return problem(415, 'unsupported-media-type', `use ${accepted}, not ${p.contentType}`);
+    case 'unsupported-encoding':
+      return problem(
+        415,
+        'unsupported-content-encoding',
+        `Content-Encoding ${clipText(p.encoding, 64)} is not accepted: send the body as it is or with gzip`,
+      );
     case 'malformed':
       return problem(400, 'malformed-body', malformedMessage(p.errors), p.errors);
   }

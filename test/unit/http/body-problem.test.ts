@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bodyProblem } from '../../../src/http/body.js';
+import { bodyProblem, parseBatch } from '../../../src/http/body.js';
 
 const answer = async (r: Response) => ({
   status: r.status,
@@ -49,6 +49,29 @@ describe('the answer to a body that cannot be read', () => {
     );
     expect(scalar.error).toMatchObject({
       message: 'expected a JSON array of events or one event object',
+    });
+  });
+});
+
+describe('a body sent with a content encoding other than gzip', () => {
+  it('is refused with 415 naming the encoding, not called invalid gzip', async () => {
+    const req = new Request('http://gouvernail.local/v1/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'br' },
+      body: Buffer.from('[]'),
+    });
+    const parsed = await parseBatch(req, 1024);
+    expect(parsed).toEqual({
+      ok: false,
+      problem: { kind: 'unsupported-encoding', encoding: 'br' },
+    });
+    if (parsed.ok) return;
+    expect(await answer(bodyProblem(parsed.problem, 'batch', 'x'))).toEqual({
+      status: 415,
+      error: {
+        code: 'unsupported-content-encoding',
+        message: 'Content-Encoding br is not accepted: send the body as it is or with gzip',
+      },
     });
   });
 });

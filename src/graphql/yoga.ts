@@ -20,7 +20,7 @@ import {
   queryLimitsRule,
   type QueryLimits,
 } from '../../schema/limits.js';
-import { refusalCodes } from '../../schema/problems.js';
+import { problem, refusalCodes } from '../../schema/problems.js';
 
 export interface GraphQLHandlerOptions {
   /** Builds the context of one request (principal, read models, audit sink). */
@@ -126,6 +126,17 @@ const useQueryAudit = (
           params.documentAST as DocumentNode,
           context.params.operationName,
         );
+      // graphql-js gives up comparing a document's selections past a work budget and says only
+      // "Validation aborted.": say what is wrong, as the other limits do.
+      return ({ result, setResult }) => {
+        if (result.some((e) => e.message === 'Validation aborted.'))
+          setResult([
+            problem(
+              'QUERY_TOO_COSTLY',
+              'the document repeats the same fields too often to be validated: ask for each field once (aliases for the same field with other arguments)',
+            ),
+          ]);
+      };
     },
     onExecutionResult: ({ request, result, context }) => {
       const state = states.get(request);

@@ -100,6 +100,15 @@ describe('query limits', () => {
     expect(codes(body)).toEqual(['TOO_MANY_ALIASES']);
   });
 
+  it('refuse a field repeated so often that GraphQL gives up validating, saying so', async () => {
+    for (const field of ['__typename', 'checkpoint { size }']) {
+      const { body } = await h.query('auditor', `{ ${`${field} `.repeat(800)} }`);
+      expect(body.data).toBeUndefined();
+      expect(codes(body)).toEqual(['QUERY_TOO_COSTLY']);
+      expect(body.errors?.[0]?.message).toMatch(/repeats the same fields too often/);
+    }
+  });
+
   it('refuse deep introspection but let the standard introspection query (GraphiQL) through', async () => {
     const standard = await h.query(null, getIntrospectionQuery());
     expect(standard.body.errors).toBeUndefined();

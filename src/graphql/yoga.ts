@@ -129,7 +129,7 @@ const useQueryAudit = (
       // graphql-js gives up comparing a document's selections past a work budget and says only
       // "Validation aborted.": say what is wrong, as the other limits do.
       return ({ result, setResult }) => {
-        if (result.some((e) => e.message === 'Validation aborted.'))
+        if ((result as readonly GraphQLError[]).some((e) => e.message === 'Validation aborted.'))
           setResult([
             problem(
               'QUERY_TOO_COSTLY',

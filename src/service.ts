@@ -19,6 +19,7 @@ import { createGraphQLHandler } from './graphql/yoga.js';
 import { createIngestor } from './ingest/ingest.js';
 import { createPreparePool } from './ingest/prepare-pool.js';
 import { startKafka, type KafkaRuntime } from './kafka/runtime.js';
+import { scanInChildProcess } from './erasure/scan-process.js';
 import { openLog } from './log/open-log.js';
 import type { VerifiableLog } from './log/verifiable-log.js';
 import type { Logger } from './logger.js';
@@ -136,6 +137,7 @@ export const createService = async (
     checkpoints: store,
     origin: config.origin,
     dataDirs: [config.dataDir],
+    scan: scanInChildProcess,
     now: () => new Date(),
     newId: randomUUID,
     readModelsAt: (position) =>

@@ -16,7 +16,7 @@ import type { KeyVault } from '../crypto/key-vault.js';
 import type { Ingestor } from '../ingest/ingest.js';
 import type { VerifiableLog } from '../log/verifiable-log.js';
 import type { ProofService } from '../proofs.js';
-import type { ScanHit } from './canary-scan.js';
+import type { ScanHit, ScanReport, TracePattern } from './canary-scan.js';
 import type { ErasureCertificate } from './certificate.js';
 import type { ProofFailure } from './issue-certificate.js';
 import type { ScanTargets } from './scan-targets.js';
@@ -65,6 +65,14 @@ export interface ErasureServiceDeps {
   readonly readModelsAt: (position: number) => Promise<boolean>;
   /** Every directory gouvernail writes to (log, vault, read models): the canary scan reads them all. */
   readonly dataDirs: readonly string[];
+  /**
+   * Scans `dirs` for the patterns. The service passes `scanInChildProcess`: a scan in the process
+   * that holds the SQLite files would release its locks on them (scan-process.ts).
+   */
+  readonly scan: (
+    dirs: readonly string[],
+    patterns: readonly TracePattern[],
+  ) => Promise<ScanReport>;
   readonly now: () => Date;
   readonly newId: () => string;
 }

@@ -10,13 +10,7 @@ import {
 import type { ErasureTaskCompletedData } from '../../domain/events/erasure.js';
 import type { Actor } from '../../domain/primitives.js';
 import { err, ok, type Result } from '../../domain/result.js';
-import {
-  canaryCommitment,
-  canaryPatterns,
-  ciphertextPatterns,
-  newCanary,
-  scanForTraces,
-} from './canary-scan.js';
+import { canaryCommitment, canaryPatterns, ciphertextPatterns, newCanary } from './canary-scan.js';
 import { loadCase, type LoadedCase } from './case-stream.js';
 import { createBuiltinExecutors, isBuiltinTask } from './execute.js';
 import { issueCertificate } from './issue-certificate.js';
@@ -315,7 +309,7 @@ export const createErasureService = (deps: ErasureServiceDeps): ErasureService =
           });
         const blobs = deps.scanTargets.of(caseId);
         const patterns = [...canaryPatterns(canary), ...ciphertextPatterns(blobs)];
-        const scan = await scanForTraces(deps.dataDirs, patterns);
+        const scan = await deps.scan(deps.dataDirs, patterns);
         if (scan.hits.length > 0) return err({ type: 'TracesFound', hits: scan.hits });
         const issued = await issueCertificate({
           state,

@@ -16,6 +16,7 @@ import { createSqliteCheckpointStore } from '../../../src/checkpoint/store.js';
 import { kekFromBytes } from '../../../src/crypto/kek.js';
 import { createSqliteKeyVault } from '../../../src/crypto/sqlite-key-vault.js';
 import { createSqliteScanTargets, type ScanTargets } from '../../../src/erasure/scan-targets.js';
+import { scanForTraces } from '../../../src/erasure/canary-scan.js';
 import { createErasureService } from '../../../src/erasure/service.js';
 import { createIngestor } from '../../../src/ingest/ingest.js';
 import { createSqliteEventLog } from '../../../src/log/sqlite/event-log.js';
@@ -115,6 +116,8 @@ export const createHarness = () => {
       checkpoints,
       origin,
       dataDirs: [dir],
+      // In-process: no other process shares these files (the service scans from a child process).
+      scan: scanForTraces,
       now: () => new Date(),
       newId: randomUUID,
       readModelsAt:

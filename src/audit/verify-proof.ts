@@ -57,6 +57,17 @@ const signedCheckpoint = (note: unknown, origin: string, verifier: Verifier, wha
   return c;
 };
 
+/** The `id` of a canonical entry, or undefined when the bytes are not a JSON object with one. */
+const entryId = (entry: Uint8Array): string | undefined => {
+  try {
+    const event: unknown = JSON.parse(Buffer.from(entry).toString('utf8'));
+    const id = (event as { id?: unknown } | null)?.id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 const verifyInclusionDoc = (
   d: Record<string, unknown>,
   origin: string,
@@ -80,7 +91,16 @@ const verifyInclusionDoc = (
       ok: false,
       reason: 'the inclusion path does not lead from the entry to the signed root',
     };
-  const id = typeof d.eventId === 'string' ? d.eventId : '?';
+  // The path proves the entry's bytes, not the document's eventId beside them: name the id the
+  // proven entry holds, and refuse a document whose eventId says otherwise.
+  const id = entryId(entry);
+  if (id === undefined)
+    return { ok: false, reason: 'the proven entry is not a gouvernail event (no string id)' };
+  if (d.eventId !== id)
+    return {
+      ok: false,
+      reason: `eventId ${JSON.stringify(d.eventId)} is not the id of the proven entry (${JSON.stringify(id)})`,
+    };
   return {
     ok: true,
     summary: `event ${id} is leaf ${d.leafIndex} of ${origin} at tree size ${c.size}, signed by ${verifier.name}`,

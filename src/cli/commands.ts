@@ -235,6 +235,7 @@ export const runReplay = async (name: string | undefined, flags: Flags): Promise
     return 2;
   }
   const config = configFrom(flags);
+  if (existingTreeFile(config, 'replay') === undefined) return 1;
   const log = openLog(config, { sequence: false, onMigrate: migrationBar() });
   const readSide = await createConfiguredReadSide({
     config,
@@ -287,6 +288,7 @@ export const runCertificate = async (caseId: string | undefined, flags: Flags): 
     return 2;
   }
   const config = configFrom(flags);
+  if (existingTreeFile(config, 'certificate') === undefined) return 1;
   const log = openLog(config, { sequence: false, onMigrate: migrationBar() });
   try {
     const { entries } = await loadCase(log, caseId);

@@ -104,7 +104,9 @@ const checkEvents = (
     }
     let entry: Obj = {};
     try {
-      entry = JSON.parse(Buffer.from(str(proof.entry), 'base64').toString('utf8')) as Obj;
+      const parsed: unknown = JSON.parse(Buffer.from(str(proof.entry), 'base64').toString('utf8'));
+      if (isObj(parsed)) entry = parsed;
+      else problem('event-mismatch', `events[${i}]: the proven entry is not a JSON object`);
     } catch {
       problem('event-mismatch', `events[${i}]: the proven entry is not JSON`);
     }

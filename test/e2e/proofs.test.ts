@@ -112,6 +112,15 @@ describe('proofs verified offline with only the public key', () => {
     expect(badNote.stderr).toMatch(/FAIL: .*signature/i);
   });
 
+  it('rejects a genuine proof whose eventId was changed to claim another event', async () => {
+    const doc = await inclusion('p-7');
+    const renamed = await verifyOffline({ ...doc, eventId: 'p-8' });
+    expect(renamed.code).toBe(1);
+    expect(renamed.stderr).toMatch(
+      /^FAIL: eventId "p-8" is not the id of the proven entry \("p-7"\)/,
+    );
+  });
+
   it('rejects a genuine proof checked against another key', async () => {
     const other = tempDir();
     try {
@@ -201,5 +210,15 @@ describe('proofs verified offline with only the public key', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`no log at ${join(nowhere, 'log.sqlite')}`);
     expect(existsSync(nowhere)).toBe(false);
+    // Commands that read a log refuse a directory without one instead of creating empty files.
+    for (const args of [
+      ['replay', 'erasureCases'],
+      ['certificate', 'case-1'],
+    ]) {
+      const r = await cli([...args, '--data-dir', nowhere]);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toContain(`no log at ${join(nowhere, 'log.sqlite')}`);
+      expect(existsSync(nowhere)).toBe(false);
+    }
   });
 });

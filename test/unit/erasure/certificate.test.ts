@@ -138,6 +138,13 @@ describe('erasure certificate', () => {
     ).toEqual(['keys-not-destroyed']);
   });
 
+  it('names the problem, not a TypeError, when an embedded entry is JSON but no object', () => {
+    for (const json of ['null', '7', '"text"', '[]'])
+      expect(
+        codes(resigned((c) => (c.events[0].proof.entry = Buffer.from(json).toString('base64')))),
+      ).toContain('event-mismatch');
+  });
+
   it('fails with another key, and on something that is not a certificate', () => {
     const stranger = generateSigningKey(origin);
     expect(codes(cert, stranger.vkey)).toEqual(

@@ -14,8 +14,13 @@ export interface KeyVault {
   dataKeys(subjects: readonly string[]): Promise<Map<string, DataKey>>;
   /** A key by id; null when it never existed or was destroyed. */
   keyById(keyId: string): Promise<DataKey | null>;
-  /** Destroys every key of the subject; returns the ids destroyed (empty when none were left). */
-  destroySubjectKeys(subject: string): Promise<string[]>;
+  /**
+   * Destroys every key of the subject; returns the ids destroyed (empty when none were left). With
+   * `caseId`, the keys are marked destroyed by that erasure case, and the answer also lists those
+   * the case destroyed in an earlier call: a call that crashed before its outcome was recorded
+   * does not leave the case reporting no keys.
+   */
+  destroySubjectKeys(subject: string, caseId?: string): Promise<string[]>;
   /**
    * Empties the vault's write-ahead log, so destroyed keys leave no copy there: false while a
    * reader elsewhere (a backup, a sqlite3 shell) still holds the old pages. Always true in memory.

@@ -8,6 +8,8 @@ import type { DataKey, KeyVault } from './key-vault.js';
 export const createMemoryKeyVault = (): KeyVault => {
   const byId = new Map<string, DataKey>();
   const liveBySubject = new Map<string, DataKey>();
+  /** Key ids each erasure case destroyed. */
+  const byCase = new Map<string, string[]>();
 
   const create = (subject: string): DataKey => {
     const key: DataKey = {
@@ -26,11 +28,14 @@ export const createMemoryKeyVault = (): KeyVault => {
         new Map(subjects.map((s) => [s, liveBySubject.get(s) ?? create(s)] as const)),
       ),
     keyById: (keyId) => Promise.resolve(byId.get(keyId) ?? null),
-    destroySubjectKeys: (subject) => {
+    destroySubjectKeys: (subject, caseId) => {
       const ids = [...byId.values()].filter((k) => k.subject === subject).map((k) => k.keyId);
       for (const id of ids) byId.delete(id);
       liveBySubject.delete(subject);
-      return Promise.resolve(ids);
+      if (caseId === undefined) return Promise.resolve(ids);
+      const all = [...(byCase.get(caseId) ?? []), ...ids].sort();
+      byCase.set(caseId, all);
+      return Promise.resolve(all);
     },
     truncateWal: () => Promise.resolve(true),
     close: () => Promise.resolve(),

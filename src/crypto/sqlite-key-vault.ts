@@ -73,6 +73,10 @@ export const createSqliteKeyVault = (deps: {
   db.pragma('secure_delete = ON');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  // Files written before erasure cases were named in tombstones gain the column (null for old ones).
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(data_keys)').all();
+  if (!columns.some((c) => c.name === 'destroyed_by'))
+    db.exec('ALTER TABLE data_keys ADD COLUMN destroyed_by TEXT');
 
   const selectLive = db.prepare<[string], KeyRow>(
     'SELECT key_id, subject, kek_id, wrapped FROM data_keys WHERE subject = ? AND wrapped IS NOT NULL',
@@ -83,9 +87,14 @@ export const createSqliteKeyVault = (deps: {
   const insert = db.prepare<[string, string, string, Buffer, string]>(
     'INSERT INTO data_keys (key_id, subject, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?, ?)',
   );
-  const shred = db.prepare<[string, string]>(
-    'UPDATE data_keys SET wrapped = NULL, destroyed_at = ? WHERE subject = ? AND wrapped IS NOT NULL',
+  const shred = db.prepare<[string, string | null, string]>(
+    'UPDATE data_keys SET wrapped = NULL, destroyed_at = ?, destroyed_by = ? WHERE subject = ? AND wrapped IS NOT NULL',
   );
+  const destroyedBy = db
+    .prepare<[string, string], string>(
+      'SELECT key_id FROM data_keys WHERE subject = ? AND destroyed_by = ? ORDER BY key_id',
+    )
+    .pluck();
 
   const byId = lru<DataKey>(deps.cacheSize ?? DEFAULT_CACHE_SIZE);
   const liveBySubject = lru<DataKey>(deps.cacheSize ?? DEFAULT_CACHE_SIZE);
@@ -131,10 +140,12 @@ export const createSqliteKeyVault = (deps: {
     }),
   );
 
-  const destroy = db.transaction((subject: string): string[] => {
+  const destroy = db.transaction((subject: string, caseId: string | undefined): string[] => {
     const ids = selectLive.all(subject).map((row) => row.key_id);
-    if (ids.length > 0) shred.run(clock().toISOString(), subject);
-    return ids;
+    if (ids.length > 0) shred.run(clock().toISOString(), caseId ?? null, subject);
+    if (caseId === undefined) return ids;
+    // Keys this case destroyed in an earlier call whose outcome was never recorded (a crash).
+    return [...new Set([...destroyedBy.all(subject, caseId), ...ids])].sort();
   });
 
   return {
@@ -161,9 +172,9 @@ export const createSqliteKeyVault = (deps: {
         return row === undefined ? null : remember(open(row));
       }),
 
-    destroySubjectKeys: (subject) =>
+    destroySubjectKeys: (subject, caseId) =>
       attempt(() => {
-        const ids = destroy.immediate(subject);
+        const ids = destroy.immediate(subject, caseId);
         for (const id of ids) byId.delete(id);
         liveBySubject.delete(subject);
         // A reader elsewhere can keep the old pages; certification checks again (truncateWal).

@@ -63,7 +63,8 @@ export const createBuiltinExecutors = (deps: {
           return { completed: done(caseId, taskId, n, { sealedBlobsDeleted: n }) };
         }
         case builtinTasks.subjectKeys: {
-          const keyIds = await deps.vault.destroySubjectKeys(subject);
+          // By case: a re-run after a crash between destroying and recording still names the keys.
+          const keyIds = await deps.vault.destroySubjectKeys(subject, caseId);
           return {
             keysDestroyed: { subject, keyIds, caseId },
             completed: done(

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TaskSpec } from '../../domain/erasure/decider.js';
+import { clipText } from '../../domain/text.js';
 import type { AccessHistoryReadModel } from '../../projections/access/ports.js';
 import type { ClassifiedDataset } from '../../projections/erasure/ports.js';
 import type { DatasetRef, LineageReadModel } from '../../projections/lineage/ports.js';
@@ -175,5 +176,6 @@ export const locateSubjectData = async (deps: LocateDeps): Promise<TaskSpec[]> =
   return [...external, ...builtinSpecs];
 };
 
+/** `s` cut to `max` characters with an ellipsis, never between the halves of a surrogate pair. */
 const truncate = (s: string, max: number): string =>
-  s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+  s.length <= max ? s : `${clipText(s, max - 1)}…`;

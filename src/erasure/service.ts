@@ -183,10 +183,10 @@ export const createErasureService = (deps: ErasureServiceDeps): ErasureService =
           fields: { canary },
         });
         if (!appended.ok) return appended;
-        // The case exists from here on, and its canary is shown only in this answer: if the read
-        // models are behind, answer with no tasks; runBuiltinTasks (or locate) locates it later.
+        // The case exists from here on, and its canary is shown only in this answer: whatever
+        // locating says (read models behind, a task the log refuses), answer with the case and no
+        // tasks; runBuiltinTasks (or locate) locates it later and reports what stops it.
         const located = await locate(caseId);
-        if (!located.ok && located.error.type !== 'ReadModelsBehind') return located;
         const state = decision.value.reduce(evolve, loaded.state);
         return ok({
           caseId,

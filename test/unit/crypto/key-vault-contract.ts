@@ -43,5 +43,17 @@ export const keyVaultContract = (name: string, open: () => Promise<KeyVault> | K
       expect(await vault.destroySubjectKeys(ada)).toEqual([fresh.keyId]);
       await vault.close();
     });
+
+    it('names, for an erasure case, the keys it destroyed in an earlier call too', async () => {
+      const vault = await open();
+      const first = (await vault.dataKeys([ada])).get(ada)!;
+      expect(await vault.destroySubjectKeys(ada, 'case-1')).toEqual([first.keyId]);
+      // The call's answer was lost (a crash): asked again, the case still gets its key.
+      expect(await vault.destroySubjectKeys(ada, 'case-1')).toEqual([first.keyId]);
+      const second = (await vault.dataKeys([ada])).get(ada)!;
+      expect(await vault.destroySubjectKeys(ada, 'case-2')).toEqual([second.keyId]);
+      expect(await vault.destroySubjectKeys(ada, 'case-1')).toEqual([first.keyId]);
+      await vault.close();
+    });
   });
 };

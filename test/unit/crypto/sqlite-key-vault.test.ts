@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { kekFromBytes, type Kek } from '../../../src/crypto/kek.js';
 import type { DataKey } from '../../../src/crypto/key-vault.js';
@@ -63,6 +64,23 @@ describe('createSqliteKeyVault', () => {
     expect((await again.dataKeys([ada])).get(ada)).toEqual(keys.get(ada));
     expect(await again.keyById(keys.get('subj_BobBobBobBobBobBob02')!.keyId)).toBeNull();
     await again.close();
+  });
+
+  it('opens a vault file written before tombstones named their erasure case, keys intact', async () => {
+    const old = createSqliteKeyVault({ file, kek });
+    const key = (await old.dataKeys(['subj_BobBobBobBobBobBob02'])).get(
+      'subj_BobBobBobBobBobBob02',
+    )!;
+    await old.close();
+    const db = new Database(file);
+    db.exec('ALTER TABLE data_keys DROP COLUMN destroyed_by');
+    db.close();
+    const vault = createSqliteKeyVault({ file, kek });
+    expect(await vault.keyById(key.keyId)).toEqual(key);
+    expect(await vault.destroySubjectKeys('subj_BobBobBobBobBobBob02', 'case-9')).toEqual([
+      key.keyId,
+    ]);
+    await vault.close();
   });
 
   it('refuses to open keys with another KEK, naming both KEK ids', async () => {

@@ -170,6 +170,31 @@ describe('erasure service, end to end over the embedded stores', () => {
     });
   });
 
+  it('names the destroyed keys even when the process died between destroying and recording them', async () => {
+    const { caseId, canary, tasks } = await requestCamilleErasure(h);
+    const destroy = h.vault.destroySubjectKeys.bind(h.vault);
+    h.vault.destroySubjectKeys = async (subject, id) => {
+      await destroy(subject, id);
+      throw new Error('killed');
+    };
+    await expect(h.service.runBuiltinTasks(caseId)).rejects.toThrow('killed');
+    h.vault.destroySubjectKeys = destroy;
+
+    const restarted = h.newService();
+    const rerun = await restarted.runBuiltinTasks(caseId);
+    if (!rerun.ok) throw new Error(JSON.stringify(rerun.error));
+    expect(rerun.value.completed.find((c) => c.taskId === 'gouvernail:subject-keys')).toMatchObject(
+      {
+        outcome: 'erased',
+        counts: { keysDestroyed: 1 },
+      },
+    );
+    await reportNothingFound(restarted, caseId, tasks);
+    const certified = await restarted.certify(caseId, { canary });
+    if (!certified.ok) throw new Error(JSON.stringify(certified.error));
+    expect(certified.value.certificate.keys).toHaveLength(1);
+  });
+
   /** Another process (a backup, `gouvernail verify`) in a read transaction on one of the files. */
   const holdReader = (file: string, table: string): (() => void) => {
     const reader = new Database(join(h.dir, file), { readonly: true });
@@ -222,6 +247,29 @@ describe('erasure service, end to end over the embedded stores', () => {
     const certified = await h.service.certify(caseId, { canary });
     if (!certified.ok) throw new Error(JSON.stringify(certified.error));
     expect(certified.value.certificate.keys).toHaveLength(1);
+  });
+
+  it('locates a PII dataset whose long name would be cut inside a character, and always returns the canary', async () => {
+    await h.ingest([
+      {
+        id: 'classify-emoji',
+        type: 'DatasetClassified',
+        schemaVersion: 1,
+        occurredAt: '2026-01-01T00:00:00.000Z',
+        producer: 'catalog',
+        actor: dpo,
+        data: {
+          dataset: { namespace: 'kafka://pro', name: '😀'.repeat(300) },
+          field: 'email',
+          tags: ['pii.email'],
+        },
+      },
+    ]);
+    const { canary, tasks } = await requestCamilleErasure(h);
+    expect(canary).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const long = tasks.find((t) => t.target.startsWith('kafka://pro'));
+    expect(long?.target.length).toBeLessThanOrEqual(512);
+    expect(long?.target.endsWith('😀…')).toBe(true);
   });
 
   it('drops on start the captured ciphertext a stop right after certification left behind', async () => {

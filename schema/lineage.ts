@@ -168,7 +168,8 @@ Dataset.implement({
     schema: t.expose('schema', {
       type: SchemaVersion,
       nullable: true,
-      description: 'The schema version in force, numbered from 1.',
+      description:
+        'The schema version in force (as of `asOf`): the one observed latest at or before that instant, a tie going to the one recorded later. Versions are numbered from 1 in the order they were recorded, so a late-arriving event can give a higher number an earlier observedAt.',
     }),
     fields: t.expose('fields', { type: [DatasetField] }),
     tags: t.expose('tags', piiTagsField()),
@@ -192,7 +193,8 @@ Job.implement({
     lastSeenAt: t.expose('lastSeenAt', { type: 'DateTime' }),
     facets: t.field({
       type: 'JSON',
-      description: 'Job facets merged by name, the latest winning.',
+      description:
+        'Job facets merged by name, each from the event with the latest eventTime (on a tie, the later recorded).',
       resolve: (j) => j.facets,
     }),
     inputs: t.expose('inputs', { type: [DatasetRef] }),
@@ -294,7 +296,8 @@ const ColumnEdge = builder.objectRef<ColumnEdgeShape>('ColumnEdge').implement({
     }),
     transformations: t.expose('transformations', { type: [ColumnTransformation] }),
     carriesPii: t.exposeBoolean('carriesPii', {
-      description: 'False only when every declared transformation is INDIRECT.',
+      description:
+        'Whether PII tags flow along this edge. True once any declaration of the edge carried PII (no transformations, or one not INDIRECT), and it stays true even when a later declaration is all INDIRECT: PII once seen flowing is still located for erasure. False only when every declaration so far was all INDIRECT. `transformations` shows the latest declaration.',
     }),
     validFrom: t.expose('validFrom', { type: 'DateTime' }),
     lastSeenAt: t.expose('lastSeenAt', { type: 'DateTime' }),

@@ -4,6 +4,7 @@ import {
   flattenSchemaFields,
   piiTagsOf,
   type ColumnTransformation,
+  type TagsDatasetFacet,
 } from '../../domain/openlineage-facets.js';
 import {
   type OpenLineageDataset,
@@ -21,14 +22,39 @@ const ref = (n: { namespace: string; name: string }): DatasetRef => ({
   name: n.name,
 });
 
-/** PII flows along a column edge unless every declared transformation is INDIRECT. */
+/** PII flows along this declaration of a column edge unless every transformation is INDIRECT. */
 export const carriesPii = (transformations: readonly ColumnTransformation[]): boolean =>
   transformations.length === 0 || transformations.some((t) => t.type === 'DIRECT');
 
 // The builders below push into one array per event: a lineage event makes a few dozen changes, and
 // spreading partial arrays into each other was a visible share of the projection's allocations.
 
-const datasetChanges = (out: LineageChange[], d: OpenLineageDataset, at: string): void => {
+/**
+ * A `tags` facet speaks about PII only through its `pii` entries. The writer's facet (`replace`: a
+ * job's output, a DatasetEvent's dataset) with any `pii` entry, `pii: false` included, is the
+ * dataset's OpenLineage PII tags; one without says nothing about PII. A reader's facet (`add`: a
+ * job's input) can add tags but never remove one.
+ */
+const tagChange = (
+  out: LineageChange[],
+  dataset: DatasetRef,
+  facet: TagsDatasetFacet,
+  mode: 'replace' | 'add',
+): void => {
+  const tags = piiTagsOf(facet);
+  const speaks =
+    mode === 'replace'
+      ? (facet.tags ?? []).some((t) => t.key.toLowerCase() === 'pii')
+      : tags.length > 0;
+  if (speaks) out.push({ kind: 'piiTagsFaceted', dataset, mode, tags });
+};
+
+const datasetChanges = (
+  out: LineageChange[],
+  d: OpenLineageDataset,
+  at: string,
+  tagMode: 'replace' | 'add',
+): void => {
   const dataset = ref(d);
   const { schema, dataSource, tags } = d.facets ?? {};
   const source = dataSource
@@ -45,7 +71,7 @@ const datasetChanges = (out: LineageChange[], d: OpenLineageDataset, at: string)
       fields: flattenSchemaFields(schema.fields),
       at,
     });
-  if (tags) out.push({ kind: 'piiTagsFaceted', dataset, tags: piiTagsOf(tags) });
+  if (tags) tagChange(out, dataset, tags, tagMode);
 };
 
 const columnChanges = (
@@ -87,11 +113,11 @@ const jobChanges = (
   const job = ref(j);
   out.push({ kind: 'jobSeen', job, at, facets: j.facets ?? {} });
   for (const d of inputs) {
-    datasetChanges(out, d, at);
+    datasetChanges(out, d, at, 'add');
     out.push({ kind: 'inputObserved', dataset: ref(d), job, at });
   }
   for (const d of outputs) {
-    datasetChanges(out, d, at);
+    datasetChanges(out, d, at, 'replace');
     out.push({ kind: 'outputObserved', job, dataset: ref(d), at });
     columnChanges(out, d, job, at);
   }
@@ -124,7 +150,7 @@ export const openLineageChanges = (ol: ValidOpenLineage): LineageChange[] => {
       runChanges(out, ol.event, at);
       break;
     case 'DatasetEvent':
-      datasetChanges(out, ol.event.dataset, at);
+      datasetChanges(out, ol.event.dataset, at, 'replace');
       break;
     case 'JobEvent':
       jobChanges(out, ol.event.job, ol.event.inputs ?? [], ol.event.outputs ?? [], at);
@@ -161,8 +187,9 @@ const classifiedChanges = (e: EventOf<'DatasetClassified'>): LineageChange[] => 
  * The lineage graph from `LineageRunEvent` (OpenLineage run, dataset and job events) and
  * `DatasetClassified`. Times come from the OpenLineage `eventTime`, normalised to UTC. PII tags come
  * from `DatasetClassified` and from the OpenLineage `tags` dataset facet (entries with key `pii`,
- * optionally scoped to a column by `field`); the `schema` facet has no tag property in the spec and
- * free-text descriptions are not read as classifications. A stored OpenLineage event that no longer
+ * optionally scoped to a column by `field`; `tagChange` says whose facet replaces and whose adds);
+ * the `schema` facet has no tag property in the spec and free-text descriptions are not read as
+ * classifications. A stored OpenLineage event that no longer
  * passes validation changes nothing.
  */
 export const lineageGraphChanges = (event: AuditEvent): LineageChange[] => {

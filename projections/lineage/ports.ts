@@ -79,7 +79,12 @@ export interface ColumnEdge {
   readonly job: JobRef;
   /** As last declared; empty when the producer gave none. */
   readonly transformations: readonly ColumnTransformation[];
-  /** Whether PII tags flow along this edge: false only when every declared transformation is INDIRECT. */
+  /**
+   * Whether PII tags flow along this edge: true once any declaration of it carried PII (gave no
+   * transformations, or one that is not INDIRECT), and it stays true when a later declaration is all
+   * INDIRECT, so PII seen flowing once keeps being located. False only when every declaration so far
+   * was all INDIRECT.
+   */
   readonly carriesPii: boolean;
   readonly validFrom: string;
   readonly lastSeenAt: string;
@@ -118,7 +123,12 @@ export interface DatasetView extends NamedRef {
   readonly firstSeenAt: string | null;
   readonly lastSeenAt: string | null;
   readonly dataSource: DataSourceDatasetFacet | null;
-  /** The schema version in force (as of `asOf`), numbered from 1 per dataset. */
+  /**
+   * The schema version in force (as of `asOf`): the one observed latest at or before that instant,
+   * a tie going to the one recorded later. Numbered from 1 per dataset in the order recorded, so a
+   * late event can give a higher number an earlier `observedAt`. The current version is always the
+   * latest event's schema; see `schemaResumed` for instants a late event leaves uncertain.
+   */
   readonly schema: { readonly version: number; readonly observedAt: string } | null;
   readonly fields: readonly DatasetFieldView[];
   /** Dataset-level tags, its own and those propagated from upstream datasets. */
@@ -137,7 +147,7 @@ export interface RunSummary {
 export interface JobView extends NamedRef {
   readonly firstSeenAt: string;
   readonly lastSeenAt: string;
-  /** Job facets, merged by facet name, the latest event's facet winning. */
+  /** Job facets by name, each from the event with the latest `eventTime` (a tie: the later logged). */
   readonly facets: Readonly<Record<string, unknown>>;
   readonly inputs: readonly DatasetRef[];
   readonly outputs: readonly DatasetRef[];
@@ -201,7 +211,9 @@ export interface SchemaFieldRecord {
  * What the lineage projection asks a store to do. Every change is an upsert whose result does not
  * depend on the order events arrive in, except where noted: first/last-seen instants are min/max of
  * event times; run state follows the latest `eventTime` (on a tie FAIL > ABORT > COMPLETE > RUNNING > START);
- * schema versions, merged facets and tag sets follow log order.
+ * job facets follow the latest `eventTime` per facet name (on a tie, log order); the schema in force at
+ * an instant is the one observed latest at or before it (on a tie, log order), though version numbers
+ * and `observedAt` record arrival; run facets and tag sets follow log order.
  */
 export type LineageChange =
   | {
@@ -216,7 +228,7 @@ export type LineageChange =
       readonly at: string;
       readonly facets: Readonly<Record<string, unknown>>;
     }
-  /** A new schema version when `fields` differ from the dataset's latest version. */
+  /** A new schema version when `fields` differ from the version in force at `at`. */
   | {
       readonly kind: 'schemaObserved';
       readonly dataset: DatasetRef;
@@ -262,10 +274,16 @@ export type LineageChange =
       readonly field: string | null;
       readonly tags: readonly string[];
     }
-  /** Replaces all tags a `tags` facet put on a dataset and its columns. */
+  /**
+   * PII tags from a `tags` facet. `replace` (the facet of a job's output or of a DatasetEvent's
+   * dataset, with at least one `pii` entry: the writer's word) replaces every tag a `tags` facet put
+   * on the dataset and its columns, [] clearing them; `add` (the facet of a job's input: a reader's
+   * word) only adds. Classification tags are never touched.
+   */
   | {
       readonly kind: 'piiTagsFaceted';
       readonly dataset: DatasetRef;
+      readonly mode: 'replace' | 'add';
       readonly tags: readonly { readonly field: string | null; readonly tag: string }[];
     };
 

@@ -21,6 +21,45 @@ export const mergeTags = <O>(into: TagSet<O>, from: TagSet<O>): boolean => {
   return changed;
 };
 
+/**
+ * Spreads each key's tags along `next` (key → the keys derived from it), transitively, adding into
+ * `tags` in place. A worklist of the origins each key newly got: every (key, tag, origin) is added
+ * once and passed on once, so the work is edges × origins, whatever the cycles.
+ */
+export const spreadTags = <O>(
+  tags: Map<string, TagSet<O>>,
+  next: ReadonlyMap<string, readonly string[]>,
+): void => {
+  type Delta = [tag: string, originKey: string, origin: O][];
+  const pending = new Map<string, Delta>();
+  for (const [key, set] of tags) {
+    const delta: Delta = [];
+    for (const [tag, origins] of set) for (const [k, o] of origins) delta.push([tag, k, o]);
+    pending.set(key, delta);
+  }
+  const queue = [...pending.keys()];
+  for (let i = 0, key = queue[0]; key !== undefined; key = queue[++i]) {
+    const delta = pending.get(key)!;
+    pending.delete(key);
+    for (const to of next.get(key) ?? []) {
+      let target = tags.get(to);
+      if (!target) tags.set(to, (target = emptyTags<O>()));
+      let added = pending.get(to);
+      for (const d of delta) {
+        let origins = target.get(d[0]);
+        if (!origins) target.set(d[0], (origins = new Map<string, O>()));
+        if (origins.has(d[1])) continue;
+        origins.set(d[1], d[2]);
+        if (!added) {
+          pending.set(to, (added = []));
+          queue.push(to);
+        }
+        added.push(d);
+      }
+    }
+  }
+};
+
 /** Records that `key` carries `tag`, from `origin` (identified by `originKey`). */
 export const addTag = <O>(
   byKey: Map<string, TagSet<O>>,

@@ -137,19 +137,34 @@ export const createMongoErasureStore = ({
     const put = (e: PiiEntry): void => {
       entries.set(piiId(e.namespace, e.name, e.field, e.source), e);
     };
+    /** A column's facet tags as the batch has left them so far. */
+    const current = (namespace: string, name: string, field: string): readonly string[] => {
+      const id = piiId(namespace, name, field, 'facet');
+      return (
+        entries.get(id)?.tags ??
+        facetRows.find((e) => piiId(e.namespace, e.name, e.field, e.source) === id)?.tags ??
+        []
+      );
+    };
     for (const c of changes) {
       if (c.kind === 'piiClassified') {
         const { namespace, name } = c.dataset;
         put({ namespace, name, field: c.field ?? '', source: 'classification', tags: [...c.tags] });
       } else if (c.kind === 'piiTagsFaceted') {
         const { namespace, name } = c.dataset;
-        for (const e of [...facetRows, ...entries.values()])
-          if (e.source === 'facet' && e.namespace === namespace && e.name === name)
-            put({ ...e, tags: [] });
-        const byField = new Map<string, string[]>();
-        for (const t of c.tags)
-          byField.set(t.field ?? '', [...(byField.get(t.field ?? '') ?? []), t.tag]);
-        for (const [field, tags] of byField) put({ namespace, name, field, source: 'facet', tags });
+        if (c.mode === 'replace')
+          for (const e of [...facetRows, ...entries.values()])
+            if (e.source === 'facet' && e.namespace === namespace && e.name === name)
+              put({ ...e, tags: [] });
+        const byField = new Map<string, Set<string>>();
+        for (const t of c.tags) {
+          const field = t.field ?? '';
+          let tags = byField.get(field);
+          if (!tags) byField.set(field, (tags = new Set(current(namespace, name, field))));
+          tags.add(t.tag);
+        }
+        for (const [field, tags] of byField)
+          put({ namespace, name, field, source: 'facet', tags: [...tags] });
       }
     }
     return [...entries].map(([_id, e]) => ({

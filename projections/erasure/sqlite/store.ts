@@ -54,6 +54,9 @@ export const createSqliteErasureStore = ({
   const clearFacetTags = db.prepare(
     "DELETE FROM erasure_pii WHERE namespace = ? AND name = ? AND source = 'facet'",
   );
+  const facetTags = db.prepare<[string, string, string], { tags: string }>(
+    "SELECT tags FROM erasure_pii WHERE namespace = ? AND name = ? AND field = ? AND source = 'facet'",
+  );
   const allTags = db.prepare<[], { namespace: string; name: string; field: string; tags: string }>(
     'SELECT namespace, name, field, tags FROM erasure_pii ORDER BY namespace, name, field',
   );
@@ -101,12 +104,23 @@ export const createSqliteErasureStore = ({
         return;
       }
       case 'piiTagsFaceted': {
-        clearFacetTags.run(c.dataset.namespace, c.dataset.name);
-        const byField = new Map<string, string[]>();
-        for (const t of c.tags)
-          byField.set(t.field ?? '', [...(byField.get(t.field ?? '') ?? []), t.tag]);
+        const { namespace, name } = c.dataset;
+        if (c.mode === 'replace') clearFacetTags.run(namespace, name);
+        const byField = new Map<string, Set<string>>();
+        for (const t of c.tags) {
+          const field = t.field ?? '';
+          let tags = byField.get(field);
+          if (!tags) {
+            const stored = facetTags.get(namespace, name, field);
+            byField.set(
+              field,
+              (tags = new Set(stored ? (JSON.parse(stored.tags) as string[]) : [])),
+            );
+          }
+          tags.add(t.tag);
+        }
         for (const [field, tags] of byField)
-          setTags.run(c.dataset.namespace, c.dataset.name, field, 'facet', JSON.stringify(tags));
+          setTags.run(namespace, name, field, 'facet', JSON.stringify([...tags]));
         return;
       }
     }

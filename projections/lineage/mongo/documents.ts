@@ -24,6 +24,8 @@ export interface DatasetDoc {
   firstSeen?: string;
   lastSeen?: string;
   dataSourceJson?: string;
+  /** The latest `eventTime` a schema of the dataset was observed at; absent: the current version's. */
+  schemaSeenAt?: string;
 }
 
 export interface JobDoc {
@@ -33,6 +35,8 @@ export interface JobDoc {
   firstSeen: string;
   lastSeen: string;
   facetsJson: string;
+  /** Facet name → `eventTime` of the event it came from; absent (older builds) means unknown. */
+  facetsAtJson?: string;
 }
 
 /** dataset → job (`lineage_inputs`) or job → dataset (`lineage_outputs`). */

@@ -3,6 +3,7 @@ import {
   addTag,
   emptyTags as emptyTagSet,
   mergeTags,
+  spreadTags,
   presentTags,
   tagsReaching,
   type TagSet as SharedTagSet,
@@ -24,7 +25,7 @@ interface Origin {
 
 export type TagSet = SharedTagSet<Origin>;
 export const emptyTags = (): TagSet => emptyTagSet<Origin>();
-export { mergeTags };
+export { mergeTags, spreadTags };
 
 const unbounded = Number.MAX_SAFE_INTEGER;
 
@@ -53,8 +54,11 @@ export const createMongoPii = (
     const starts = fields.map((field) => ({ dataset, field, key: columnKey(dataset, field) }));
     const upstream = await traversal.columnWalk(starts, 'UPSTREAM', unbounded, asOf, true);
     const sources = new Map<string, string[]>();
-    for (const e of upstream.edges.values())
-      sources.set(e.toKey, [...(sources.get(e.toKey) ?? []), e.fromKey]);
+    for (const e of upstream.edges.values()) {
+      const list = sources.get(e.toKey);
+      if (list) list.push(e.fromKey);
+      else sources.set(e.toKey, [e.fromKey]);
+    }
     const direct = await directTags([...upstream.columns.keys()]);
     const result = new Map<string, TagSet>();
     for (const field of fields)

@@ -30,7 +30,7 @@ import {
   type LineageCollections,
   type RunDoc,
 } from './documents.js';
-import { emptyTags, mergeTags, type createMongoPii, type TagSet } from './pii.js';
+import { emptyTags, spreadTags, type createMongoPii, type TagSet } from './pii.js';
 import type { createMongoTraversal, Walk } from './traverse.js';
 
 const unbounded = Number.MAX_SAFE_INTEGER;
@@ -55,7 +55,7 @@ export const createMongoLineageQueries = (
   const datasetFields = async (id: string, asOf: string | null) => {
     const version = await c.schemas
       .find({ dataset: id, ...(asOf === null ? {} : { observedAt: { $lte: asOf } }) })
-      .sort({ version: -1 })
+      .sort({ observedAt: -1, version: -1 })
       .limit(1)
       .next();
     const schema = version ? (JSON.parse(version.fieldsJson) as SchemaFieldRecord[]) : [];
@@ -287,17 +287,11 @@ export const createMongoLineageQueries = (
     const next = new Map<string, string[]>();
     for (const e of walk.edges.values()) {
       if (!e.carriesPii) continue;
-      next.set(e.fromKey, [...(next.get(e.fromKey) ?? []), e.toKey]);
+      const list = next.get(e.fromKey);
+      if (list) list.push(e.toKey);
+      else next.set(e.fromKey, [e.toKey]);
     }
-    const queue = [...tags.keys()];
-    for (let i = 0, key = queue[0]; key !== undefined; key = queue[++i]) {
-      const set = tags.get(key) ?? emptyTags();
-      for (const to of next.get(key) ?? []) {
-        let target = tags.get(to);
-        if (!target) tags.set(to, (target = emptyTags()));
-        if (mergeTags(target, set)) queue.push(to);
-      }
-    }
+    spreadTags(tags, next);
     const datasetTagList = pii.present(datasetTags);
     const datasets = [...downstream.datasets]
       .filter(([d]) => d !== id)

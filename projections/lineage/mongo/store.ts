@@ -61,6 +61,7 @@ export const createMongoLineageStore = ({
       }
       await ensureNamedIndexes(c.schemas, [
         { key: { dataset: 1, version: -1 }, name: 'by_dataset_version' },
+        { key: { dataset: 1, observedAt: -1, version: -1 }, name: 'by_dataset_observed' },
       ]);
       for (const runs of [c.runs, c.runsArchive]) {
         await ensureNamedIndexes(runs, [

@@ -1,6 +1,7 @@
 import { canonicalize } from '../../../domain/canonical.js';
 import type { LineageChange, NamedRef } from '../ports.js';
 import { nextRunState } from '../run-state.js';
+import { schemaResumed } from '../schema-versions.js';
 import { ignoringDuplicates } from '../../config/mongo/errors.js';
 import {
   columnKey,
@@ -17,9 +18,29 @@ const merged = (json: string | undefined, facets: Readonly<Record<string, unknow
   JSON.stringify({ ...(json === undefined ? {} : (JSON.parse(json) as object)), ...facets });
 
 /**
+ * Job facets merged by name, each from the event with the latest `eventTime` (on a tie the later in
+ * the log; a stored facet of unknown time gives way): the merged facets and their times, as JSON.
+ */
+const mergedByTime = (
+  old: { facetsJson?: string; facetsAtJson?: string } | null,
+  facets: Readonly<Record<string, unknown>>,
+  at: string,
+): { facetsJson: string; facetsAtJson: string } => {
+  const values = JSON.parse(old?.facetsJson ?? '{}') as Record<string, unknown>;
+  const times = JSON.parse(old?.facetsAtJson ?? '{}') as Record<string, string>;
+  for (const [name, value] of Object.entries(facets)) {
+    if (at < (times[name] ?? '')) continue;
+    values[name] = value;
+    times[name] = at;
+  }
+  return { facetsJson: JSON.stringify(values), facetsAtJson: JSON.stringify(times) };
+};
+
+/**
  * Applies lineage changes one by one, without a transaction. Every write converges when repeated
- * in log order (min/max instants, add-to-set, replace-by-key, schema versions identified by fields
- * and instant), so a batch replayed after a crash part-way through leaves the same documents.
+ * in log order (min/max instants, add-to-set, replace-by-key, facets kept with their `eventTime`,
+ * schema versions identified by fields and instant), so a batch replayed after a crash part-way
+ * through leaves the same documents.
  */
 export const createMongoLineageWriter = (c: LineageCollections) => {
   const upsert = { upsert: true } as const;
@@ -64,34 +85,62 @@ export const createMongoLineageWriter = (c: LineageCollections) => {
 
   const jobSeen = async (ch: Change<'jobSeen'>): Promise<void> => {
     const _id = nodeKey(ch.job);
-    const old = await c.jobs.findOne({ _id }, { projection: { facetsJson: 1 } });
+    const old = await c.jobs.findOne({ _id }, { projection: { facetsJson: 1, facetsAtJson: 1 } });
     await c.jobs.updateOne(
       { _id },
       {
         $setOnInsert: { namespace: ch.job.namespace, name: ch.job.name },
         $min: { firstSeen: ch.at },
         $max: { lastSeen: ch.at },
-        $set: { facetsJson: merged(old?.facetsJson, ch.facets) },
+        $set: mergedByTime(old, ch.facets, ch.at),
       },
       upsert,
     );
   };
 
+  /** A new version when the fields differ from the version in force at `at` (see `schemaResumed`). */
+  const newSchemaVersions = async (ds: string, fieldsJson: string, at: string): Promise<void> => {
+    const latest = (observedAt: { $lte: string } | undefined) =>
+      c.schemas
+        .find({ dataset: ds, ...(observedAt ? { observedAt } : {}) })
+        .sort({ observedAt: -1, version: -1 })
+        .limit(1)
+        .next();
+    const inForce = await latest({ $lte: at });
+    if (inForce?.fieldsJson === fieldsJson) return;
+    // A replayed observation (same fields, same instant) is not a new version.
+    if (await c.schemas.findOne({ dataset: ds, fieldsJson, observedAt: at })) return;
+    const [current, last, seen] = await Promise.all([
+      latest(undefined),
+      c.schemas.find({ dataset: ds }).sort({ version: -1 }).limit(1).next(),
+      c.datasets.findOne({ _id: ds }, { projection: { schemaSeenAt: 1 } }),
+    ]);
+    let version = last?.version ?? 0;
+    const insert = async (fields: string, observedAt: string): Promise<void> => {
+      version += 1;
+      await c.schemas.insertOne({
+        _id: JSON.stringify([ds, version]),
+        dataset: ds,
+        version,
+        fieldsJson: fields,
+        observedAt,
+      });
+    };
+    // The current version again first: after a crash in between, the replay sees it current and
+    // only adds the late one.
+    const resumed = schemaResumed(
+      current && { fields: current.fieldsJson, observedAt: current.observedAt },
+      seen?.schemaSeenAt ?? current?.observedAt ?? null,
+      at,
+    );
+    if (resumed) await insert(resumed.fields, resumed.observedAt);
+    await insert(fieldsJson, at);
+  };
+
   const schemaObserved = async (ch: Change<'schemaObserved'>): Promise<void> => {
     const ds = await dataset(ch.dataset);
-    const fieldsJson = canonicalize(ch.fields);
-    const latest = await c.schemas.find({ dataset: ds }).sort({ version: -1 }).limit(1).next();
-    if (latest?.fieldsJson === fieldsJson) return;
-    // A replayed observation (same fields, same instant) is not a new version.
-    if (await c.schemas.findOne({ dataset: ds, fieldsJson, observedAt: ch.at })) return;
-    const version = (latest?.version ?? 0) + 1;
-    await c.schemas.insertOne({
-      _id: JSON.stringify([ds, version]),
-      dataset: ds,
-      version,
-      fieldsJson,
-      observedAt: ch.at,
-    });
+    await newSchemaVersions(ds, canonicalize(ch.fields), ch.at);
+    await c.datasets.updateOne({ _id: ds }, { $max: { schemaSeenAt: ch.at } });
   };
 
   const runObserved = async (ch: Change<'runObserved'>): Promise<void> => {
@@ -187,21 +236,20 @@ export const createMongoLineageWriter = (c: LineageCollections) => {
     );
   };
 
-  const replaceTags = async (
+  const addTags = async (
     ds: string,
-    clear: { field?: string; source: TagDoc['source'] },
+    source: TagDoc['source'],
     tags: readonly { field: string; tag: string }[],
   ): Promise<void> => {
-    await c.tags.deleteMany({ dataset: ds, ...clear });
     if (tags.length === 0) return;
     await c.tags.bulkWrite(
       tags.map((t) => {
         const doc: TagDoc = {
-          _id: JSON.stringify([ds, t.field, clear.source, t.tag]),
+          _id: JSON.stringify([ds, t.field, source, t.tag]),
           dataset: ds,
           field: t.field,
           key: columnKey(ds, t.field),
-          source: clear.source,
+          source,
           tag: t.tag,
         };
         return {
@@ -210,6 +258,15 @@ export const createMongoLineageWriter = (c: LineageCollections) => {
       }),
       { ordered: false },
     );
+  };
+
+  const replaceTags = async (
+    ds: string,
+    clear: { field?: string; source: TagDoc['source'] },
+    tags: readonly { field: string; tag: string }[],
+  ): Promise<void> => {
+    await c.tags.deleteMany({ dataset: ds, ...clear });
+    await addTags(ds, clear.source, tags);
   };
 
   const apply = async (ch: LineageChange): Promise<void> => {
@@ -249,11 +306,10 @@ export const createMongoLineageWriter = (c: LineageCollections) => {
       }
       case 'piiTagsFaceted': {
         const ds = await dataset(ch.dataset);
-        return replaceTags(
-          ds,
-          { source: 'openlineage' },
-          ch.tags.map((t) => ({ field: t.field ?? datasetLevel, tag: t.tag })),
-        );
+        const tags = ch.tags.map((t) => ({ field: t.field ?? datasetLevel, tag: t.tag }));
+        return ch.mode === 'replace'
+          ? replaceTags(ds, { source: 'openlineage' }, tags)
+          : addTags(ds, 'openlineage', tags);
       }
     }
   };

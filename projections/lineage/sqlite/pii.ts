@@ -4,6 +4,7 @@ import {
   emptyTags as emptyTagSet,
   mergeTags,
   presentTags,
+  spreadTags,
   tagsReaching,
   type TagSet as SharedTagSet,
 } from '../tag-set.js';
@@ -26,7 +27,7 @@ interface Origin {
 
 export type TagSet = SharedTagSet<Origin>;
 export const emptyTags = (): TagSet => emptyTagSet<Origin>();
-export { mergeTags };
+export { mergeTags, spreadTags };
 
 const unbounded = Number.MAX_SAFE_INTEGER;
 
@@ -64,10 +65,10 @@ export const createPii = (db: Database, traversal: ReturnType<typeof createTrave
     const sources = new Map<string, string[]>();
     for (const e of upstream.edges.values()) {
       const to = columnKey({ datasetId: e.to_dataset, field: e.to_field });
-      sources.set(to, [
-        ...(sources.get(to) ?? []),
-        columnKey({ datasetId: e.from_dataset, field: e.from_field }),
-      ]);
+      const from = columnKey({ datasetId: e.from_dataset, field: e.from_field });
+      const list = sources.get(to);
+      if (list) list.push(from);
+      else sources.set(to, [from]);
     }
     const direct = directTags([...upstream.columns.values()].map((c) => c.column));
     const result = new Map<string, TagSet>();

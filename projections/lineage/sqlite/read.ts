@@ -22,7 +22,7 @@ import type {
   RunView,
   SchemaFieldRecord,
 } from '../ports.js';
-import { emptyTags, mergeTags, type createPii, type TagSet } from './pii.js';
+import { emptyTags, spreadTags, type createPii, type TagSet } from './pii.js';
 import { columnKey, type ColumnEdgeRow, type createTraversal, type Walk } from './traverse.js';
 
 interface NodeRow {
@@ -86,7 +86,7 @@ export const createLineageQueries = (
     { version: number; fields: string; observed_at: string }
   >(
     `SELECT version, fields, observed_at FROM lineage_schema_versions
-     WHERE dataset_id = @id AND (@asOf IS NULL OR observed_at <= @asOf) ORDER BY version DESC LIMIT 1`,
+     WHERE dataset_id = @id AND (@asOf IS NULL OR observed_at <= @asOf) ORDER BY observed_at DESC, version DESC LIMIT 1`,
   );
   const otherFields = db.prepare<{ id: number; asOf: string | null }, { field: string }>(
     `SELECT to_field AS field FROM lineage_column_edges WHERE to_dataset = @id AND (@asOf IS NULL OR valid_from <= @asOf)
@@ -334,20 +334,12 @@ export const createLineageQueries = (
     for (const e of walk.edges.values()) {
       if (e.carries_pii === 0) continue;
       const from = columnKey({ datasetId: e.from_dataset, field: e.from_field });
-      next.set(from, [
-        ...(next.get(from) ?? []),
-        columnKey({ datasetId: e.to_dataset, field: e.to_field }),
-      ]);
+      const to = columnKey({ datasetId: e.to_dataset, field: e.to_field });
+      const list = next.get(from);
+      if (list) list.push(to);
+      else next.set(from, [to]);
     }
-    const queue = [...tags.keys()];
-    for (let i = 0, key = queue[0]; key !== undefined; key = queue[++i]) {
-      const set = tags.get(key)!;
-      for (const to of next.get(key) ?? []) {
-        let target = tags.get(to);
-        if (!target) tags.set(to, (target = emptyTags()));
-        if (mergeTags(target, set)) queue.push(to);
-      }
-    }
+    spreadTags(tags, next);
     const names = columnGraphNames(walk.edges.values(), downstream.datasets.keys());
     const present = pii.present([datasetTags, ...tags.values()]);
     const datasetTagList = present(datasetTags);

@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS lineage_datasets (
   first_seen TEXT,
   last_seen TEXT,
   data_source TEXT,
+  schema_seen_at TEXT,
   UNIQUE (namespace, name)
 );
 CREATE TABLE IF NOT EXISTS lineage_jobs (
@@ -20,6 +21,7 @@ CREATE TABLE IF NOT EXISTS lineage_jobs (
   first_seen TEXT NOT NULL,
   last_seen TEXT NOT NULL,
   facets TEXT NOT NULL,
+  facets_at TEXT NOT NULL DEFAULT '{}',
   UNIQUE (namespace, name)
 );
 CREATE TABLE IF NOT EXISTS lineage_inputs (
@@ -101,6 +103,29 @@ export const lineageTables = [
   'lineage_column_edges',
   'lineage_tags',
 ] as const;
+
+/** Columns later builds added to tables an older build may have created. */
+const addedColumns = [
+  // Facet name → `eventTime` of the event it came from; a facet without one gives way to the next.
+  ['lineage_jobs', 'facets_at', "TEXT NOT NULL DEFAULT '{}'"],
+  // The latest instant a schema of the dataset was observed; null: the current version's.
+  ['lineage_datasets', 'schema_seen_at', 'TEXT'],
+] as const;
+
+/**
+ * Creates the lineage tables, and adds the columns later builds added to them. Checked and altered
+ * in one immediate transaction, so two connections opening the file at once do not both alter it.
+ */
+export const createLineageSchema = (db: Database): void => {
+  db.exec(lineageSchema);
+  db.transaction(() => {
+    for (const [table, column, type] of addedColumns) {
+      const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+      if (!columns.some((c) => c.name === column))
+        db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    }
+  }).immediate();
+};
 
 /** Tag rows with this field are on the dataset itself rather than a column. */
 export const datasetLevel = '';

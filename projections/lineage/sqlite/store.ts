@@ -4,7 +4,7 @@ import { lineageGraphName } from '../evolve.js';
 import type { LineageChange, LineageStore } from '../ports.js';
 import { createPii } from './pii.js';
 import { createLineageQueries } from './read.js';
-import { lineageSchema } from './schema.js';
+import { createLineageSchema } from './schema.js';
 import { promised, sqliteProjectionStore } from '../../sqlite/projection-store.js';
 import { createTraversal } from './traverse.js';
 import { createLineageWriter } from './write.js';
@@ -27,7 +27,7 @@ export const createSqliteLineageStore = ({
 }: SqliteLineageStoreDeps): LineageStore & {
   readonly shared: SharedTransaction<LineageChange>;
 } => {
-  db.exec(lineageSchema);
+  createLineageSchema(db);
   const writer = createLineageWriter(db);
   const traversal = createTraversal(db);
   const queries = createLineageQueries(db, traversal, createPii(db, traversal));

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { canonicalize } from '../../../domain/canonical.js';
 import type { LineageChange, NamedRef } from '../ports.js';
+import { schemaResumed } from '../schema-versions.js';
 import { createRunWriter } from './runs.js';
 import { datasetLevel, lineageTables } from './schema.js';
 
@@ -10,6 +11,40 @@ const earlier = (col: string): string =>
   `CASE WHEN ${col} IS NULL OR excluded.${col} < ${col} THEN excluded.${col} ELSE ${col} END`;
 const later = (col: string): string =>
   `CASE WHEN ${col} IS NULL OR excluded.${col} > ${col} THEN excluded.${col} ELSE ${col} END`;
+
+interface SchemaVersion {
+  version: number;
+  fields: string;
+  observedAt: string;
+}
+
+/** Job facets by name, each with the `eventTime` of the event it came from ('' when unknown). */
+type Facets = Map<string, { value: unknown; at: string }>;
+
+const facetsAt = (facets: Readonly<Record<string, unknown>>, at: string): Facets =>
+  new Map(Object.entries(facets).map(([name, value]) => [name, { value, at }]));
+
+/** `older` with each facet of `newer` (later in the log) that is not older than its namesake. */
+const newerFacets = (older: Facets, newer: Facets): Facets => {
+  const out = new Map(older);
+  for (const [name, f] of newer) if (f.at >= (out.get(name)?.at ?? '')) out.set(name, f);
+  return out;
+};
+
+const storedFacets = (facets: string, facetsAt: string): Facets => {
+  const at = JSON.parse(facetsAt) as Record<string, string>;
+  return new Map(
+    Object.entries(JSON.parse(facets) as Record<string, unknown>).map(([name, value]) => [
+      name,
+      { value, at: at[name] ?? '' },
+    ]),
+  );
+};
+
+const facetColumns = (facets: Facets): [string, string] => [
+  JSON.stringify(Object.fromEntries([...facets].map(([name, f]) => [name, f.value]))),
+  JSON.stringify(Object.fromEntries([...facets].map(([name, f]) => [name, f.at]))),
+];
 
 /** Applies lineage changes to the SQLite tables; call inside a transaction. */
 export const createLineageWriter = (db: Database) => {
@@ -22,18 +57,17 @@ export const createLineageWriter = (db: Database) => {
   const jobId = db.prepare<[string, string], { id: number }>(
     'SELECT id FROM lineage_jobs WHERE namespace = ? AND name = ?',
   );
-  const jobFacets = db.prepare<[number], { facets: string }>(
-    'SELECT facets FROM lineage_jobs WHERE id = ?',
+  const jobFacets = db.prepare<[number], { facets: string; facets_at: string }>(
+    'SELECT facets, facets_at FROM lineage_jobs WHERE id = ?',
   );
   // Statements run once per row and batch bind positional parameters: about 40% cheaper to bind
   // than named ones.
-  const touchJob = db.prepare<[string, string, string, number]>(
-    'UPDATE lineage_jobs SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?), facets = ? WHERE id = ?',
+  const touchJob = db.prepare<[string, string, string, string, number]>(
+    'UPDATE lineage_jobs SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?), facets = ?, facets_at = ? WHERE id = ?',
   );
-  const upsertJob =
+  const insertJob =
     db.prepare(`INSERT INTO lineage_jobs (namespace, name, first_seen, last_seen, facets)
-    VALUES (@namespace, @name, @at, @at, @facets)
-    ON CONFLICT (namespace, name) DO UPDATE SET first_seen = ${earlier('first_seen')}, last_seen = ${later('last_seen')}, facets = excluded.facets`);
+    VALUES (@namespace, @name, @at, @at, '{}') ON CONFLICT (namespace, name) DO NOTHING`);
   const datasetSeen = db.prepare<[number, string, string, string | null]>(`UPDATE lineage_datasets
     SET first_seen = CASE WHEN first_seen IS NULL OR p.first < first_seen THEN p.first ELSE first_seen END,
       last_seen = CASE WHEN last_seen IS NULL OR p.last > last_seen THEN p.last ELSE last_seen END,
@@ -45,8 +79,22 @@ export const createLineageWriter = (db: Database) => {
     ON CONFLICT DO UPDATE SET valid_from = ${earlier('valid_from')}, last_seen = ${later('last_seen')}`;
   const upsertInput = db.prepare(edgeUpsert('lineage_inputs'));
   const upsertOutput = db.prepare(edgeUpsert('lineage_outputs'));
-  const latestSchema = db.prepare<[number], { version: number; fields: string }>(
-    'SELECT version, fields FROM lineage_schema_versions WHERE dataset_id = ? ORDER BY version DESC LIMIT 1',
+  const lastVersion = db.prepare<[number], { version: number | null }>(
+    'SELECT max(version) AS version FROM lineage_schema_versions WHERE dataset_id = ?',
+  );
+  const schemaInForce = db.prepare<[number, string], SchemaVersion>(
+    `SELECT version, fields, observed_at AS observedAt FROM lineage_schema_versions
+     WHERE dataset_id = ? AND observed_at <= ? ORDER BY observed_at DESC, version DESC LIMIT 1`,
+  );
+  const currentSchema = db.prepare<[number], SchemaVersion>(
+    `SELECT version, fields, observed_at AS observedAt FROM lineage_schema_versions
+     WHERE dataset_id = ? ORDER BY observed_at DESC, version DESC LIMIT 1`,
+  );
+  const schemaSeenAt = db.prepare<[number], { at: string | null }>(
+    'SELECT schema_seen_at AS at FROM lineage_datasets WHERE id = ?',
+  );
+  const setSchemaSeenAt = db.prepare<[string, number]>(
+    'UPDATE lineage_datasets SET schema_seen_at = ? WHERE id = ?',
   );
   const insertSchema = db.prepare(
     'INSERT INTO lineage_schema_versions (dataset_id, version, fields, observed_at) VALUES (?, ?, ?, ?)',
@@ -71,16 +119,16 @@ export const createLineageWriter = (db: Database) => {
   );
 
   // Everything below is merged per row over the batch and written once at its end: nothing in the
-  // batch reads it back except through these maps, and min, max, last non-null, shallow facet
-  // merges and "latest transformations win" all compose, so the result is the same as writing each
-  // event on its own (test/unit/lineage/replay.test.ts checks this).
+  // batch reads it back except through these maps, and min, max, last non-null, "latest facet
+  // wins, per name" and "latest transformations win" all compose, so the result is the same as
+  // writing each event on its own (test/unit/lineage/replay.test.ts checks this).
   type Sighting = { first: string; last: string };
   const seenDatasets = new Map<number, Sighting & { dataSource: string | null }>();
   const seenEdges = {
     input: new Map<string, Sighting & { datasetId: number; jobId: number }>(),
     output: new Map<string, Sighting & { datasetId: number; jobId: number }>(),
   };
-  const seenJobs = new Map<number, Sighting & { facets: Record<string, unknown> }>();
+  const seenJobs = new Map<number, Sighting & { facets: Facets }>();
   interface ColumnEdge {
     fromDataset: number;
     fromField: string;
@@ -94,8 +142,16 @@ export const createLineageWriter = (db: Database) => {
     lastSeen: string;
   }
   const columnEdges = new Map<string, ColumnEdge>();
-  /** The latest schema version of each dataset the batch looked at (null: none yet). */
-  const schemas = new Map<number, { version: number; fields: string } | null>();
+  /**
+   * Per dataset the batch looked at: its highest version number, the version in force now (observed
+   * latest, the higher number on a tie; null: none yet) and the latest instant a schema was
+   * observed, the current one's (null: none yet).
+   */
+  const schemas = new Map<
+    number,
+    { last: number; current: SchemaVersion | null; seenAt: string | null }
+  >();
+  const schemasSeen = new Set<number>();
 
   const widen = (s: Sighting, at: string): void => {
     if (at < s.first) s.first = at;
@@ -137,7 +193,7 @@ export const createLineageWriter = (db: Database) => {
     if (known !== undefined) return known;
     let found = jobId.get(j.namespace, j.name);
     if (!found) {
-      upsertJob.run({ namespace: j.namespace, name: j.name, at, facets: '{}' });
+      insertJob.run({ namespace: j.namespace, name: j.name, at });
       found = jobId.get(j.namespace, j.name)!;
     }
     jobIds.set(key, found.id);
@@ -147,26 +203,45 @@ export const createLineageWriter = (db: Database) => {
 
   const jobSeen = (c: Change<'jobSeen'>): void => {
     const id = job(c.job, c.at);
+    const facets = facetsAt(c.facets, c.at);
     const s = seenJobs.get(id);
-    if (!s) seenJobs.set(id, { first: c.at, last: c.at, facets: { ...c.facets } });
+    if (!s) seenJobs.set(id, { first: c.at, last: c.at, facets });
     else {
       widen(s, c.at);
-      s.facets = { ...s.facets, ...c.facets };
+      s.facets = newerFacets(s.facets, facets);
     }
   };
 
+  /** A new version when `fields` differ from the version in force at the event's instant. */
   const schemaObserved = (c: Change<'schemaObserved'>): void => {
     const id = dataset(c.dataset);
     const fields = canonicalize(c.fields);
-    let latest = schemas.get(id);
-    if (latest === undefined) latest = latestSchema.get(id) ?? null;
-    if (latest?.fields === fields) {
-      schemas.set(id, latest);
-      return;
+    let known = schemas.get(id);
+    if (!known) {
+      const current = currentSchema.get(id) ?? null;
+      known = {
+        last: lastVersion.get(id)?.version ?? 0,
+        current,
+        seenAt: schemaSeenAt.get(id)?.at ?? current?.observedAt ?? null,
+      };
+      schemas.set(id, known);
     }
-    const version = (latest?.version ?? 0) + 1;
-    insertSchema.run(id, version, fields, c.at);
-    schemas.set(id, { version, fields });
+    const add = (v: SchemaVersion): void => {
+      insertSchema.run(id, v.version, v.fields, v.observedAt);
+      known.last = v.version;
+      if (!known.current || known.current.observedAt <= v.observedAt) known.current = v;
+    };
+    // Rows inserted earlier in the batch are already in the table, so a late event reads them.
+    const current = known.current;
+    const inForce =
+      current && current.observedAt <= c.at ? current : (schemaInForce.get(id, c.at) ?? null);
+    if (inForce?.fields !== fields) {
+      const resumed = schemaResumed(current, known.seenAt, c.at);
+      if (resumed) add({ ...resumed, version: known.last + 1 });
+      add({ version: known.last + 1, fields, observedAt: c.at });
+    }
+    if (known.seenAt === null || c.at > known.seenAt) known.seenAt = c.at;
+    schemasSeen.add(id);
   };
 
   const columnDerived = (c: Change<'columnDerived'>): void => {
@@ -211,15 +286,19 @@ export const createLineageWriter = (db: Database) => {
     seenJobs.clear();
     columnEdges.clear();
     schemas.clear();
+    schemasSeen.clear();
     runs.forget();
   };
 
   const flush = (): void => {
     for (const [id, s] of seenJobs) {
-      const old = JSON.parse(jobFacets.get(id)!.facets) as object;
-      touchJob.run(s.first, s.last, JSON.stringify({ ...old, ...s.facets }), id);
+      const row = jobFacets.get(id)!;
+      const old = storedFacets(row.facets, row.facets_at);
+      const merged = newerFacets(old, s.facets);
+      touchJob.run(s.first, s.last, ...facetColumns(merged), id);
     }
     for (const [id, s] of seenDatasets) datasetSeen.run(id, s.first, s.last, s.dataSource);
+    for (const id of schemasSeen) setSchemaSeenAt.run(schemas.get(id)!.seenAt!, id);
     for (const e of seenEdges.input.values())
       upsertInput.run(e.datasetId, e.jobId, e.first, e.last);
     for (const e of seenEdges.output.values())
@@ -272,7 +351,7 @@ export const createLineageWriter = (db: Database) => {
       }
       case 'piiTagsFaceted': {
         const id = dataset(c.dataset);
-        clearFaceted.run(id);
+        if (c.mode === 'replace') clearFaceted.run(id);
         for (const t of c.tags) insertTag.run(id, t.field ?? datasetLevel, 'openlineage', t.tag);
         return;
       }

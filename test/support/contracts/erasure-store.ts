@@ -20,6 +20,7 @@ import {
 import { producer, runEvent, schemaURL } from '../../unit/lineage/support.js';
 import { datasetClassified, lineageRunEvent, recorded } from '../events.js';
 import type { StoreFixture } from './access-store.js';
+import { tagFacetSteps, usersTable } from './tag-facets.js';
 
 export interface ErasureContractOptions {
   /** Runs of the batching/replay property; lower it for remote stores. Default 30. */
@@ -53,6 +54,19 @@ const batchOf = (events: readonly AuditEvent[], from: number, to: number): Erasu
 const facetEvent = (run: number, tags: readonly { value: string; field?: string }[]) => {
   const e = runEvent({ run, job: 'j', at: '2026-01-01T00:00:00.000Z', outputs: ['events'] });
   (e.outputs as Record<string, unknown>[])[0]!.facets = {
+    tags: {
+      _producer: producer,
+      _schemaURL: schemaURL,
+      tags: tags.map((t) => ({ key: 'pii', ...t })),
+    },
+  };
+  return lineageRunEvent(e);
+};
+
+/** A lineage run event whose input `warehouse/events` carries the given `tags` facet. */
+const readerFacetEvent = (run: number, tags: readonly { value: string; field?: string }[]) => {
+  const e = runEvent({ run, job: 'r', at: '2026-01-02T00:00:00.000Z', inputs: ['events'] });
+  (e.inputs as Record<string, unknown>[])[0]!.facets = {
     tags: {
       _producer: producer,
       _schemaURL: schemaURL,
@@ -324,6 +338,20 @@ export const erasureStoreContract = (
       ]);
     });
 
+    it('lets a job’s output tags facet replace the dataset’s facet tags, an input’s only add, as the lineage graph does', async () => {
+      for (const [position, step] of tagFacetSteps().entries()) {
+        await projectErasure(store, [step.event], position);
+        const tags = [...new Set(Object.values(step.tags).flat())].sort();
+        const fields = Object.keys(step.tags)
+          .filter((f) => f !== '')
+          .sort();
+        expect({ step: step.what, datasets: await store.classifiedDatasets() }).toEqual({
+          step: step.what,
+          datasets: tags.length === 0 ? [] : [{ dataset: usersTable, tags, fields }],
+        });
+      }
+    });
+
     const scenario = (): AuditEvent[] => [
       asRecorded(requested(), 0),
       requestOf('second', '2026-02-01T00:00:00.000Z', '2026-02-20T00:00:00.000Z'),
@@ -334,7 +362,9 @@ export const erasureStoreContract = (
       asRecorded(completed('t1', 'erased', { rows: 4 }), 6),
       datasetClassified({ namespace: 'kafka://prod', name: 'orders' }, [], 'email'),
       asRecorded(extended(1, '2026-02-28T10:00:00.000Z', '2026-03-31T10:00:00.000Z'), 8),
+      readerFacetEvent(3, [{ value: 'phone', field: 'phone' }, { value: 'email' }]),
       facetEvent(2, [{ value: 'user_id', field: 'uid' }]),
+      readerFacetEvent(4, [{ value: 'phone', field: 'uid' }]),
       asRecorded(certified(), 10),
       recorded('SubjectKeyDestroyed', { subject, keyIds: ['dk_2'] }, { id: 'k-2' }),
       datasetClassified({ namespace: 'mongodb://crm', name: 'people' }, ['pii.name']),
@@ -348,7 +378,10 @@ export const erasureStoreContract = (
         ['second', 'requested', 2],
         [caseId, 'certified', 1],
       ]);
-      expect(expected.datasets.map((d) => d.dataset.name)).toEqual(['people', 'events']);
+      expect(expected.datasets.map((d) => [d.dataset.name, d.tags, d.fields])).toEqual([
+        ['people', ['pii.name'], []],
+        ['events', ['pii:phone', 'pii:user_id'], ['uid']],
+      ]);
 
       const last = events.length - 1;
       const plan = fc.record({

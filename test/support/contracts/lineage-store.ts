@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../../domain/catalogue.js';
 import { lineageGraph } from '../../../projections/lineage/evolve.js';
 import type {
+  DatasetRef,
   LineageDirection,
   LineageGraph,
   LineageNodeKind,
@@ -10,8 +11,16 @@ import type {
   PiiTag,
 } from '../../../projections/lineage/ports.js';
 import { datasetClassified, lineageRunEvent } from '../events.js';
-import { fixture, minute, runEvent, uuidOf } from '../../unit/lineage/support.js';
+import {
+  fixture,
+  minute,
+  producer,
+  runEvent,
+  schemaURL,
+  uuidOf,
+} from '../../unit/lineage/support.js';
 import type { StoreFixture } from './access-store.js';
+import { tagFacetSteps, usersTable } from './tag-facets.js';
 
 export interface LineageContractOptions {
   /** Runs of each property; lower it for remote stores. Default 100. */
@@ -289,6 +298,56 @@ const piiReference = (s: Scenario) => {
   }
   return { columnTags, datasetTags, carries, anyEdge, datasetNext, reach };
 };
+
+/** The tags put on a dataset and its columns directly (not propagated), by field ('' for the dataset). */
+const directTags = async (store: LineageStore, ref: DatasetRef) => {
+  const view = await store.dataset(ref);
+  const own = (tags: readonly PiiTag[], field: string | null) =>
+    tags
+      .filter((t) =>
+        t.origins.some(
+          (o) =>
+            o.dataset.namespace === ref.namespace &&
+            o.dataset.name === ref.name &&
+            o.field === field,
+        ),
+      )
+      .map((t) => t.tag);
+  const out: Record<string, string[]> = {};
+  for (const [field, tags] of [
+    ['', own(view?.tags ?? [], null)] as const,
+    ...(view?.fields ?? []).map((f) => [f.name, own(f.tags, f.name)] as const),
+  ])
+    if (tags.length > 0) out[field] = tags;
+  return out;
+};
+
+const facet = (body: object) => ({ _producer: producer, _schemaURL: schemaURL, ...body });
+
+/** A run of job `w` writing `warehouse.tbl` with the given columns, and an `sql` job facet. */
+const schemaRun = (o: { run: number; at: string; fields: readonly string[]; sql?: string }) =>
+  lineageRunEvent({
+    eventType: 'COMPLETE',
+    eventTime: o.at,
+    producer,
+    schemaURL,
+    run: { runId: uuidOf(o.run) },
+    job: {
+      namespace: 'scheduler',
+      name: 'w',
+      ...(o.sql === undefined ? {} : { facets: { sql: facet({ query: o.sql }) } }),
+    },
+    inputs: [],
+    outputs: [
+      {
+        namespace: 'warehouse',
+        name: 'tbl',
+        facets: { schema: facet({ fields: o.fields.map((name) => ({ name, type: 'string' })) }) },
+      },
+    ],
+  });
+const tbl = { namespace: 'warehouse', name: 'tbl' };
+const wJob = { namespace: 'scheduler', name: 'w' };
 
 const observedColumnTags = async (store: LineageStore): Promise<Map<string, string[]>> => {
   const out = new Map<string, string[]>();
@@ -594,6 +653,184 @@ export const lineageStoreContract = (
           ['public.delivery_report.minutes', 2, []],
         ]);
       }));
+
+    it('lets a job’s output tags facet replace the dataset’s OpenLineage tags, an input’s only add, and leaves classifications alone', async () => {
+      const { store, cleanup } = await makeStore();
+      try {
+        for (const [position, step] of tagFacetSteps().entries()) {
+          await store.apply(lineageGraph.changesFor(step.event, position), position);
+          expect({ step: step.what, tags: await directTags(store, usersTable) }).toEqual({
+            step: step.what,
+            tags: step.tags,
+          });
+        }
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it('serves the schema observed latest at or before an instant, whatever order the events arrive in', () =>
+      withStore(
+        [
+          schemaRun({ run: 1, at: minute(600), fields: ['a'] }),
+          schemaRun({ run: 2, at: minute(720), fields: ['a', 'b'] }),
+          // Run 1's COMPLETE, logged last: the schema in force at its instant, not a new one.
+          schemaRun({ run: 1, at: minute(605), fields: ['a'] }),
+        ],
+        async (store) => {
+          const at = async (asOf?: string) => {
+            const view = await store.dataset(tbl, asOf);
+            return {
+              schema: view?.schema,
+              fields: view?.fields.filter((f) => f.inSchema).map((f) => f.name),
+            };
+          };
+          const latest = { schema: { version: 2, observedAt: minute(720) }, fields: ['a', 'b'] };
+          expect(await at()).toEqual(latest);
+          expect(await at(minute(780))).toEqual(latest);
+          expect(await at(minute(660))).toEqual({
+            schema: { version: 1, observedAt: minute(600) },
+            fields: ['a'],
+          });
+          // A late event with other columns is a version of its own, in force from its instant.
+          await store.apply(
+            lineageGraph.changesFor(schemaRun({ run: 3, at: minute(660), fields: ['a', 'c'] }), 3),
+            3,
+          );
+          expect(await at()).toEqual(latest);
+          expect(await at(minute(690))).toEqual({
+            schema: { version: 3, observedAt: minute(660) },
+            fields: ['a', 'c'],
+          });
+          expect((await at(minute(630))).schema).toEqual({ version: 1, observedAt: minute(600) });
+          // A late event inside the current version's span, seen again after it, does not roll the
+          // current schema back: the current version is recorded again where it was last seen.
+          for (const [position, e] of [
+            schemaRun({ run: 4, at: minute(800), fields: ['a', 'b'] }),
+            schemaRun({ run: 5, at: minute(750), fields: ['a'] }),
+          ].entries())
+            await store.apply(lineageGraph.changesFor(e, 4 + position), 4 + position);
+          expect(await at()).toEqual({
+            schema: { version: 4, observedAt: minute(800) },
+            fields: ['a', 'b'],
+          });
+          expect(await at(minute(760))).toEqual({
+            schema: { version: 5, observedAt: minute(750) },
+            fields: ['a'],
+          });
+        },
+      ));
+
+    it('keeps each job facet from the event with the latest eventTime, a late event changing none it predates', () =>
+      withStore(
+        [
+          schemaRun({ run: 1, at: minute(600), fields: ['a'], sql: 'SELECT v1' }),
+          schemaRun({ run: 2, at: minute(2040), fields: ['a'], sql: 'SELECT v2' }),
+          schemaRun({ run: 1, at: minute(605), fields: ['a'], sql: 'SELECT v1' }),
+        ],
+        async (store) => {
+          expect((await store.job(wJob))!.facets).toEqual({
+            sql: facet({ query: 'SELECT v2' }),
+          });
+          expect((await store.job(wJob))!.latestRun?.runId).toBe(uuidOf(2));
+        },
+      ));
+
+    it('keeps the latest schema and job facets current, and every version a real observation, whatever order the events arrive in', async () => {
+      const schemas = [['a'], ['a', 'b'], ['a', 'c'], ['b']];
+      const observations = fc
+        .uniqueArray(
+          fc.record({ at: fc.nat(30), schema: fc.nat(schemas.length - 1), sql: fc.boolean() }),
+          { minLength: 1, maxLength: 8, selector: (o) => o.at },
+        )
+        .chain((os) =>
+          fc.tuple(
+            fc.constant(os),
+            fc.shuffledSubarray(os, { minLength: os.length, maxLength: os.length }),
+          ),
+        );
+      await fc.assert(
+        fc.asyncProperty(observations, async ([inTime, logged]) => {
+          const events = logged.map((o, i) =>
+            schemaRun({
+              run: i,
+              at: minute(o.at),
+              fields: schemas[o.schema]!,
+              ...(o.sql ? { sql: `SELECT ${o.schema}` } : {}),
+            }),
+          );
+          const byTime = [...inTime].sort((a, b) => a.at - b.at);
+          const inOrder = logged.every((o, i) => i === 0 || logged[i - 1]!.at < o.at);
+          await withStore(events, async (store) => {
+            const latest = byTime[byTime.length - 1]!;
+            for (let t = 0; t <= 31; t++) {
+              const view = await store.dataset(tbl, minute(t));
+              const got = view?.fields.filter((f) => f.inSchema).map((f) => f.name);
+              const inForce = byTime.filter((o) => o.at <= t).pop();
+              if (!inForce) {
+                expect(view).toBeNull();
+                continue;
+              }
+              // The version served was observed then, with those fields, at or before t; from the
+              // latest observation on (and at every instant when events come in time order) it
+              // is the latest observed at or before t.
+              expect(
+                byTime.some(
+                  (o) =>
+                    minute(o.at) === view?.schema?.observedAt &&
+                    JSON.stringify(schemas[o.schema]) === JSON.stringify(got),
+                ) || { t, got, schema: view?.schema },
+              ).toBe(true);
+              if (t >= latest.at || inOrder) expect(got).toEqual(schemas[inForce.schema]);
+            }
+            const sql = byTime.filter((o) => o.sql).pop();
+            expect((await store.job(wJob))!.facets).toEqual(
+              sql ? { sql: facet({ query: `SELECT ${sql.schema}` }) } : {},
+            );
+          });
+        }),
+        { numRuns },
+      );
+    });
+
+    it('keeps carrying PII along a column edge once a declaration carried it, even after a later all-INDIRECT one', () => {
+      const declare = (run: number, at: string, type: 'DIRECT' | 'INDIRECT') =>
+        lineageRunEvent(
+          runEvent({
+            run,
+            job: 'mask',
+            at,
+            inputs: ['src'],
+            outputs: ['dst'],
+            columns: {
+              dst: [{ out: 'email_hash', from: [{ dataset: 'src', field: 'email', type }] }],
+            },
+          }),
+        );
+      const src = { namespace: 'warehouse', name: 'src' };
+      return withStore(
+        [
+          datasetClassified(src, ['pii:email'], 'email'),
+          declare(1, minute(10), 'DIRECT'),
+          declare(2, minute(20), 'INDIRECT'),
+        ],
+        async (store) => {
+          const g = await store.columnLineage({
+            dataset: src,
+            field: 'email',
+            direction: 'DOWNSTREAM',
+            depth: 1,
+          });
+          expect(g.edges.map((e) => [e.transformations.map((t) => t.type), e.carriesPii])).toEqual([
+            [['INDIRECT'], true],
+          ]);
+          const dst = await store.dataset({ namespace: 'warehouse', name: 'dst' });
+          expect(dst!.fields.map((f) => [f.name, tagNames(f.tags)])).toEqual([
+            ['email_hash', ['pii:email']],
+          ]);
+        },
+      );
+    });
 
     it('lets a classification be cleared', () =>
       withStore(

@@ -78,6 +78,31 @@ describe('the PII changes the erasure projection reads', () => {
     expect(lineagePiiChanges(event)).toEqual(piiOfFullChanges(event));
   });
 
+  it('let the writer’s facet (an output, a DatasetEvent) replace and a reader’s (an input) only add', () => {
+    const run = (side: 'inputs' | 'outputs', tags: object[]) => {
+      const e = runEvent({ run: 2, job: 'j', at: minute(1), [side]: ['users'] }) as Record<
+        string,
+        { facets?: object }[]
+      >;
+      e[side]![0]!.facets = { tags: { ...tagsFacet([]), tags } };
+      return lineageRunEvent(e);
+    };
+    const pii = { key: 'pii', value: 'email', field: 'email' };
+    const notPii = { key: 'PII', value: 'false' };
+    const owner = { key: 'owner', value: 'crm-team' };
+    const modes = (e: AuditEvent) =>
+      lineagePiiChanges(e).map((c) => (c.kind === 'piiTagsFaceted' ? [c.mode, c.tags] : c.kind));
+    const email = [{ field: 'email', tag: 'pii:email' }];
+    expect(modes(run('outputs', [pii, owner]))).toEqual([['replace', email]]);
+    expect(modes(run('outputs', [notPii]))).toEqual([['replace', []]]);
+    expect(modes(run('outputs', [owner]))).toEqual([]);
+    expect(modes(run('inputs', [pii, owner]))).toEqual([['add', email]]);
+    expect(modes(run('inputs', [notPii, owner]))).toEqual([]);
+    expect(modes(lineageRunEvent(fixture('dataset-event.json')))).toEqual([
+      ['replace', expect.any(Array)],
+    ]);
+  });
+
   it('find the tags of both sides of a run', () => {
     expect(lineagePiiChanges(taggedRun(minute(3))).map((c) => c.dataset.name)).toEqual([
       'crm.customers',

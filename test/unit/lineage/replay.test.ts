@@ -230,3 +230,25 @@ describe('lineage tables moved out of read-models.sqlite', () => {
     }
   });
 });
+
+describe('lineage.sqlite of an earlier build', () => {
+  it('gets the columns added since, keeps its rows, and lets the next event’s facets win over ones of unknown time', async () => {
+    const db = new Database(':memory:');
+    db.exec(`CREATE TABLE lineage_datasets (id INTEGER PRIMARY KEY, namespace TEXT NOT NULL,
+        name TEXT NOT NULL, first_seen TEXT, last_seen TEXT, data_source TEXT, UNIQUE (namespace, name));
+      CREATE TABLE lineage_jobs (id INTEGER PRIMARY KEY, namespace TEXT NOT NULL, name TEXT NOT NULL,
+        first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, facets TEXT NOT NULL, UNIQUE (namespace, name));
+      INSERT INTO lineage_jobs VALUES (1, 'scheduler', 'etl', '${minute(5)}', '${minute(9)}', '{"owner":{"n":1}}');`);
+    const store = createSqliteLineageStore({ db });
+    createSqliteLineageStore({ db });
+    const job = { namespace: 'scheduler', name: 'etl' };
+    expect((await store.job(job))?.facets).toEqual({ owner: { n: 1 } });
+    const e = runEvent({ run: 1, job: 'etl', at: minute(1), outputs: ['x'] });
+    const owner = { _producer: producer, _schemaURL: schemaURL, n: 2 };
+    await store.apply(
+      changesOf([lineageRunEvent({ ...e, job: { ...(e.job as object), facets: { owner } } })]),
+      0,
+    );
+    expect((await store.job(job))?.facets).toEqual({ owner });
+  });
+});

@@ -12,6 +12,7 @@ import type {
 } from '../../../projections/lineage/ports.js';
 import { datasetClassified, lineageRunEvent } from '../events.js';
 import {
+  columnEdgeEvent,
   fixture,
   minute,
   producer,
@@ -226,31 +227,7 @@ const colKey = (c: Col): string => `d${c.d}.f${c.f}`;
 const piiName = (d: number) => ({ namespace: 'warehouse', name: `d${d}` });
 
 const eventsOf = (s: Scenario): AuditEvent[] => [
-  ...s.edges.map((e, i) =>
-    lineageRunEvent(
-      runEvent({
-        run: i,
-        job: `j${i}`,
-        at: minute(i),
-        inputs: [`d${e.from.d}`],
-        outputs: [`d${e.to.d}`],
-        columns: {
-          [`d${e.to.d}`]: [
-            {
-              out: `f${e.to.f}`,
-              from: [
-                {
-                  dataset: `d${e.from.d}`,
-                  field: `f${e.from.f}`,
-                  ...(e.type ? { type: e.type } : {}),
-                },
-              ],
-            },
-          ],
-        },
-      }),
-    ),
-  ),
+  ...s.edges.map((e, i) => lineageRunEvent(columnEdgeEvent(i, e.from, e.to, e.type))),
   ...s.columnTags.map((t) => datasetClassified(piiName(t.col.d), [...t.tags], `f${t.col.f}`)),
   ...s.datasetTags.map((t) => datasetClassified(piiName(t.d), [...t.tags])),
 ];

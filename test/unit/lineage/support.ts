@@ -100,3 +100,26 @@ export const runEvent = (o: {
     }),
   };
 };
+
+/** Column `d{from.d}.f{from.f}` feeds `d{to.d}.f{to.f}`, declared by run `i` of job `j{i}` at minute `i`. */
+export const columnEdgeEvent = (
+  i: number,
+  from: { readonly d: number; readonly f: number },
+  to: { readonly d: number; readonly f: number },
+  type?: 'DIRECT' | 'INDIRECT',
+): Record<string, unknown> =>
+  runEvent({
+    run: i,
+    job: `j${i}`,
+    at: minute(i),
+    inputs: [`d${from.d}`],
+    outputs: [`d${to.d}`],
+    columns: {
+      [`d${to.d}`]: [
+        {
+          out: `f${to.f}`,
+          from: [{ dataset: `d${from.d}`, field: `f${from.f}`, ...(type ? { type } : {}) }],
+        },
+      ],
+    },
+  });

@@ -5,7 +5,7 @@ import type { PiiTag } from '../../../projections/lineage/ports.js';
 import { spreadTags } from '../../../projections/lineage/tag-set.js';
 import type { TagSet } from '../../../projections/lineage/tag-set.js';
 import { datasetClassified, lineageRunEvent } from '../../support/events.js';
-import { minute, runEvent, storeWith } from './support.js';
+import { columnEdgeEvent, storeWith } from './support.js';
 
 const reach = (next: ReadonlyMap<string, readonly string[]>, from: string): Set<string> => {
   const seen = new Set([from]);
@@ -107,27 +107,7 @@ describe('SQLite lineage impact', () => {
           const events: AuditEvent[] = [
             ...edges.map((e, i) =>
               lineageRunEvent(
-                runEvent({
-                  run: i,
-                  job: `j${i}`,
-                  at: minute(i),
-                  inputs: [`d${e.from.d}`],
-                  outputs: [`d${e.to.d}`],
-                  columns: {
-                    [`d${e.to.d}`]: [
-                      {
-                        out: `f${e.to.f}`,
-                        from: [
-                          {
-                            dataset: `d${e.from.d}`,
-                            field: `f${e.from.f}`,
-                            ...(e.indirect ? { type: 'INDIRECT' as const } : {}),
-                          },
-                        ],
-                      },
-                    ],
-                  },
-                }),
+                columnEdgeEvent(i, e.from, e.to, e.indirect ? 'INDIRECT' : undefined),
               ),
             ),
             ...classified.map((t) =>

@@ -36,6 +36,12 @@ export const producerRefusal = (e: {
       message:
         "accesses to gouvernail's own resources (gouvernail://…) are recorded by gouvernail itself",
     };
+  if (e.type === 'RetentionPolicySet' && (e.data as { scope: string }).scope === 'config-history')
+    return {
+      path: '/data/scope',
+      message:
+        'configuration history is kept for good; retention policies apply to access history only (scope access-history)',
+    };
   if (e.type === 'RetentionPolicySet' && isOwnResource((e.data as { resource: string }).resource))
     return {
       path: '/data/resource',

@@ -15,6 +15,11 @@ export interface QueryAuditEntry {
   readonly decision: 'allowed' | 'denied';
   /** Why it was denied: the error codes and messages. */
   readonly reason?: string;
+  /**
+   * The metrics label of the operation: its first top-level field once the document validated
+   * (a field of the schema, so the label set stays bounded), else `invalid`.
+   */
+  readonly label: string;
 }
 
 /** Everything a resolver may use. Resolvers never import adapters. */

@@ -9,6 +9,8 @@ export interface Config {
   readonly port: number;
   readonly origin: string;
   readonly checkpointIntervalMs: number;
+  /** How often access rows past their retention period are deleted (they are hidden at once). */
+  readonly retentionPurgeIntervalMs: number;
   readonly maxBatchBytes: number;
   readonly maxBatchEvents: number;
   /** Reverse proxies in front of gouvernail whose `X-Forwarded-For` hops are believed (default 0). */
@@ -117,6 +119,13 @@ export const loadConfig = (
       'GOUVERNAIL_CHECKPOINT_INTERVAL_MS',
       10_000,
       100,
+      86_400_000,
+    ),
+    retentionPurgeIntervalMs: integer(
+      env,
+      'GOUVERNAIL_RETENTION_PURGE_INTERVAL_MS',
+      3_600_000,
+      1000,
       86_400_000,
     ),
     maxBatchBytes: integer(

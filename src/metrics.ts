@@ -37,7 +37,7 @@ export const createMetrics = () => {
   });
   const graphqlSeconds = new Histogram({
     name: 'gouvernail_graphql_duration_seconds',
-    help: 'GraphQL operation latency by operation name and outcome',
+    help: 'GraphQL operation latency by first top-level field (invalid when the document does not validate) and outcome',
     labelNames: ['operation', 'outcome'] as const,
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],

@@ -20,6 +20,7 @@ import { createIngestor } from './ingest/ingest.js';
 import { createPreparePool } from './ingest/prepare-pool.js';
 import { startKafka, type KafkaRuntime } from './kafka/runtime.js';
 import { scanInChildProcess } from './erasure/scan-process.js';
+import { startRetentionPurge } from './retention-purge.js';
 import { openLog } from './log/open-log.js';
 import type { VerifiableLog } from './log/verifiable-log.js';
 import type { Logger } from './logger.js';
@@ -208,6 +209,11 @@ export const createService = async (
     );
   }
   publisher.start();
+  const retention = startRetentionPurge({
+    access: readSide.access,
+    intervalMs: config.retentionPurgeIntervalMs,
+    logger: projectionLogger,
+  });
   void readSide.runner.start().then(() => {
     caughtUp = true;
     kafka?.startCollector();
@@ -229,6 +235,7 @@ export const createService = async (
       publisher.stop();
       await recorder.stop();
       await pool?.close();
+      await retention.stop();
       await readSide.close();
       // The last checkpoint covers the self-audit flushed above; Kafka's producer stays connected
       // until it is sent, so witnesses following the topic see it.

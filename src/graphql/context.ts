@@ -43,9 +43,6 @@ export const graphqlPrincipal = async (
 /** The resource every GraphQL access is recorded on, whether GraphQL ran or the token was refused. */
 export const GRAPHQL_RESOURCE = 'gouvernail://graphql';
 
-const operationName = (operation: string): string =>
-  /^\w+ ([^\s{]+)/.exec(operation)?.[1] ?? 'anonymous';
-
 /** Builds the context of one GraphQL request from the caller's token and the service's parts. */
 export const createGraphQLContextFactory =
   (deps: GraphQLContextDeps) =>
@@ -99,7 +96,7 @@ export const createGraphQLContextFactory =
       recordQuery: (entry) => {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         deps.metrics.graphqlSeconds.observe(
-          { operation: operationName(entry.operation), outcome: entry.decision },
+          { operation: entry.label, outcome: entry.decision },
           seconds,
         );
         deps.recorder.record({

@@ -45,10 +45,15 @@ const maxReasonText = 2048;
 const clip = (text: string, max: number): string =>
   text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 
-/** `query Name { fieldA fieldB }`: what the auditors see of an operation. */
+/**
+ * `query Name { fieldA fieldB }`: what the auditors see of an operation. Names come from the parsed
+ * document (GraphQL names: letters, digits, `_`); the request's free-text `operationName` is never
+ * copied into the permanent log.
+ */
 const describe = (document: DocumentNode, operationName: string | null | undefined): string => {
   const op = getOperationAST(document, operationName);
-  if (!op) return `${operationName ?? '(no operation)'} (not found in document)`;
+  if (!op)
+    return operationName ? '(named operation not found in document)' : '(no single operation)';
   const fields = [
     ...new Set(
       op.selectionSet.selections.map((s) =>
@@ -94,7 +99,16 @@ const unquoted = 'message not recorded: it can quote the request';
 interface OperationState {
   readonly ctx: GraphQLContext;
   operation?: string;
+  /** The first top-level field, set once the document validated (see QueryAuditEntry.label). */
+  label?: string;
 }
+
+const INVALID_LABEL = 'invalid';
+
+const firstRootField = (document: DocumentNode, operationName: string | null | undefined) => {
+  const first = getOperationAST(document, operationName)?.selectionSet.selections[0];
+  return first?.kind === Kind.FIELD ? first.name.value : 'fragment';
+};
 
 /**
  * Enforces the query limits as validation rules and reports every operation once to
@@ -129,6 +143,11 @@ const useQueryAudit = (
       // graphql-js gives up comparing a document's selections past a work budget and says only
       // "Validation aborted.": say what is wrong, as the other limits do.
       return ({ result, setResult }) => {
+        if (state && (result as readonly GraphQLError[]).length === 0)
+          state.label = firstRootField(
+            params.documentAST as DocumentNode,
+            context.params.operationName,
+          );
         if ((result as readonly GraphQLError[]).some((e) => e.message === 'Validation aborted.'))
           setResult([
             problem(
@@ -138,18 +157,14 @@ const useQueryAudit = (
           ]);
       };
     },
-    onExecutionResult: ({ request, result, context }) => {
+    onExecutionResult: ({ request, result }) => {
       const state = states.get(request);
       if (!state) return;
       states.delete(request);
-      const operation =
-        state.operation ??
-        clip(
-          `${context.params.operationName ?? '(anonymous)'} (document not parsed)`,
-          maxOperationText,
-        );
+      const operation = state.operation ?? '(document not parsed)';
+      const label = state.label ?? INVALID_LABEL;
       if (!result || Symbol.asyncIterator in result) {
-        state.ctx.recordQuery({ operation, decision: 'allowed' }); // streamed results (unused by this schema)
+        state.ctx.recordQuery({ operation, decision: 'allowed', label }); // streamed results (unused by this schema)
         return;
       }
       const { data, errors = [] } = result as ExecutionResult;
@@ -157,8 +172,8 @@ const useQueryAudit = (
         data === undefined ? errors : errors.filter((e) => refusalCodes.has(codeOf(e)));
       state.ctx.recordQuery(
         refused.length === 0
-          ? { operation, decision: 'allowed' }
-          : { operation, decision: 'denied', reason: reasonOf(refused) },
+          ? { operation, decision: 'allowed', label }
+          : { operation, decision: 'denied', reason: reasonOf(refused), label },
       );
     },
   };

@@ -13,7 +13,11 @@ describe('every operation is recorded once through ctx.recordQuery', () => {
       'query Audit { checkpoint { size } cp: checkpoint { note } currentConfig { target } }',
     );
     expect(h.recorded).toEqual([
-      { operation: 'query Audit { checkpoint currentConfig }', decision: 'allowed' },
+      {
+        operation: 'query Audit { checkpoint currentConfig }',
+        decision: 'allowed',
+        label: 'checkpoint',
+      },
     ]);
   });
 
@@ -24,6 +28,7 @@ describe('every operation is recorded once through ctx.recordQuery', () => {
         operation: 'query (anonymous) { checkpoint }',
         decision: 'denied',
         reason: 'FORBIDDEN: Query.checkpoint needs role auditor or admin; your role is analyst',
+        label: 'checkpoint',
       },
     ]);
   });
@@ -43,6 +48,7 @@ describe('every operation is recorded once through ctx.recordQuery', () => {
       {
         operation: 'query Big { configHistory }',
         decision: 'denied',
+        label: 'invalid',
         reason:
           'PAGE_TOO_LARGE: Query.configHistory: first is 1000; the largest page is 500, use after: endCursor for more',
       },
@@ -53,7 +59,7 @@ describe('every operation is recorded once through ctx.recordQuery', () => {
     await h.query('auditor', '{ checkpoint { size }');
     await h.query('auditor', '{ checkpoint { nope } }');
     expect(h.recorded.map((r) => r.decision)).toEqual(['denied', 'denied']);
-    expect(h.recorded[0]?.operation).toBe('(anonymous) (document not parsed)');
+    expect(h.recorded[0]?.operation).toBe('(document not parsed)');
     expect(h.recorded[0]?.reason).toBe(
       'GRAPHQL_PARSE_FAILED (message not recorded: it can quote the request)',
     );
@@ -61,6 +67,23 @@ describe('every operation is recorded once through ctx.recordQuery', () => {
       operation: 'query (anonymous) { checkpoint }',
       reason: 'GRAPHQL_VALIDATION_FAILED (message not recorded: it can quote the request)',
     });
+  });
+
+  it('without the operationName the request gave as free text, and with a bounded metrics label', async () => {
+    const name = 'Camille Martin <camille.martin@example.org>';
+    for (const query of ['{', '{ checkpoint { size } }', 'query A { checkpoint { size } }']) {
+      const res = await h.fetch(
+        new Request('http://localhost/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-test-role': 'auditor' },
+          body: JSON.stringify({ query, operationName: name }),
+        }),
+      );
+      expect(res.status).toBeLessThan(500);
+    }
+    expect(h.recorded).toHaveLength(3);
+    expect(JSON.stringify(h.recorded)).not.toContain('Camille');
+    expect(h.recorded.map((r) => r.label)).toEqual(['invalid', 'invalid', 'invalid']);
   });
 
   it('without the values a refused request quoted: the log is permanent and its reason not sealed', async () => {
@@ -89,7 +112,11 @@ describe('every operation is recorded once through ctx.recordQuery', () => {
   it('as allowed when a read-model call fails on bad input (access was granted)', async () => {
     await h.query('auditor', '{ configHistory(after: "garbage") { edges { cursor } } }');
     expect(h.recorded).toEqual([
-      { operation: 'query (anonymous) { configHistory }', decision: 'allowed' },
+      {
+        operation: 'query (anonymous) { configHistory }',
+        decision: 'allowed',
+        label: 'configHistory',
+      },
     ]);
   });
 

@@ -63,6 +63,17 @@ describe('ingestor', () => {
       'http',
     );
     expect(others.status).toBe('accepted');
+    // A scope nothing applies is refused, not accepted and ignored.
+    const config = await ingestor.ingest(
+      [
+        {
+          ...policy('cfg', '*'),
+          data: { resource: '*', scope: 'config-history', retentionDays: 1 },
+        },
+      ],
+      'http',
+    );
+    expect(config.status === 'rejected' && config.rejected[0]!.issues[0]!.path).toBe('/data/scope');
   });
 
   it('appends events its caller validated, sealing personal fields as ingest does', async () => {

@@ -1,14 +1,59 @@
 import type { StoredCheckpoint } from '../checkpoint/store.js';
 import { leafHash, sameBytes } from '../merkle/hash.js';
-import type { MerkleTree } from '../merkle/tree.js';
+import { TILE_WIDTH } from '../merkle/tile-reader.js';
+import type { TileStore } from '../merkle/tile-store.js';
+import { createMerkleTree, type MerkleTree } from '../merkle/tree.js';
 import { createCompactRange } from './compact-range.js';
+
+/** Leaves recomputed into tiles at a time. */
+const INTEGRATE_EVERY = 4096;
+const HASH_BYTES = 32;
+
+/** Tile (level, index) covers leaves from index·256^(level+1), 256^(level+1) of them. */
+const tileMismatch = (level: number, tileIndex: number, what: string): VerifyFinding => {
+  const first = tileIndex * TILE_WIDTH ** (level + 1);
+  return {
+    kind: 'tile-mismatch',
+    position: first,
+    message: `Merkle tile ${level}/${tileIndex} (leaves from position ${first}) ${what}`,
+  };
+};
+
+/**
+ * Stored tiles beyond what `size` entries make, or a last tile wider than they fill: hashes of
+ * entries that are not in the log (deleted from it, or tiles added).
+ */
+const extraTiles = (
+  size: number,
+  tiles: TileStore,
+  extents: readonly { level: number; maxIndex: number; count: number }[],
+): VerifyFinding | undefined => {
+  for (const { level, maxIndex, count } of extents) {
+    const hashes = Math.floor(size / TILE_WIDTH ** level);
+    const needed = Math.ceil(hashes / TILE_WIDTH);
+    if (maxIndex >= needed || count > needed)
+      return tileMismatch(level, needed, `is stored, but the log's ${size} entries end before it`);
+    const width = hashes % TILE_WIDTH;
+    if (width === 0) continue;
+    const last = tiles.get(level, needed - 1);
+    if (last && last.length !== width * HASH_BYTES)
+      return tileMismatch(
+        level,
+        needed - 1,
+        `holds ${last.length / HASH_BYTES} hashes, but the log's ${size} entries make ${width}`,
+      );
+  }
+  return undefined;
+};
 
 export type VerifyFinding =
   | { kind: 'entry-mismatch'; position: number; message: string }
   | { kind: 'gap'; position: number; message: string }
   | { kind: 'checkpoint-root-mismatch'; size: number; message: string }
   | { kind: 'checkpoint-signature'; size: number; message: string }
-  | { kind: 'tree-root-mismatch'; size: number; message: string };
+  | { kind: 'tree-root-mismatch'; size: number; message: string }
+  | { kind: 'tile-mismatch'; position: number; message: string }
+  | { kind: 'index-mismatch'; position: number; message: string };
 
 export interface VerifyReport {
   readonly entries: number;
@@ -25,16 +70,53 @@ export interface VerifyReport {
  */
 export const createLogChecker = ({
   tree,
+  tiles,
+  tileExtents,
   checkpoints,
   verify,
+  index,
 }: {
   tree: MerkleTree;
+  /** The stored tiles, every level of which is compared with the tree recomputed from the entries. */
+  tiles: TileStore;
+  /** Per stored level, the highest tile index and the number of tiles. */
+  tileExtents: () => readonly { level: number; maxIndex: number; count: number }[];
   checkpoints: readonly StoredCheckpoint[];
   /** Verifies a signed note and returns what it signs; throws when the signature is bad. */
   verify: (note: string) => { size: number; root: Uint8Array };
+  /** Checks the log's own indexes against each entry (the embedded log's bundled layout). */
+  index?: {
+    check(position: number, entry: Uint8Array): VerifyFinding | undefined;
+    finish(): VerifyFinding | undefined;
+  };
 }) => {
   const range = createCompactRange();
   let pending = 0;
+  // The tree again, from the entries alone: every tile it writes must be what is stored (a prefix
+  // of it while the stored tile is wider). Proofs read every level, not only the leaves.
+  let tileProblem: VerifyFinding | undefined;
+  const recomputed = createMerkleTree({
+    size: 0,
+    tiles: {
+      get: () => undefined,
+      put: (level, tileIndex, hashes) => {
+        const stored = tiles.get(level, tileIndex);
+        if (
+          !tileProblem &&
+          (!stored ||
+            stored.length < hashes.length ||
+            !sameBytes(stored.subarray(0, hashes.length), hashes))
+        )
+          tileProblem = tileMismatch(level, tileIndex, 'differs from the hashes of the entries');
+      },
+    },
+  });
+  let leaves: Uint8Array[] = [];
+  const integrate = (): VerifyFinding | undefined => {
+    recomputed.append(leaves);
+    leaves = [];
+    return tileProblem;
+  };
   const fail = (first: VerifyFinding): VerifyReport => ({
     entries: range.size(),
     checkpoints: checkpoints.length,
@@ -95,11 +177,19 @@ export const createLogChecker = ({
         });
       }
       range.push(leaf);
-      const bad = checkCheckpoint();
+      leaves.push(leaf);
+      const bad =
+        checkCheckpoint() ??
+        index?.check(position, entry) ??
+        (leaves.length >= INTEGRATE_EVERY ? integrate() : undefined);
       return bad ? fail(bad) : undefined;
     },
     /** The report once every entry was fed. */
     finish: (): VerifyReport => {
+      const tilesBad = integrate() ?? extraTiles(range.size(), tiles, tileExtents());
+      if (tilesBad) return fail(tilesBad);
+      const indexBad = index?.finish();
+      if (indexBad) return fail(indexBad);
       if (pending < checkpoints.length) {
         const c = checkpoints[pending]!;
         return fail({

@@ -7,31 +7,50 @@ import { openSqlite, type Db } from '../log/sqlite/open.js';
 import { createBundleReader } from '../log/sqlite/bundle-reader.js';
 import { createSqliteTileStore } from '../log/sqlite/tiles.js';
 import { createMerkleTree } from '../merkle/tree.js';
+import { createIndexChecker } from './index-checker.js';
 import { createLogChecker, type VerifyReport } from './log-checker.js';
 
 export type { VerifyFinding, VerifyReport } from './log-checker.js';
 
 const PROGRESS_EVERY = 10_000;
 
-/** A checker against the tree of `size` leaves whose tiles and checkpoints `db` holds. */
-const checkerOver = (db: Db, size: number, verifier: Verifier) =>
-  createLogChecker({
-    tree: createMerkleTree({ tiles: createSqliteTileStore(db), size }),
+/**
+ * A checker against the tree of `size` leaves whose tiles and checkpoints `db` holds, and the
+ * embedded log's own indexes when `index` is given.
+ */
+const checkerOver = (
+  db: Db,
+  size: number,
+  verifier: Verifier,
+  index?: ReturnType<typeof createIndexChecker>,
+) => {
+  const tiles = createSqliteTileStore(db);
+  const extents = db.prepare<[], { level: number; maxIndex: number; count: number }>(
+    'SELECT level, MAX(idx) AS maxIndex, COUNT(*) AS count FROM tiles GROUP BY level',
+  );
+  return createLogChecker({
+    tree: createMerkleTree({ tiles, size }),
+    tiles,
+    tileExtents: () => extents.all(),
     checkpoints: createSqliteCheckpointStore(db).all(),
     verify: (note) => verifyNote(note, verifier),
+    ...(index ? { index } : {}),
   });
+};
 
 /**
  * The entries of the file: bundled, or — in a log from before entry bundles whose migration has not
  * committed — one `events` row each. Verify only reads, so it checks an old file as it is.
  */
-const entryReaderOf = (db: Db): Pick<ReturnType<typeof createBundleReader>, 'read' | 'size'> => {
+const entryReaderOf = (
+  db: Db,
+): Pick<ReturnType<typeof createBundleReader>, 'read' | 'size'> & { bundled: boolean } => {
   // The migration drops `events` in the transaction that fills the bundles: while it exists (not
   // migrated yet, a migration running or interrupted), it holds every entry.
   const hasRows = db
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'")
     .get();
-  if (!hasRows) return createBundleReader(db);
+  if (!hasRows) return { ...createBundleReader(db), bundled: true };
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events');
   const range = db.prepare<[number, number], { position: number; entry: Buffer }>(
     'SELECT position, entry FROM events WHERE position >= ? ORDER BY position LIMIT ?',
@@ -39,6 +58,7 @@ const entryReaderOf = (db: Db): Pick<ReturnType<typeof createBundleReader>, 'rea
   return {
     size: () => count.get()?.n ?? 0,
     read: (from, limit) => range.all(from, limit),
+    bundled: false,
   };
 };
 
@@ -57,7 +77,13 @@ export const verifyLogFile = (
   try {
     const entries = entryReaderOf(db);
     const total = entries.size();
-    const checker = checkerOver(db, total, verifier);
+    // The old layout's own indexes are rebuilt by the migration; only the bundled one is checked.
+    const checker = checkerOver(
+      db,
+      total,
+      verifier,
+      entries.bundled ? createIndexChecker(db, total) : undefined,
+    );
     for (let at = 0; at < total; at += PROGRESS_EVERY) {
       for (const e of entries.read(at, Math.min(PROGRESS_EVERY, total - at))) {
         const failed = checker.push(e.position, e.entry);

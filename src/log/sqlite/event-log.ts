@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { RecordedEnvelope } from '../../../domain/envelope.js';
+import { HASH_SIZE } from '../../merkle/hash.js';
+import { TILE_WIDTH } from '../../merkle/tile-reader.js';
 import { createMerkleTree } from '../../merkle/tree.js';
 import {
   EventLogError,
@@ -9,7 +11,7 @@ import {
 } from '../event-log.js';
 import { followLog } from '../follow.js';
 import type { VerifiableLog } from '../verifiable-log.js';
-import { openSqlite, truncateWal } from './open.js';
+import { openSqlite, truncateWal, type Db } from './open.js';
 import { migrateLog } from './schema.js';
 import { createBatchWriter } from './batch-writer.js';
 import { createSqliteTileStore } from './tiles.js';
@@ -18,6 +20,16 @@ import { createSealedBundles } from './sealed-bundles.js';
 
 /** The embedded log: it integrates its own Merkle tree, always of the log's size, in each append. */
 export type SqliteEventLog = VerifiableLog;
+
+/** Leaves the level-0 tiles hold: 256 per full tile before the last, and the last one's width. */
+const leavesInTiles = (db: Db): number => {
+  const last = db
+    .prepare<[], { idx: number; bytes: number }>(
+      'SELECT idx, length(hashes) AS bytes FROM tiles WHERE level = 0 ORDER BY idx DESC LIMIT 1',
+    )
+    .get();
+  return last ? last.idx * TILE_WIDTH + last.bytes / HASH_SIZE : 0;
+};
 
 /** Entries per batch delivered to a subscriber. */
 const FOLLOW_BATCH = 1000;
@@ -46,13 +58,15 @@ export const createSqliteEventLog = ({
   const tiles = createSqliteTileStore(db);
   const entries = createBundleReader(db);
   const sealed = createSealedBundles(db);
-  let tree = createMerkleTree({ tiles, size: entries.size() });
-  if (tree.size() !== entries.size()) {
+  // Entries and tiles are written in one transaction: they agree unless the file was altered.
+  const leaves = leavesInTiles(db);
+  if (leaves !== entries.size()) {
     throw new EventLogError(
-      `Merkle tree size ${tree.size()} differs from the log's ${entries.size()}`,
+      `${file} holds ${entries.size()} entries but its Merkle tiles hold ${leaves} leaves: the file was altered or damaged, and appending would reuse positions. Run gouvernail verify to find the first bad position.`,
       false,
     );
   }
+  let tree = createMerkleTree({ tiles, size: entries.size() });
 
   const byId = db.prepare<[string], { position: number }>(
     'SELECT position FROM event_ids WHERE id = ?',

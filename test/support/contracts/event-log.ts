@@ -1,3 +1,4 @@
+import { commitmentOf } from '../../../src/crypto/seal.js';
 import { describe, expect, it } from 'vitest';
 import { canonicalBytes } from '../../../domain/canonical.js';
 import type { RecordedEnvelope } from '../../../domain/envelope.js';
@@ -5,7 +6,12 @@ import type { EventLog, PreparedEvent, StoredEntry } from '../../../src/log/even
 import { leafHash } from '../../../src/merkle/hash.js';
 
 /** A prepared AccessRecorded event on stream `resource:<resource>`. */
-export const preparedEvent = (id: string, resource = 'kafka://prod/orders'): PreparedEvent => {
+/** A prepared AccessRecorded; with `sealed`, it seals `blob` for `subject` (commitment included). */
+export const preparedEvent = (
+  id: string,
+  resource = 'kafka://prod/orders',
+  sealed?: { readonly subject: string; readonly blob: Uint8Array },
+): PreparedEvent => {
   const event: RecordedEnvelope = {
     id,
     type: 'AccessRecorded',
@@ -14,7 +20,18 @@ export const preparedEvent = (id: string, resource = 'kafka://prod/orders'): Pre
     recordedAt: '2026-11-20T10:00:01.000Z',
     producer: 'contract',
     actor: { principal: 'User:etl', role: 'analyst' },
-    subjects: [],
+    subjects: sealed ? [sealed.subject] : [],
+    ...(sealed
+      ? {
+          sealed: {
+            [sealed.subject]: {
+              keyId: 'dk_contract',
+              fields: ['email'],
+              commitment: commitmentOf(sealed.blob),
+            },
+          },
+        }
+      : {}),
     data: {
       principal: 'User:etl',
       resource,
@@ -31,7 +48,7 @@ export const preparedEvent = (id: string, resource = 'kafka://prod/orders'): Pre
     entry,
     leafHash: leafHash(entry),
     stream: `resource:${resource}`,
-    sealedBlobs: [],
+    sealedBlobs: sealed ? [sealed] : [],
   };
 };
 

@@ -37,7 +37,14 @@ const eventAt = (i: number, resourceIndex: number): PreparedEvent =>
  */
 const oldLayout = (file: string, n: number) => {
   const subject = 'subj_migrated000000000';
-  const events = Array.from({ length: n }, (_, i) => eventAt(i, i % 3));
+  const blobOf = (i: number) => Buffer.from(`ciphertext of ${i}`);
+  const events = Array.from({ length: n }, (_, i) =>
+    preparedEvent(
+      `e-${i}`,
+      resources[i % 3],
+      i % 10 === 0 ? { subject, blob: blobOf(i) } : undefined,
+    ),
+  );
   const db = openSqlite(file);
   db.exec(`
     CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
@@ -54,7 +61,7 @@ const oldLayout = (file: string, n: number) => {
   db.transaction(() => {
     events.forEach((p, i) => {
       insert.run(i, p.event.id, p.event.type, p.stream, p.event.recordedAt, p.entry);
-      if (i % 10 === 0) insertBlob.run(i, subject, Buffer.from(`ciphertext of ${i}`));
+      if (i % 10 === 0) insertBlob.run(i, subject, blobOf(i));
     });
     db.prepare('INSERT INTO sealed_batches VALUES (0, ?, ?)').run(n - 1, JSON.stringify([subject]));
     tree.append(events.map((p) => p.leafHash));

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,8 @@ from .session import add_lineage_args, build_session, lineage_from_args, token_f
 def subject_match(subject_col: str, subject_value: str, *, ignore_case: bool = False) -> Column:
     """True for the subject's rows, never null."""
     if ignore_case:
-        norm = F.lower(F.trim(F.col(subject_col)))
+        # Every kind of white space, as Python's str.strip() (Spark's trim only removes spaces).
+        norm = F.lower(F.regexp_replace(F.col(subject_col), r"(?U)^\s+|\s+$", ""))
         return F.coalesce(norm == F.lit(subject_value.strip().lower()), F.lit(False))
     return F.col(subject_col).eqNullSafe(F.lit(subject_value))
 
@@ -59,13 +61,34 @@ class DatasetResult:
     error: str | None = None
 
 
+# Partition values are read as written (`zip=007` stays `007`), so the rewrite keeps them.
+_INFER_PARTITION_TYPES = "spark.sql.sources.partitionColumnTypeInference.enabled"
+
+
+def _read(spark: SparkSession, dataset: str) -> DataFrame:
+    """Every column of every file (files may differ), partition values as the strings they are."""
+    return spark.read.option("mergeSchema", "true").parquet(dataset)
+
+
 def erase_dataset(
     spark: SparkSession, dataset: str, column: str, subject: str, *, ignore_case: bool = False
 ) -> DatasetResult:
     """Rewrite one dataset without the subject's rows, then re-scan it for the subject."""
+    inference = spark.conf.get(_INFER_PARTITION_TYPES, "true")
+    spark.conf.set(_INFER_PARTITION_TYPES, "false")
+    try:
+        return _erase_dataset(spark, dataset, column, subject, ignore_case=ignore_case)
+    finally:
+        spark.conf.set(_INFER_PARTITION_TYPES, inference)
+
+
+def _erase_dataset(
+    spark: SparkSession, dataset: str, column: str, subject: str, *, ignore_case: bool
+) -> DatasetResult:
     try:
         datasets.recover(spark, dataset)
-        kept, counts = erase_subject(spark.read.parquet(dataset), column, subject, ignore_case=ignore_case)
+        before = _read(spark, dataset)
+        kept, counts = erase_subject(before, column, subject, ignore_case=ignore_case)
         if counts["rowsDeleted"] == 0:
             return DatasetResult(dataset, "nothing_found", {**counts, "filesRewritten": 0}, scan_after=0)
         partitions = datasets.partition_columns(spark, dataset)
@@ -74,17 +97,22 @@ def erase_dataset(
             kept.write.partitionBy(*partitions).mode("errorifexists").parquet(tmp)
 
         datasets.replace_atomically(spark, dataset, write)
-        after = spark.read.parquet(dataset)
+        after = _read(spark, dataset)
         scan = after.filter(subject_match(column, subject, ignore_case=ignore_case)).count()
         rows_after = after.count()
         counts = {**counts, "rowsAfter": rows_after, "filesRewritten": datasets.data_files(spark, dataset)}
-        ok = scan == 0 and rows_after == counts["rowsBefore"] - counts["rowsDeleted"]
+        lost = sorted(set(before.columns) - set(after.columns))
+        ok = scan == 0 and rows_after == counts["rowsBefore"] - counts["rowsDeleted"] and not lost
         return DatasetResult(
             dataset,
             "erased" if ok else "failed",
             counts,
             scan_after=scan,
-            error=None if ok else "re-scan after the rewrite does not match the expected counts",
+            error=None
+            if ok
+            else f"columns lost in the rewrite: {lost}"
+            if lost
+            else "re-scan after the rewrite does not match the expected counts",
         )
     except Exception as err:  # noqa: BLE001 - every failure is reported as outcome=failed
         return DatasetResult(dataset, "failed", error=_redact(f"{type(err).__name__}: {err}", subject))
@@ -105,23 +133,37 @@ def lineage_name(qualified: str) -> dict[str, str]:
     return {"namespace": f"{u.scheme}://{u.netloc}", "name": u.path}
 
 
-def to_event(args: argparse.Namespace, r: DatasetResult, qualified: str, per_dataset: bool) -> Event:
-    evidence: dict[str, Any] = {
-        "dataset": r.dataset,
-        "column": args.column,
-        "lineageDataset": lineage_name(qualified),
-    }
-    if r.scan_after is not None:
-        evidence["scanForSubjectAfter"] = r.scan_after
-    if r.error:
-        evidence["error"] = r.error
+def task_outcome(results: Sequence[DatasetResult]) -> str:
+    """One outcome for the task: failed if any dataset failed, erased if any was erased."""
+    outcomes = {r.outcome for r in results}
+    return "failed" if "failed" in outcomes else "erased" if "erased" in outcomes else "nothing_found"
+
+
+def to_event(args: argparse.Namespace, results: Sequence[tuple[DatasetResult, str]], run_id: str) -> Event:
+    """The task's one report: every dataset's result in the evidence, the counts summed."""
+    counts: dict[str, int] = {}
+    listed: list[dict[str, Any]] = []
+    for r, qualified in results:
+        for k, v in r.counts.items():
+            counts[k] = counts.get(k, 0) + v
+        item: dict[str, Any] = {
+            "dataset": r.dataset,
+            "outcome": r.outcome,
+            "counts": r.counts,
+            "lineageDataset": lineage_name(qualified),
+        }
+        if r.scan_after is not None:
+            item["scanForSubjectAfter"] = r.scan_after
+        if r.error:
+            item["error"] = r.error
+        listed.append(item)
     return erasure_completed(
-        id=event_id(args.case_id, args.task_id, qualified if per_dataset else None),
+        id=event_id(args.case_id, args.task_id, run_id),
         case_id=args.case_id,
         task_id=args.task_id,
-        outcome=r.outcome,
-        counts=r.counts,
-        evidence=evidence,
+        outcome=task_outcome([r for r, _ in results]),
+        counts=counts,
+        evidence={"column": args.column, "datasets": listed},
         occurred_at=utc_now(),
     )
 
@@ -154,25 +196,25 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
     if lineage is not None:
         lineage = replace(lineage, append_dataset_name=False)
     spark = spark or build_session("gouvernail_erase_subject", lineage)
-    events: list[Event] = []
-    status = 0
     try:
-        per_dataset = len(args.dataset) > 1
+        results = []
         for ds in args.dataset:
             r = erase_dataset(spark, ds, args.column, args.subject, ignore_case=args.ignore_case)
-            event = to_event(args, r, datasets.qualified(spark, ds), per_dataset)
-            events.append(event)
-            print(json.dumps({"job": "erase_subject", "id": event["id"], **event["data"]}), flush=True)
-            if r.outcome == "failed":
-                status = max(status, 1)
-            try:
-                if args.report_file:
-                    _write_json(args.report_file, events)
-                else:
-                    post_events(args.gouvernail_url, token, [event], attempts=args.report_attempts)
-            except (ReportError, OSError) as err:
-                print(f"erase_subject: reporting {event['id']} failed: {err}", file=sys.stderr)
-                status = 2
+            results.append((r, datasets.qualified(spark, ds)))
+            print(json.dumps({"job": "erase_subject", "dataset": ds, "outcome": r.outcome, "counts": r.counts}), flush=True)
+        # One report for the task: gouvernail keeps a task's first erased or nothing_found result, so
+        # one dataset's failure must not be followed by another's success under the same task.
+        event = to_event(args, results, run_id=secrets.token_hex(6))
+        print(json.dumps({"job": "erase_subject", "id": event["id"], **event["data"]}), flush=True)
+        status = 1 if event["data"]["outcome"] == "failed" else 0
+        try:
+            if args.report_file:
+                _write_json(args.report_file, [event])
+            else:
+                post_events(args.gouvernail_url, token, [event], attempts=args.report_attempts)
+        except (ReportError, OSError) as err:
+            print(f"erase_subject: reporting {event['id']} failed: {err}", file=sys.stderr)
+            status = 2
         return status
     finally:
         if own:

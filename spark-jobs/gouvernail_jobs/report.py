@@ -31,11 +31,10 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def event_id(case_id: str, task_id: str, dataset: str | None = None) -> str:
-    """Stable per (case, task[, dataset]) so a re-sent or re-run report is absorbed as a duplicate."""
-    plain = f"erase:{case_id}:{task_id}"
-    if dataset is not None:
-        plain += ":" + hashlib.sha256(dataset.encode()).hexdigest()[:12]
+def event_id(case_id: str, task_id: str, run_id: str) -> str:
+    """Per (case, task, run): a re-sent report is absorbed as a duplicate, while a new run (after a
+    failure, say) reports anew instead of conflicting with the first run's report."""
+    plain = f"erase:{case_id}:{task_id}:{run_id}"
     if _EVENT_ID.match(plain):
         return plain
     return "erase:" + hashlib.sha256(plain.encode()).hexdigest()

@@ -48,6 +48,13 @@ def test_erase_ignore_case_matches_trimmed_lowercase(orders) -> None:
     assert counts["rowsDeleted"] == 3
 
 
+def test_erase_ignore_case_trims_every_kind_of_white_space(spark) -> None:
+    rows = [(1, SUBJECT + "\t", 1.0, "FR"), (2, "\n" + SUBJECT.upper(), 2.0, "FR"), (3, "noah@example.org", 3.0, "DE")]
+    kept, counts = erase_subject(spark.createDataFrame(rows, SCHEMA), "email", SUBJECT, ignore_case=True)
+    assert ids(kept) == [3]
+    assert counts["rowsDeleted"] == 2
+
+
 def test_erase_unknown_column_fails(orders) -> None:
     with pytest.raises(ValueError, match="mail"):
         erase_subject(orders, "mail", SUBJECT)
@@ -80,23 +87,48 @@ def test_main_rewrites_each_dataset_and_reports(spark, orders, tmp_path: Path) -
     leftovers = [p.name for p in (tmp_path / "lake").iterdir() if "__gouvernail_" in p.name]
     assert leftovers == [], "no staging copy (holding the subject's rows) is left behind"
 
-    by_ds = {e["data"]["evidence"]["dataset"]: e for e in events}
-    assert by_ds[flat]["data"]["outcome"] == "erased"
-    assert by_ds[flat]["data"]["counts"]["rowsBefore"] == 5
-    assert by_ds[flat]["data"]["counts"]["rowsDeleted"] == 2
-    assert by_ds[flat]["data"]["counts"]["rowsAfter"] == 3
-    assert by_ds[flat]["data"]["counts"]["filesRewritten"] >= 1
-    assert by_ds[parted]["data"]["counts"]["filesRewritten"] >= 2
-    assert by_ds[flat]["data"]["evidence"]["scanForSubjectAfter"] == 0
-    assert by_ds[flat]["data"]["evidence"]["lineageDataset"] == {"namespace": "file", "name": flat}
-    assert by_ds[clean]["data"]["outcome"] == "nothing_found"
-    assert by_ds[clean]["data"]["counts"] == {"rowsBefore": 1, "rowsDeleted": 0, "rowsAfter": 1, "filesRewritten": 0}
-    assert len({e["id"] for e in events}) == 3
+    [event] = events
+    assert event["data"]["outcome"] == "erased"
+    assert event["id"].startswith("erase:case-2026-0001:t1:")
+    by_ds = {d["dataset"]: d for d in event["data"]["evidence"]["datasets"]}
+    assert by_ds[flat]["outcome"] == "erased"
+    assert by_ds[flat]["counts"] == {"rowsBefore": 5, "rowsDeleted": 2, "rowsAfter": 3, "filesRewritten": by_ds[flat]["counts"]["filesRewritten"]}
+    assert by_ds[flat]["counts"]["filesRewritten"] >= 1
+    assert by_ds[parted]["counts"]["filesRewritten"] >= 2
+    assert by_ds[flat]["scanForSubjectAfter"] == 0
+    assert by_ds[flat]["lineageDataset"] == {"namespace": "file", "name": flat}
+    assert by_ds[clean]["outcome"] == "nothing_found"
+    assert by_ds[clean]["counts"] == {"rowsBefore": 1, "rowsDeleted": 0, "rowsAfter": 1, "filesRewritten": 0}
+    assert event["data"]["counts"]["rowsDeleted"] == 4 and event["data"]["counts"]["rowsBefore"] == 11
     assert SUBJECT not in json.dumps(events), "the identifier itself never leaves the job"
 
-    code, again = _run(tmp_path, spark, [flat])
-    assert code == 0 and again[0]["id"] == "erase:case-2026-0001:t1"
-    assert again[0]["data"]["outcome"] == "nothing_found", "a re-run finds nothing left"
+    code, [again] = _run(tmp_path, spark, [flat])
+    assert code == 0 and again["id"] != event["id"], "a re-run reports anew"
+    assert again["data"]["outcome"] == "nothing_found", "a re-run finds nothing left"
+
+
+def test_one_failed_dataset_fails_the_whole_task(spark, orders, tmp_path: Path) -> None:
+    ok = write_parquet(orders, tmp_path / "lake" / "orders")
+    code, [event] = _run(tmp_path, spark, [ok, str(tmp_path / "lake" / "nowhere")])
+    assert code == 1
+    assert event["data"]["outcome"] == "failed"
+    assert [d["outcome"] for d in event["data"]["evidence"]["datasets"]] == ["erased", "failed"]
+
+
+def test_rewrite_keeps_other_rows_columns_and_partition_values(spark, tmp_path: Path) -> None:
+    ds = tmp_path / "people"
+    spark.createDataFrame([(1, SUBJECT), (2, "lea@example.org")], "id long, email string").write.parquet(
+        str(ds / "zip=007")
+    )
+    spark.createDataFrame([(3, "lea@example.org", "+33 6 12")], "id long, email string, phone string").write.parquet(
+        str(ds / "zip=01000")
+    )
+    code, [event] = _run(tmp_path, spark, [str(ds)])
+    assert code == 0 and event["data"]["outcome"] == "erased"
+    assert sorted(p.name for p in ds.iterdir() if p.is_dir()) == ["zip=007", "zip=01000"]
+    after = spark.read.option("mergeSchema", "true").parquet(str(ds))
+    assert "phone" in after.columns
+    assert sorted((r["id"], r["phone"]) for r in after.collect()) == [(2, None), (3, "+33 6 12")]
 
 
 def test_report_matches_the_shared_contract(spark, orders, tmp_path: Path, shared_events) -> None:
@@ -119,7 +151,7 @@ def test_missing_dataset_is_reported_as_failed(spark, tmp_path: Path) -> None:
     code, [event] = _run(tmp_path, spark, [str(tmp_path / "nowhere")])
     assert code == 1
     assert event["data"]["outcome"] == "failed"
-    assert "error" in event["data"]["evidence"]
+    assert "error" in event["data"]["evidence"]["datasets"][0]
 
 
 def test_failed_write_leaves_dataset_untouched(spark, orders, tmp_path: Path) -> None:
@@ -227,7 +259,7 @@ def test_main_posts_to_gouvernail_and_fails_when_it_refuses(spark, orders, tmp_p
     assert main(argv, spark=spark) == 0
     [sent] = handler.seen
     assert sent["auth"] == "Bearer producer-token"
-    assert sent["body"][0]["id"] == "erase:c1:t9" and sent["body"][0]["data"]["outcome"] == "erased"
+    assert sent["body"][0]["id"].startswith("erase:c1:t9:") and sent["body"][0]["data"]["outcome"] == "erased"
 
     handler.script = ["invalid"]
     assert main(argv, spark=spark) == 2

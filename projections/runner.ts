@@ -315,6 +315,9 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps): ProjectionRu
         }
         for (const [w, error] of failures) failed(w, error);
         cohort = cohort.filter((w) => !failures.some(([f]) => f === w));
+        // The embedded stores answer synchronously: give the event loop a turn between batches,
+        // so the HTTP server listens and answers (/readyz says 503) during a long rebuild.
+        await new Promise((resolve) => setImmediate(resolve));
       }
       if (!running || cohort.length === 0) return;
       for (const w of cohort) followers.add(w);

@@ -1,3 +1,4 @@
+import { withoutPassword } from './redact-url.js';
 import cassandra from 'cassandra-driver';
 import { MongoClient } from 'mongodb';
 import { createCassandraAccessStore } from '../projections/access/cassandra/store.js';
@@ -27,9 +28,12 @@ export const createExternalReadSide = async ({
   try {
     await mongo.connect();
   } catch (cause) {
-    throw new Error(`cannot reach MongoDB at ${config.mongo.url}: ${(cause as Error).message}`, {
-      cause,
-    });
+    // The message names the server, never the password the connection string may hold.
+    const reason = (cause as Error).message.replaceAll(
+      config.mongo.url,
+      withoutPassword(config.mongo.url),
+    );
+    throw new Error(`cannot reach MongoDB at ${withoutPassword(config.mongo.url)}: ${reason}`);
   }
   const { username, password } = config.cassandra;
   const client = new cassandra.Client({

@@ -3,7 +3,10 @@ import { createApp, type App } from './app.js';
 import { createTokenVerifier } from './auth/jwt.js';
 import { loadOrCreateCheckpointSigner } from './checkpoint/local-key.js';
 import { createCheckpointPublisher, type CheckpointPublisher } from './checkpoint/publisher.js';
+import { verifyNote } from './checkpoint/note.js';
 import { createSqliteCheckpointStore } from './checkpoint/store.js';
+import { verifierFromKeyText } from './audit/verify-proof.js';
+import { ConfigError } from './config-error.js';
 import type { Config } from './config.js';
 import { loadOrCreateKek } from './crypto/kek.js';
 import type { KeyVault } from './crypto/key-vault.js';
@@ -55,6 +58,27 @@ export const vaultFile = (dataDir: string): string => join(dataDir, 'keys.sqlite
  * Wires the service from configuration: the configured log (embedded SQLite, or EventStoreDB with
  * the Merkle sequencer), the vault and the read side.
  */
+/**
+ * The checkpoint key must be the one that signed the stored checkpoints: a lost or replaced key file
+ * would otherwise be regenerated silently, and witnesses holding the old key could verify nothing
+ * signed from then on.
+ */
+const assertSignsStoredCheckpoints = (
+  store: ReturnType<typeof createSqliteCheckpointStore>,
+  vkey: string,
+  origin: string,
+): void => {
+  const latest = store.latest();
+  if (!latest) return;
+  try {
+    verifyNote(latest.note, verifierFromKeyText(vkey, origin));
+  } catch {
+    throw new ConfigError(
+      `the checkpoint key (data/checkpoint-key.pem) did not sign the stored checkpoints (the latest covers ${latest.size} entries): restore the key they were signed with; the log was not changed`,
+    );
+  }
+};
+
 export const createService = async (
   config: Config,
   logger: Logger,
@@ -82,6 +106,7 @@ export const createService = async (
   const vault = createSqliteKeyVault({ file: vaultFile(config.dataDir), kek });
   const { signer, vkey, spkiPem } = loadOrCreateCheckpointSigner(config.dataDir, config.origin);
   const store = createSqliteCheckpointStore(log.db);
+  assertSignsStoredCheckpoints(store, vkey, config.origin);
   const kafkaConfig = config.kafka;
   let kafka: KafkaRuntime | undefined;
   const publisher = createCheckpointPublisher({

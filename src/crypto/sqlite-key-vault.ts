@@ -77,6 +77,21 @@ export const createSqliteKeyVault = (deps: {
   const columns = db.prepare<[], { name: string }>('PRAGMA table_info(data_keys)').all();
   if (!columns.some((c) => c.name === 'destroyed_by'))
     db.exec('ALTER TABLE data_keys ADD COLUMN destroyed_by TEXT');
+  // Live keys wrapped by another KEK: a replaced or regenerated key file. Starting anyway would
+  // fail every event of those subjects and wrap new keys under a KEK nobody may keep.
+  const others = db
+    .prepare<[string], string>(
+      'SELECT DISTINCT kek_id FROM data_keys WHERE wrapped IS NOT NULL AND kek_id <> ? ORDER BY kek_id',
+    )
+    .pluck()
+    .all(kek.id);
+  if (others.length > 0) {
+    db.close();
+    throw new KeyVaultError(
+      `the key vault ${file} holds data keys wrapped by ${others.join(', ')}, but the configured KEK is ${kek.id}: restore the KEK those keys were wrapped with (GOUVERNAIL_KEK or data/kek.key); the vault was not changed`,
+      false,
+    );
+  }
 
   const selectLive = db.prepare<[string], KeyRow>(
     'SELECT key_id, subject, kek_id, wrapped FROM data_keys WHERE subject = ? AND wrapped IS NOT NULL',

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { kekFromBytes, type Kek } from '../../../src/crypto/kek.js';
 import type { DataKey } from '../../../src/crypto/key-vault.js';
-import { createSqliteKeyVault, KeyVaultError } from '../../../src/crypto/sqlite-key-vault.js';
+import { createSqliteKeyVault } from '../../../src/crypto/sqlite-key-vault.js';
 import { keyVaultContract } from './key-vault-contract.js';
 
 let dir: string;
@@ -83,19 +83,23 @@ describe('createSqliteKeyVault', () => {
     await vault.close();
   });
 
-  it('refuses to open keys with another KEK, naming both KEK ids', async () => {
+  it('refuses to open with another KEK, naming both KEK ids, and wraps nothing new under it', async () => {
     const first = createSqliteKeyVault({ file, kek });
-    const key = (await first.dataKeys([ada])).get(ada)!;
+    await first.dataKeys([ada]);
     await first.close();
 
     const other = kekFromBytes(randomBytes(32));
-    const wrong = createSqliteKeyVault({ file, kek: other });
-    const failure = wrong.keyById(key.keyId);
-    await expect(failure).rejects.toBeInstanceOf(KeyVaultError);
-    await expect(failure).rejects.toThrow(
-      `wrapped by ${kek.id}, but the configured KEK is ${other.id}`,
+    expect(() => createSqliteKeyVault({ file, kek: other })).toThrow(
+      `holds data keys wrapped by ${kek.id}, but the configured KEK is ${other.id}`,
     );
-    await wrong.close();
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT DISTINCT kek_id FROM data_keys').pluck().all()).toEqual([kek.id]);
+    db.close();
+    // Once every key is destroyed (nothing left to unwrap), another KEK may take over.
+    const again = createSqliteKeyVault({ file, kek });
+    await again.destroySubjectKeys(ada);
+    await again.close();
+    await createSqliteKeyVault({ file, kek: other }).close();
   });
 
   it('leaves no copy of a destroyed key, wrapped or not, in the vault files', async () => {

@@ -138,6 +138,31 @@ describe('projection runner', () => {
     expect(open).toBe(0);
   });
 
+  it('lets timers and I/O run between catch-up batches, so the server answers during a rebuild', async () => {
+    const log = createMemoryEventLog({ subscribeBatch: 4 });
+    await log.appendEvents(someEvents(50));
+    const db = new Database(':memory:');
+    const store = createTallyStore(db);
+    let turns = 0;
+    const appliedAtTurn: number[] = [];
+    const counted: ProjectionStore<number> = {
+      ...store,
+      apply: (c, p) => (appliedAtTurn.push(turns), store.apply(c, p)),
+    };
+    const runner = createProjectionRunner({
+      log,
+      projections: [{ projection: tally(), store: counted }],
+      batchSize: 10,
+    });
+    const ticking = setInterval(() => turns++, 0);
+    await runner.start();
+    clearInterval(ticking);
+    expect(appliedAtTurn).toHaveLength(5);
+    // A timer fired between the first and the last batch: the event loop was not held.
+    expect(appliedAtTurn.at(-1)!).toBeGreaterThan(appliedAtTurn[0]!);
+    await runner.stop();
+  });
+
   it('reports how far each projection is behind', async () => {
     const log = createMemoryEventLog();
     await log.appendEvents(someEvents(12));

@@ -1,7 +1,7 @@
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, removeDir, startServer, tempDir, tokenFor } from '../support/cli.js';
+import { cli, postEvents, removeDir, startServer, tempDir } from '../support/cli.js';
 import { newAccessEvent } from '../support/new-events.js';
 
 /**
@@ -15,16 +15,9 @@ describe('serve with a lost key file', () => {
   beforeAll(async () => {
     dir = tempDir();
     const server = await startServer(dir, { GOUVERNAIL_CHECKPOINT_INTERVAL_MS: '200' });
-    const res = await fetch(`${server.url}/v1/events`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${await tokenFor(dir, 'producer')}`,
-      },
-      body: JSON.stringify([
-        newAccessEvent('keyed', { subject: 'subj_LostKeysLostKeys0001', email: 'a@example.org' }),
-      ]),
-    });
+    const res = await postEvents(server.url, dir, [
+      newAccessEvent('keyed', { subject: 'subj_LostKeysLostKeys0001', email: 'a@example.org' }),
+    ]);
     expect(res.status).toBe(200);
     await new Promise((r) => setTimeout(r, 600));
     await server.stop();

@@ -2,10 +2,10 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  postEvents,
   removeDir,
   startServer,
   tempDir,
-  tokenFor,
   waitForProjections,
   type RunningServer,
 } from '../support/cli.js';
@@ -28,29 +28,22 @@ describe('retention policies on the running service', () => {
 
   it('delete access rows past their period from the store, not only from answers', async () => {
     const recent = new Date(Date.now() - 60_000).toISOString();
-    const res = await fetch(`${server.url}/v1/events`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${await tokenFor(dir, 'producer')}`,
+    const res = await postEvents(server.url, dir, [
+      {
+        ...newAccessEvent('old', { resource: RESOURCE }),
+        occurredAt: '2026-01-01T00:00:00.000Z',
       },
-      body: JSON.stringify([
-        {
-          ...newAccessEvent('old', { resource: RESOURCE }),
-          occurredAt: '2026-01-01T00:00:00.000Z',
-        },
-        { ...newAccessEvent('recent', { resource: RESOURCE }), occurredAt: recent },
-        {
-          id: 'policy',
-          type: 'RetentionPolicySet',
-          schemaVersion: 1,
-          occurredAt: recent,
-          producer: 'governance',
-          actor: { principal: 'User:ops', role: 'admin' },
-          data: { resource: RESOURCE, scope: 'access-history', retentionDays: 30 },
-        },
-      ]),
-    });
+      { ...newAccessEvent('recent', { resource: RESOURCE }), occurredAt: recent },
+      {
+        id: 'policy',
+        type: 'RetentionPolicySet',
+        schemaVersion: 1,
+        occurredAt: recent,
+        producer: 'governance',
+        actor: { principal: 'User:ops', role: 'admin' },
+        data: { resource: RESOURCE, scope: 'access-history', retentionDays: 30 },
+      },
+    ]);
     expect(res.status).toBe(200);
     await waitForProjections(server.url);
     await new Promise((r) => setTimeout(r, 2500));

@@ -112,3 +112,18 @@ export const waitForProjections = async (url: string): Promise<void> => {
   }
   throw new Error('projections did not catch up in 20 s');
 };
+
+/** POSTs `events` to a running server's /v1/events with a producer token of `dataDir`. */
+export const postEvents = async (
+  url: string,
+  dataDir: string,
+  events: readonly unknown[],
+): Promise<Response> =>
+  fetch(`${url}/v1/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${await tokenFor(dataDir, 'producer')}`,
+    },
+    body: JSON.stringify(events),
+  });

@@ -23,8 +23,17 @@ export const loadOrCreateSecretFile = (
 };
 
 /** The embedded HS256 secret for tokens, in `<dataDir>/jwt-secret`. */
-export const localJwtSecret = (dataDir: string): string =>
-  loadOrCreateSecretFile(dataDir, 'jwt-secret', () => randomBytes(48).toString('base64url'));
+export const localJwtSecret = (dataDir: string): string => {
+  const secret = loadOrCreateSecretFile(dataDir, 'jwt-secret', () =>
+    randomBytes(48).toString('base64url'),
+  );
+  // The same floor as GOUVERNAIL_JWT_SECRET: a short secret lets anyone mint an admin token.
+  if (secret.length < 32)
+    throw new Error(
+      `${join(dataDir, 'jwt-secret')} holds a secret of ${secret.length} characters; it needs at least 32 (delete it to have a new one made, then mint new tokens)`,
+    );
+  return secret;
+};
 
 /**
  * The HS256 secret the service accepts tokens signed with, or undefined when it accepts none:

@@ -187,6 +187,9 @@ export const runVerifyProof = (file: string | undefined, flags: Flags): number =
 };
 
 /** `gouvernail token --role ROLE`: a development token signed with the local HS256 secret. */
+/** Longest lifetime `gouvernail token` gives a development token: one year. */
+const MAX_TOKEN_TTL = 365 * 24 * 3600;
+
 export const runToken = async (flags: Flags): Promise<number> => {
   const role = flags.role;
   const roles = TokenRoles;
@@ -195,8 +198,15 @@ export const runToken = async (flags: Flags): Promise<number> => {
     return 2;
   }
   const ttl = flags.ttl ? Number(flags.ttl) : 3600;
-  if (!Number.isInteger(ttl) || ttl <= 0) {
-    complain('token: --ttl must be a positive number of seconds');
+  if (!Number.isInteger(ttl) || ttl <= 0 || ttl > MAX_TOKEN_TTL) {
+    complain(
+      `token: --ttl must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL} (one year)`,
+    );
+    return 2;
+  }
+  const sub = flags.sub ?? `dev-${role}`;
+  if (sub === '' || sub.length > 255) {
+    complain('token: --sub must be 1 to 255 characters (what the service accepts)');
     return 2;
   }
   const config = configFrom(flags);
@@ -204,7 +214,7 @@ export const runToken = async (flags: Flags): Promise<number> => {
   if (secret === undefined) return 2;
   say(
     await signLocalToken(secret, {
-      sub: flags.sub ?? `dev-${role}`,
+      sub,
       role: role as Role,
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,6 +25,12 @@ describe('which HS256 secret the service accepts', () => {
     const first = hs256Secret(c);
     expect(first).toMatch(/^[A-Za-z0-9_-]{64}$/);
     expect(hs256Secret(c)).toBe(first);
+  });
+
+  it('not a secret file shorter than 32 characters, with which anyone could mint an admin token', () => {
+    const c = config({});
+    writeFileSync(join(c.dataDir, 'jwt-secret'), 'x', { mode: 0o600 });
+    expect(() => hs256Secret(c)).toThrow(/holds a secret of 1 characters; it needs at least 32/);
   });
 
   it('none once an identity provider is configured, and no secret file is created', () => {

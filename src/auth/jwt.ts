@@ -19,7 +19,14 @@ export interface Principal {
 }
 
 export type AuthFailure =
-  'missing' | 'malformed' | 'expired' | 'bad-signature' | 'unsupported-algorithm' | 'wrong-claims';
+  | 'missing'
+  | 'malformed'
+  | 'expired'
+  | 'bad-signature'
+  | 'unsupported-algorithm'
+  | 'wrong-claims'
+  /** The identity provider's keys could not be fetched: the token was not judged at all. */
+  | 'keys-unavailable';
 
 export class AuthError extends Error {
   override readonly name = 'AuthError';
@@ -143,6 +150,17 @@ const translate = (e: unknown): AuthError => {
     return new AuthError(
       'unsupported-algorithm',
       'token uses a JOSE feature this service does not support (an unknown algorithm, or a critical header parameter)',
+    );
+  // Not a verdict on the token: the JWKS URL did not answer, or answered something that is no key
+  // set (a fetch error is no JOSE error at all).
+  if (
+    e instanceof errors.JWKSTimeout ||
+    e instanceof errors.JWKSInvalid ||
+    !(e instanceof errors.JOSEError)
+  )
+    return new AuthError(
+      'keys-unavailable',
+      "the identity provider's signing keys could not be fetched (GOUVERNAIL_JWT_JWKS_URL); try again",
     );
   if (e instanceof errors.JWSSignatureVerificationFailed || e instanceof errors.JWKSNoMatchingKey) {
     return new AuthError('bad-signature', 'token signature does not verify with any known key');

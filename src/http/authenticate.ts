@@ -34,6 +34,8 @@ export const authenticate = async (
 
 /** 401 naming why the token was refused. */
 export const unauthorized = (e: AuthError): Response => {
+  // The keys were not fetched: the caller is not at fault, and may retry.
+  if (e.reason === 'keys-unavailable') return problem(503, 'keys-unavailable', e.message);
   const r = problem(401, `unauthenticated:${e.reason}`, e.message);
   r.headers.set(
     'www-authenticate',

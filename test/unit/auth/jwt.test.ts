@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuthError, createTokenVerifier, signLocalToken } from '../../../src/auth/jwt.js';
+import { unauthorized } from '../../../src/http/authenticate.js';
 import { removeDir, tempDir } from '../../support/cli.js';
 
 const dir = tempDir('gv-jwt-');
@@ -182,5 +183,22 @@ describe('what a refused token is told', () => {
     const message = await messageOf(hs.verify(forged));
     expect(message).toMatch(/^unsupported-algorithm: /);
     expect(message).not.toContain('jean.dupont');
+  });
+});
+
+describe('a token checked against an identity provider that does not answer', () => {
+  it('is neither accepted nor called malformed: the keys are unavailable, and the answer is 503', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const verifier = await createTokenVerifier({
+      ...claims,
+      jwksUrl: 'http://127.0.0.1:1/.well-known/jwks.json',
+    });
+    const token = await signWith('RS256', privateKey, { role: 'auditor' }, 'k1');
+    const failure = await verifier.verify(token).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(AuthError);
+    expect((failure as AuthError).reason).toBe('keys-unavailable');
+    const res = unauthorized(failure as AuthError);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('keys-unavailable');
   });
 });

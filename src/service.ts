@@ -3,9 +3,9 @@ import { createApp, type App } from './app.js';
 import { createTokenVerifier } from './auth/jwt.js';
 import { loadOrCreateCheckpointSigner } from './checkpoint/local-key.js';
 import { createCheckpointPublisher, type CheckpointPublisher } from './checkpoint/publisher.js';
+import { verifierFromVkey } from './checkpoint/keys.js';
 import { verifyNote } from './checkpoint/note.js';
 import { createSqliteCheckpointStore } from './checkpoint/store.js';
-import { verifierFromKeyText } from './audit/verify-proof.js';
 import { ConfigError } from './config-error.js';
 import type { Config } from './config.js';
 import { loadOrCreateKek } from './crypto/kek.js';
@@ -66,12 +66,11 @@ export const vaultFile = (dataDir: string): string => join(dataDir, 'keys.sqlite
 const assertSignsStoredCheckpoints = (
   store: ReturnType<typeof createSqliteCheckpointStore>,
   vkey: string,
-  origin: string,
 ): void => {
   const latest = store.latest();
   if (!latest) return;
   try {
-    verifyNote(latest.note, verifierFromKeyText(vkey, origin));
+    verifyNote(latest.note, verifierFromVkey(vkey));
   } catch {
     throw new ConfigError(
       `the checkpoint key (data/checkpoint-key.pem) did not sign the stored checkpoints (the latest covers ${latest.size} entries): restore the key they were signed with; the log was not changed`,
@@ -106,7 +105,7 @@ export const createService = async (
   const vault = createSqliteKeyVault({ file: vaultFile(config.dataDir), kek });
   const { signer, vkey, spkiPem } = loadOrCreateCheckpointSigner(config.dataDir, config.origin);
   const store = createSqliteCheckpointStore(log.db);
-  assertSignsStoredCheckpoints(store, vkey, config.origin);
+  assertSignsStoredCheckpoints(store, vkey);
   const kafkaConfig = config.kafka;
   let kafka: KafkaRuntime | undefined;
   const publisher = createCheckpointPublisher({

@@ -10,6 +10,7 @@ import {
   type DocumentNode,
   type ExecutionResult,
   type GraphQLError,
+  type OperationDefinitionNode,
 } from 'graphql/index.js';
 import type { GraphQLContext } from '../../schema/context.js';
 import { schema } from '../../schema/index.js';
@@ -50,8 +51,10 @@ const clip = (text: string, max: number): string =>
  * document (GraphQL names: letters, digits, `_`); the request's free-text `operationName` is never
  * copied into the permanent log.
  */
-const describe = (document: DocumentNode, operationName: string | null | undefined): string => {
-  const op = getOperationAST(document, operationName);
+const describe = (
+  op: OperationDefinitionNode | null,
+  operationName: string | null | undefined,
+): string => {
   if (!op)
     return operationName ? '(named operation not found in document)' : '(no single operation)';
   const fields = [
@@ -105,8 +108,8 @@ interface OperationState {
 
 const INVALID_LABEL = 'invalid';
 
-const firstRootField = (document: DocumentNode, operationName: string | null | undefined) => {
-  const first = getOperationAST(document, operationName)?.selectionSet.selections[0];
+const firstRootField = (op: OperationDefinitionNode | null): string => {
+  const first = op?.selectionSet.selections[0];
   return first?.kind === Kind.FIELD ? first.name.value : 'fragment';
 };
 
@@ -135,19 +138,14 @@ const useQueryAudit = (
     onValidate: ({ addValidationRule, context, params }) => {
       addValidationRule(queryLimitsRule(limits, context.params.variables));
       const state = states.get(context.request);
-      if (state)
-        state.operation = describe(
-          params.documentAST as DocumentNode,
-          context.params.operationName,
-        );
+      const op =
+        getOperationAST(params.documentAST as DocumentNode, context.params.operationName) ?? null;
+      if (state) state.operation = describe(op, context.params.operationName);
       // graphql-js gives up comparing a document's selections past a work budget and says only
       // "Validation aborted.": say what is wrong, as the other limits do.
       return ({ result, setResult }) => {
         if (state && (result as readonly GraphQLError[]).length === 0)
-          state.label = firstRootField(
-            params.documentAST as DocumentNode,
-            context.params.operationName,
-          );
+          state.label = firstRootField(op);
         if ((result as readonly GraphQLError[]).some((e) => e.message === 'Validation aborted.'))
           setResult([
             problem(

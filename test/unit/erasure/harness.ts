@@ -73,6 +73,17 @@ const lineageRun = (k: number, input: [string, string], output: [string, string]
   },
 });
 
+/** The DPO tags a dataset's `email` column as `pii.email`, as the catalog would. */
+export const emailClassified = (dataset: { namespace: string; name: string }, eventId = id()) => ({
+  id: eventId,
+  type: 'DatasetClassified',
+  schemaVersion: 1,
+  occurredAt: '2026-01-01T00:00:00.000Z',
+  producer: 'catalog',
+  actor: dpo,
+  data: { dataset, field: 'email', tags: ['pii.email'] },
+});
+
 /** gouvernail embedded, in a temp dir, with the erasure service wired as the composition root would. */
 export const createHarness = () => {
   const dir = mkdtempSync(join(tmpdir(), 'gv-erasure-'));
@@ -162,19 +173,7 @@ export const createHarness = () => {
     await ingest([
       lineageRun(1, ['kafka://prod', 'orders'], ['s3://lake', 'orders_clean']),
       lineageRun(2, ['s3://lake', 'orders_clean'], ['streamlit://bi', 'sales']),
-      {
-        id: id(),
-        type: 'DatasetClassified',
-        schemaVersion: 1,
-        occurredAt: '2026-01-01T00:00:00.000Z',
-        producer: 'catalog',
-        actor: dpo,
-        data: {
-          dataset: { namespace: 'kafka://prod', name: 'orders' },
-          field: 'email',
-          tags: ['pii.email'],
-        },
-      },
+      emailClassified({ namespace: 'kafka://prod', name: 'orders' }),
       a,
       b,
       c,

@@ -17,6 +17,7 @@ import {
   camille,
   createHarness,
   dpo,
+  emailClassified,
   eraseCamille,
   reportNothingFound,
   requestCamilleErasure,
@@ -251,19 +252,7 @@ describe('erasure service, end to end over the embedded stores', () => {
 
   it('locates a PII dataset whose long name would be cut inside a character, and always returns the canary', async () => {
     await h.ingest([
-      {
-        id: 'classify-emoji',
-        type: 'DatasetClassified',
-        schemaVersion: 1,
-        occurredAt: '2026-01-01T00:00:00.000Z',
-        producer: 'catalog',
-        actor: dpo,
-        data: {
-          dataset: { namespace: 'kafka://pro', name: '😀'.repeat(300) },
-          field: 'email',
-          tags: ['pii.email'],
-        },
-      },
+      emailClassified({ namespace: 'kafka://pro', name: '😀'.repeat(300) }, 'classify-emoji'),
     ]);
     const { canary, tasks } = await requestCamilleErasure(h);
     expect(canary).toMatch(/^[A-Za-z0-9_-]{43}$/);

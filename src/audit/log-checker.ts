@@ -1,5 +1,5 @@
 import type { StoredCheckpoint } from '../checkpoint/store.js';
-import { leafHash, sameBytes } from '../merkle/hash.js';
+import { HASH_SIZE, leafHash, sameBytes } from '../merkle/hash.js';
 import { TILE_WIDTH } from '../merkle/tile-reader.js';
 import type { TileStore } from '../merkle/tile-store.js';
 import { createMerkleTree, type MerkleTree } from '../merkle/tree.js';
@@ -7,7 +7,6 @@ import { createCompactRange } from './compact-range.js';
 
 /** Leaves recomputed into tiles at a time. */
 const INTEGRATE_EVERY = 4096;
-const HASH_BYTES = 32;
 
 /** Tile (level, index) covers leaves from index·256^(level+1), 256^(level+1) of them. */
 const tileMismatch = (level: number, tileIndex: number, what: string): VerifyFinding => {
@@ -36,11 +35,11 @@ const extraTiles = (
     const width = hashes % TILE_WIDTH;
     if (width === 0) continue;
     const last = tiles.get(level, needed - 1);
-    if (last && last.length !== width * HASH_BYTES)
+    if (last && last.length !== width * HASH_SIZE)
       return tileMismatch(
         level,
         needed - 1,
-        `holds ${last.length / HASH_BYTES} hashes, but the log's ${size} entries make ${width}`,
+        `holds ${last.length / HASH_SIZE} hashes, but the log's ${size} entries make ${width}`,
       );
   }
   return undefined;

@@ -58,6 +58,9 @@ export const ConfigSetting = builder.objectRef<CurrentSetting>('ConfigSetting').
     kind: t.expose('kind', { type: ConfigKind, nullable: true }),
     value: t.field({ type: 'JSON', nullable: true, resolve: (s) => s.value }),
     position: t.exposeInt('position'),
+    eventId: t.exposeID('eventId', {
+      description: 'Id of the latest change: its inclusion proof is at /v1/proof/inclusion?id=…',
+    }),
     time: t.expose('time', { type: 'DateTime' }),
     actor: t.expose('actor', { type: Actor }),
     changeRef: t.exposeString('changeRef', { nullable: true }),

@@ -263,12 +263,12 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
       it('shows a retention change with its diff, and the current value', async () => {
         const r = await as(
           'auditor',
-          `{ configHistory(component: "kafka", target: "topic/orders.raw") { edges { node { changeRef diff { path op before after } } } } }`,
+          `{ configHistory(component: "kafka", target: "topic/orders.raw") { edges { node { eventId changeRef diff { path op before after } } } } }`,
         );
-        expect(
-          (r.data?.configHistory as { edges: { node: unknown }[] }).edges.map((e) => e.node),
-        ).toEqual([
+        const history = (r.data?.configHistory as { edges: { node: { eventId: string } }[] }).edges;
+        expect(history.map((e) => e.node)).toEqual([
           {
+            eventId: expect.any(String) as string,
             changeRef: 'MR-1423',
             diff: [
               { path: '/retention.ms', op: 'REPLACE', before: '604800000', after: '259200000' },
@@ -277,11 +277,13 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
         ]);
         const current = await as(
           'auditor',
-          `{ currentConfig(component: "kafka") { target value } }`,
+          `{ currentConfig(component: "kafka") { target value eventId } }`,
         );
+        // The current value names the change that set it, whose proof an auditor can then fetch.
         expect(current.data?.currentConfig).toContainEqual({
           target: 'topic/orders.raw',
           value: { 'retention.ms': '259200000' },
+          eventId: history[0]!.node.eventId,
         });
         expect(
           codes(await as('analyst', `{ configHistory { edges { node { target } } } }`)),

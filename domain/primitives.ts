@@ -3,9 +3,15 @@ import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
 const timestampParts =
   /^(\d{4})-(\d{2})-(\d{2})T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
 
+/** The first and last instants of years 0000–9999 in UTC: what a four-digit UTC day bucket can name. */
+const firstInstantMs = Date.parse('0000-01-01T00:00:00.000Z');
+const lastInstantMs = Date.parse('9999-12-31T23:59:59.999Z');
+
 /**
  * Whether `v` is an RFC 3339 date-time with an offset that names a real instant: the pattern alone
  * lets `2026-13-45T99:99:99Z` or February 30 through, and every projection would then fail on it.
+ * The instant must also fall within years 0000–9999 in UTC: `9999-12-31T23:30:00-05:00` is in year
+ * 10000 there, and the read stores file rows under their UTC day.
  */
 export const isTimestamp = (v: string): boolean => {
   const m = timestampParts.exec(v);
@@ -13,7 +19,10 @@ export const isTimestamp = (v: string): boolean => {
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
-  return days !== undefined && day >= 1 && day <= days;
+  if (days === undefined || day < 1 || day > days) return false;
+  if (year > 0 && year < 9999) return true;
+  const ms = Date.parse(v);
+  return ms >= firstInstantMs && ms <= lastInstantMs;
 };
 
 // TypeBox checks formats through this global registry, in every thread that validates.

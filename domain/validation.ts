@@ -37,7 +37,7 @@ const issuesOf = (
   for (const e of check.Errors(value)) {
     const message =
       e.type === ValueErrorType.StringFormat && e.schema.format === 'date-time'
-        ? 'must be an RFC 3339 date-time with an offset naming a real instant (month 01–12, a day the month has, hour 00–23)'
+        ? 'must be an RFC 3339 date-time with an offset naming a real instant (month 01–12, a day the month has, hour 00–23, years 0000–9999 in UTC)'
         : e.message;
     issues.push({ path: prefix + e.path || '/', message });
     if (issues.length >= max) break;

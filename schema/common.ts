@@ -12,7 +12,7 @@ const toInstant = (value: unknown): string => {
   const ms = typeof value === 'string' && isTimestamp(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(ms)) {
     throw new GraphQLError(
-      `DateTime must be an RFC 3339 date-time with an offset naming a real instant (a day the month has, hour 00–23), e.g. 2026-11-25T08:10:00Z; got ${JSON.stringify(value)}`,
+      `DateTime must be an RFC 3339 date-time with an offset naming a real instant (a day the month has, hour 00–23, years 0000–9999 in UTC), e.g. 2026-11-25T08:10:00Z; got ${JSON.stringify(value)}`,
       {
         extensions: { code: 'BAD_USER_INPUT' },
       },

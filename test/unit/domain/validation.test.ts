@@ -101,6 +101,9 @@ describe('event schemas', () => {
       '2026-02-30T10:00:00Z',
       '2026-01-01T24:00:00Z',
       '1900-02-29T10:00:00Z',
+      // Years 10000 and -1 in UTC: no four-digit UTC day holds them.
+      '9999-12-31T23:30:00-05:00',
+      '0000-01-01T00:30:00+01:00',
     ])
       expect(firstIssue({ ...example('AccessRecorded'), occurredAt })).toMatch(
         /^\/occurredAt: must be an RFC 3339 date-time .*real instant/,
@@ -109,6 +112,8 @@ describe('event schemas', () => {
       '2024-02-29T23:59:59.5+05:30',
       '2000-02-29T00:00:00Z',
       '0000-02-29T00:00:00Z',
+      '9999-12-31T23:59:59.999999999Z',
+      '0000-01-01T00:30:00-01:00',
     ])
       expect(validateNewEvent({ ...example('AccessRecorded'), occurredAt }).ok).toBe(true);
   });

@@ -107,6 +107,35 @@ describe('cassandra access history (adapter)', () => {
     expect((await store.accessHistory({ resource, first: 10 })).rows).toEqual([]);
   });
 
+  it('keeps rows for the longer period when a policy is lengthened after they were written', async () => {
+    const occurredAt = '2026-04-10T09:00:00.000Z';
+    // Written 3 s before one day of retention runs out (a TTL of 3 s), then the policy becomes 30 days.
+    const writtenAt = new Date(Date.parse(occurredAt) + 86_400_000 - 3_000);
+    const store = createCassandraAccessStore({ client, keyspace, now: () => writtenAt });
+    await store.reset();
+    const s = subjectId('longer');
+    const events = [
+      recorded('RetentionPolicySet', { resource, scope: 'access-history', retentionDays: 1 }),
+      accessEvent({}, { occurredAt, subjects: [s] }),
+      accessEvent({ resource: 'kafka://main/other' }, { occurredAt }),
+      recorded('RetentionPolicySet', { resource, scope: 'access-history', retentionDays: 30 }),
+    ];
+    for (const [position, e] of events.entries()) {
+      await store.apply(accessHistoryChanges(e, position), position);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    expect(await count('access_by_resource', resource, '2026-04-10')).toBe(1);
+    expect(await count('access_by_principal', 'alice', '2026-04-10')).toBe(2);
+    expect(await count('access_by_subject', s, '2026-04-10')).toBe(1);
+    expect((await store.accessHistory({ resource, first: 10 })).rows).toHaveLength(1);
+    const ttl = await client.execute(
+      `SELECT TTL(event_id) AS t FROM ${keyspace}.access_by_resource WHERE resource = ? AND day = ?`,
+      [resource, '2026-04-10'],
+      { prepare: true },
+    );
+    expect(ttl.rows[0]?.get('t')).toBeGreaterThan(29 * 86_400 - 60);
+  });
+
   it('does not write a row already past its retention period', async () => {
     const store = createCassandraAccessStore({
       client,

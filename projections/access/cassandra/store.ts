@@ -4,7 +4,16 @@ import type { AccessChange, AccessHistoryStore, AccessIndex } from '../ports.js'
 import { resolveAccessQuery } from '../query.js';
 import { accessRowValues } from '../row-fields.js';
 import { readAccessPage, rowsOf } from './read.js';
-import { cutoffOf, dayMs, dayStartMs, num, timeMsOf, ttlOf, type Policies } from './rows.js';
+import {
+  cutoffOf,
+  dayMs,
+  dayStartMs,
+  num,
+  retentionOf,
+  timeMsOf,
+  ttlOf,
+  type Policies,
+} from './rows.js';
 import {
   accessColumns,
   accessSchema,
@@ -97,6 +106,8 @@ export const createCassandraAccessStore = ({
        VALUES (${accessColumns.map(() => '?').join(', ')}) USING TTL ?`,
     partition: (i: AccessIndex) =>
       `SELECT time, position, resource FROM ${ks}.${accessTables[i]} WHERE ${i} = ? AND day = ?`,
+    wholePartition: (i: AccessIndex) =>
+      `SELECT ${accessColumns.join(', ')} FROM ${ks}.${accessTables[i]} WHERE ${i} = ? AND day = ?`,
     countPartition: (i: AccessIndex) =>
       `SELECT COUNT(*) AS n FROM ${ks}.${accessTables[i]} WHERE ${i} = ? AND day = ?`,
     deletePartition: (i: AccessIndex) =>
@@ -175,6 +186,48 @@ export const createCassandraAccessStore = ({
     return counts.reduce((a, b) => a + b, 0);
   };
 
+  /**
+   * After a policy change, rewrites with their new TTL the rows it lets live longer: a TTL is fixed
+   * when a row is written, so without this a lengthened period would still delete rows on the old
+   * date. Only partitions young enough to hold a row still alive under the old policies are read.
+   * Rows already gone under the old period stay gone.
+   */
+  const extendRetention = async (before: Policies, after: Policies): Promise<void> => {
+    const longer = (resource: string): boolean => {
+      const was = retentionOf(before, resource);
+      const is = retentionOf(after, resource);
+      return was !== undefined && (is === undefined || is > was);
+    };
+    const changed = [...after].filter(([resource, days]) => before.get(resource) !== days);
+    const anyLonger = changed.some(([resource, days]) => {
+      const was = resource === '*' ? before.get('*') : retentionOf(before, resource);
+      return was !== undefined && days > was;
+    });
+    if (!anyLonger) return;
+    const nowMs = now().getTime();
+    const horizon = nowMs - (Math.max(...before.values()) + 1) * dayMs;
+    const partitions: { index: AccessIndex; key: string; day: string }[] = [];
+    for await (const r of rowsOf(client, cql.allDays, [], 1000)) {
+      const day = r.get('day') as string;
+      if (dayStartMs(day) >= horizon)
+        partitions.push({ index: r.get('idx') as AccessIndex, key: r.get('key') as string, day });
+    }
+    await mapLimit(partitions, concurrencyLevel, async ({ index, key, day }) => {
+      const rewrites: { query: string; params: unknown[] }[] = [];
+      for await (const r of rowsOf(client, cql.wholePartition(index), [key, day], 1000)) {
+        const resource = r.get('resource') as string;
+        if (!longer(resource)) continue;
+        const ttl = ttlOf(after, resource, timeMsOf(r), nowMs);
+        if (ttl === null) continue;
+        rewrites.push({
+          query: cql.insertRow(index),
+          params: [...accessColumns.map((column) => r.get(column) as unknown), ttl],
+        });
+      }
+      for (const w of rewrites) await client.execute(w.query, w.params, opts);
+    });
+  };
+
   const apply = async (changes: readonly AccessChange[], position: number): Promise<void> => {
     if (position <= (await checkpoint())) return;
     const policies = await loadPolicies();
@@ -188,11 +241,14 @@ export const createCassandraAccessStore = ({
         case 'rowIndexed':
           pending.push(c);
           break;
-        case 'retentionSet':
+        case 'retentionSet': {
           await flush();
           await client.execute(cql.setPolicy, [retentionScope, c.resource, c.retentionDays], opts);
+          const before = new Map(policies);
           policies.set(c.resource, c.retentionDays);
+          await extendRetention(before, policies);
           break;
+        }
         case 'subjectErased':
           await flush();
           await purgeSubject(c.subject);

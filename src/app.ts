@@ -11,6 +11,7 @@ import { postEvents } from './http/events-route.js';
 import { postLineage } from './http/lineage-route.js';
 import { getConsistencyProof, getInclusionProof } from './http/proof-routes.js';
 import { json, problem, text } from './http/respond.js';
+import { storageFaultOf, storageProblem } from './http/storage-errors.js';
 import type { Ingestor } from './ingest/ingest.js';
 import type { Metrics } from './metrics.js';
 import type { ProofService } from './proofs.js';
@@ -27,7 +28,8 @@ export interface AppDeps {
   readonly proofs: ProofService;
   /** Verification keys: C2SP vkey lines and SPKI PEM. */
   readonly keys: { readonly vkey: string; readonly spkiPem: string };
-  readonly ready: () => Promise<boolean>;
+  /** Why the service is not ready to serve, or undefined when it is. */
+  readonly notReady: () => Promise<string | undefined>;
   /** The GraphQL endpoint (GraphiQL on GET), when the read side is wired. */
   readonly graphql?: { fetch(req: Request): Promise<Response> | Response };
   /** Records GraphQL requests refused for their token (the others are recorded by the GraphQL context). */
@@ -77,10 +79,10 @@ export const createApp = (deps: AppDeps): App => {
     'GET /v1/proof/consistency': (_req, url) => getConsistencyProof(url, deps.proofs),
     'GET /v1/keys': () => json({ vkey: deps.keys.vkey, spkiPem: deps.keys.spkiPem }),
     'GET /healthz': () => json({ status: 'ok' }),
-    'GET /readyz': async () =>
-      (await deps.ready())
-        ? json({ status: 'ready' })
-        : problem(503, 'not-ready', 'starting up or shutting down'),
+    'GET /readyz': async () => {
+      const why = await deps.notReady();
+      return why === undefined ? json({ status: 'ready' }) : problem(503, 'not-ready', why);
+    },
     'GET /metrics': async () =>
       text(await deps.metrics.registry.metrics(), 200, deps.metrics.registry.contentType),
   };
@@ -140,8 +142,14 @@ export const createApp = (deps: AppDeps): App => {
           );
         else res = problem(404, 'not-found', `no route ${url.pathname}`);
       } catch (e) {
-        deps.log.error({ err: e, path: url.pathname }, 'request failed');
-        res = problem(500, 'internal', 'internal error; nothing partial was stored');
+        const fault = storageFaultOf(e);
+        if (fault) {
+          deps.log.warn({ err: e, path: url.pathname }, 'request refused: storage unavailable');
+          res = storageProblem(fault);
+        } else {
+          deps.log.error({ err: e, path: url.pathname }, 'request failed');
+          res = problem(500, 'internal', 'internal error; nothing partial was stored');
+        }
       }
       deps.metrics.httpRequests.inc({
         route: route ? url.pathname : 'other',

@@ -11,6 +11,7 @@ import { createSqliteLineageStore } from '../projections/lineage/sqlite/store.js
 import { erasureCases } from '../projections/erasure/evolve.js';
 import type { ErasureStore } from '../projections/erasure/ports.js';
 import { createSqliteErasureStore } from '../projections/erasure/sqlite/store.js';
+import { createProjectionHealth, type ProjectionHealth } from '../projections/health.js';
 import { createProjectionRunner, lagOf, type ProjectionRunner } from '../projections/runner.js';
 import type { EventLog } from './log/event-log.js';
 import { combineRunners } from '../projections/combined-runner.js';
@@ -26,6 +27,8 @@ export interface ReadSide {
   readonly lineage: LineageStore;
   readonly erasure: ErasureStore;
   readonly runner: ProjectionRunner;
+  /** Projections retrying after a failure (a full disk, an unreachable store): the service is not ready. */
+  readonly health: Pick<ProjectionHealth, 'failing'>;
   close(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export const assembleReadSide = ({
   closeStores,
   batchSize = 1000,
   lineageRunner,
+  health = createProjectionHealth(),
 }: {
   access: AccessHistoryStore;
   config: ConfigHistoryStore;
@@ -62,6 +66,8 @@ export const assembleReadSide = ({
   batchSize?: number;
   /** Runs the lineage projection elsewhere (its own thread); `lineage` is then only read here. */
   lineageRunner?: ProjectionRunner;
+  /** Shared with `lineageRunner`, which reports its own failures to it. */
+  health?: ProjectionHealth;
 }): ReadSide => {
   const local = createProjectionRunner({
     log,
@@ -73,10 +79,14 @@ export const assembleReadSide = ({
       { projection: erasureCases, store: erasure },
     ],
     onError: (error, name) => {
+      health.failed(name, error);
       logger.error(
         { err: error, projection: name },
         'projection failed; retrying from its checkpoint',
       );
+    },
+    onProgress: ({ name }) => {
+      health.progressed(name);
     },
   });
   const runner = lineageRunner
@@ -91,6 +101,7 @@ export const assembleReadSide = ({
     lineage,
     erasure,
     runner,
+    health,
     close: async () => {
       try {
         await runner.stop();
@@ -146,13 +157,15 @@ export const createSqliteReadSide = ({
   const config = createSqliteConfigStore({ db });
   const erasure = createSqliteErasureStore({ db });
   // Started once every store is built, so a store that fails to open leaves no thread behind.
+  const health = createProjectionHealth();
   const thread = lineageThread
     ? startLineageThread(
         { logFile: lineageThread.logFile, lineageFile: lineageFile(dataDir), batchSize },
-        logger,
+        { logger, health },
       )
     : undefined;
   return assembleReadSide({
+    health,
     access,
     config,
     lineage,

@@ -207,6 +207,19 @@ export const createService = async (
   });
   let open = true;
   let caughtUp = false;
+  const notReady = (): string | undefined => {
+    if (!open) return 'shutting down';
+    if (!caughtUp) return 'starting up: the projections are catching up with the log';
+    const fault = log.fault();
+    if (fault) return `the log cannot append: ${fault.message}`;
+    // Names and times only: /readyz is public, the errors themselves are in the service log.
+    const failing = readSide.health.failing();
+    if (failing.length > 0)
+      return `projections retrying after an error (see the service log): ${failing
+        .map((f) => `${f.name} since ${f.since}`)
+        .join(', ')}`;
+    return undefined;
+  };
   const app = createApp({
     config,
     log: logger.child({ component: 'http' }),
@@ -219,7 +232,7 @@ export const createService = async (
     graphql,
     recorder,
     keys: { vkey, spkiPem },
-    ready: () => Promise.resolve(open && caughtUp && log.fault() === undefined),
+    notReady: () => Promise.resolve(notReady()),
   });
   if (kafkaConfig.enabled) {
     kafka = await startKafka({ settings: kafkaConfig, ingestor, metrics, readSide, logger });

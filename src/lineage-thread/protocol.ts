@@ -17,4 +17,6 @@ export type LineageMessage =
   | { readonly type: 'reply'; readonly id: number; readonly error?: string }
   | { readonly type: 'replayProgress'; readonly id: number; readonly progress: ReplayProgress }
   /** A projection batch failed; the runner retries it from its checkpoint. */
-  | { readonly type: 'failed'; readonly name: string; readonly error: string };
+  | { readonly type: 'failed'; readonly name: string; readonly error: string }
+  /** A projection that had failed applied a batch again. */
+  | { readonly type: 'recovered'; readonly name: string };

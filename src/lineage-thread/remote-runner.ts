@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { ProjectionHealth } from '../../projections/health.js';
 import type { ProjectionRunner, ReplayProgress } from '../../projections/runner.js';
 import { retryDelayMs } from '../log/event-log.js';
 import type { Logger } from '../logger.js';
@@ -21,9 +22,17 @@ interface Call {
  */
 export const startLineageThread = (
   data: LineageThreadData,
-  logger: Logger,
-  /** The worker's script; tests running the TypeScript sources point it at the built one. */
-  workerUrl: URL = new URL('./worker.js', import.meta.url),
+  {
+    logger,
+    health,
+    workerUrl = new URL('./worker.js', import.meta.url),
+  }: {
+    logger: Logger;
+    /** Told when the thread's projection fails and when it applies a batch again. */
+    health?: ProjectionHealth;
+    /** The worker's script; tests running the TypeScript sources point it at the built one. */
+    workerUrl?: URL;
+  },
 ): Omit<ProjectionRunner, 'lag'> & { close(): Promise<void> } => {
   const calls = new Map<number, Call>();
   let nextId = 0;
@@ -49,10 +58,13 @@ export const startLineageThread = (
     const w = new Worker(workerUrl, { workerData: data });
     w.on('message', (m: LineageMessage) => {
       if (m.type === 'failed') {
+        health?.failed(m.name, m.error);
         logger.error(
           { projection: m.name, err: m.error },
           'projection failed; retrying from its checkpoint',
         );
+      } else if (m.type === 'recovered') {
+        health?.progressed(m.name);
       } else if (m.type === 'replayProgress') {
         calls.get(m.id)?.onProgress?.(m.progress);
       } else {

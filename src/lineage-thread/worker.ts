@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { lineageEventTypes, lineageGraph } from '../../projections/lineage/evolve.js';
 import { createSqliteLineageStore } from '../../projections/lineage/sqlite/store.js';
+import { errorText } from '../../projections/health.js';
 import { createProjectionRunner } from '../../projections/runner.js';
 import { openSqliteLogReader } from '../log/sqlite/log-reader.js';
 import { openReadModelDb } from '../read-model-db.js';
@@ -16,17 +17,22 @@ const { logFile, lineageFile, batchSize } = workerData as LineageThreadData;
 const post = (m: LineageMessage): void => {
   port.postMessage(m);
 };
-const message = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-
 const log = openSqliteLogReader(logFile, { types: lineageEventTypes });
 const db = openReadModelDb(lineageFile);
+/** Failed since its last applied batch: the main thread is told when it applies one again. */
+let failing = false;
 const runner = createProjectionRunner({
   log,
   batchSize,
   projections: [{ projection: lineageGraph, store: createSqliteLineageStore({ db }) }],
   onError: (error, name) => {
-    post({ type: 'failed', name, error: message(error) });
+    failing = true;
+    post({ type: 'failed', name, error: errorText(error) });
+  },
+  onProgress: ({ name }) => {
+    if (!failing) return;
+    failing = false;
+    post({ type: 'recovered', name });
   },
 });
 
@@ -68,6 +74,6 @@ const handle = async (r: LineageRequest): Promise<LineageMessage> => {
 
 port.on('message', (r: LineageRequest) => {
   handle(r).then(post, (error: unknown) => {
-    post({ type: 'reply', id: r.id, error: message(error) });
+    post({ type: 'reply', id: r.id, error: errorText(error) });
   });
 });

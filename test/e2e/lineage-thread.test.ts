@@ -176,8 +176,7 @@ describe('the lineage thread (built worker, in process)', () => {
     const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
     const runner = startLineageThread(
       { logFile: join(dir, 'log.sqlite'), lineageFile: join(dir, 'lineage.sqlite'), batchSize: 50 },
-      logger,
-      builtWorker,
+      { logger, workerUrl: builtWorker },
     );
     return { dir, lines, runner };
   };

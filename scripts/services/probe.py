@@ -1,14 +1,23 @@
 #!/usr/bin/env python3
 """Readiness probes that speak each server's own wire protocol (Python standard library only).
 
-    probe.py kafka HOST:PORT      ApiVersions + Metadata round trip; ready when the broker lists itself
-                                  and a controller is known
+    probe.py kafka HOST:PORT [SECURITY_ENV]
+                                  ApiVersions + Metadata round trip; ready when the broker lists itself
+                                  and a controller is known. With SECURITY_ENV (the file up.sh writes),
+                                  the same on the secured listeners it names, after logging in: SASL
+                                  PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512; SASL over TLS (checked against
+                                  the CA); TLS with the client certificate
     probe.py cql HOST:PORT        CQL native protocol v4: STARTUP + SELECT release_version FROM system.local
     probe.py mongo HOST:PORT      MongoDB OP_MSG: ping + buildInfo
 
 Exit status 0 and one line on stdout when the server answered correctly, 1 otherwise (reason on stderr).
 """
+import base64
+import hashlib
+import hmac
+import os
 import socket
+import ssl
 import struct
 import sys
 
@@ -63,37 +72,146 @@ def kafka_request(sock, api_key, api_version, corr, body=b""):
     return r
 
 
-def probe_kafka(host, port):
-    with socket.create_connection((host, port), timeout=TIMEOUT) as s:
-        r = kafka_request(s, 18, 0, 1)  # ApiVersions v0
-        err = r.i16()
-        if err:
-            raise ValueError(f"ApiVersions error code {err}")
-        apis = {}
+def kafka_metadata(s):
+    r = kafka_request(s, 18, 0, 1)  # ApiVersions v0
+    err = r.i16()
+    if err:
+        raise ValueError(f"ApiVersions error code {err}")
+    apis = {}
+    for _ in range(r.i32()):
+        key, lo, hi = r.unpack(">hhh")
+        apis[key] = (lo, hi)
+    if 3 not in apis or not apis[3][0] <= 1 <= apis[3][1]:
+        raise ValueError(f"broker does not offer Metadata v1: {apis.get(3)}")
+    r = kafka_request(s, 3, 1, 2, struct.pack(">i", -1))  # Metadata v1, all topics
+    brokers = []
+    for _ in range(r.i32()):
+        node, bhost, bport, _rack = r.i32(), r.str16(), r.i32(), r.str16()
+        brokers.append((node, bhost, bport))
+    controller = r.i32()
+    topics = []
+    for _ in range(r.i32()):
+        terr, name, _internal = r.i16(), r.str16(), r.i8()
         for _ in range(r.i32()):
-            key, lo, hi = r.unpack(">hhh")
-            apis[key] = (lo, hi)
-        if 3 not in apis or not apis[3][0] <= 1 <= apis[3][1]:
-            raise ValueError(f"broker does not offer Metadata v1: {apis.get(3)}")
-        r = kafka_request(s, 3, 1, 2, struct.pack(">i", -1))  # Metadata v1, all topics
-        brokers = []
-        for _ in range(r.i32()):
-            node, bhost, bport, _rack = r.i32(), r.str16(), r.i32(), r.str16()
-            brokers.append((node, bhost, bport))
-        controller = r.i32()
-        topics = []
-        for _ in range(r.i32()):
-            terr, name, _internal = r.i16(), r.str16(), r.i8()
-            for _ in range(r.i32()):
-                r.i16(); r.i32(); r.i32()
-                r.take(4 * r.i32())
-                r.take(4 * r.i32())
-            topics.append((name, terr))
+            r.i16(); r.i32(); r.i32()
+            r.take(4 * r.i32())
+            r.take(4 * r.i32())
+        topics.append((name, terr))
     if not brokers:
         raise ValueError("metadata lists no broker yet")
     if controller < 0:
         raise ValueError("no active controller yet")
-    return f"kafka ok: brokers={[f'{n}@{h}:{p}' for n, h, p in brokers]} controller={controller} topics={len(topics)}"
+    return brokers, controller, topics
+
+
+def kafka_bytes(b):
+    return struct.pack(">i", len(b)) + b
+
+
+def kafka_str(s):
+    b = s.encode()
+    return struct.pack(">h", len(b)) + b
+
+
+def kafka_sasl_step(s, corr, payload):
+    r = kafka_request(s, 36, 0, corr, kafka_bytes(payload))  # SaslAuthenticate v0
+    err, message = r.i16(), r.str16()
+    if err:
+        raise ValueError(f"SASL authentication failed (error code {err}): {message}")
+    n = r.i32()
+    return r.take(n) if n > 0 else b""
+
+
+def kafka_scram(s, digest, user, password):
+    """RFC 5802 client: client-first, client-final; checks the server signature."""
+    nonce = base64.b64encode(os.urandom(18)).decode()
+    first_bare = f"n={user},r={nonce}"
+    server_first = kafka_sasl_step(s, 11, ("n,," + first_bare).encode()).decode()
+    fields = dict(kv.split("=", 1) for kv in server_first.split(","))
+    if not fields["r"].startswith(nonce):
+        raise ValueError("SCRAM: server nonce does not extend ours")
+    salted = hashlib.pbkdf2_hmac(digest, password.encode(), base64.b64decode(fields["s"]), int(fields["i"]))
+    client_key = hmac.digest(salted, b"Client Key", digest)
+    final_bare = f"c=biws,r={fields['r']}"
+    auth = f"{first_bare},{server_first},{final_bare}".encode()
+    signature = hmac.digest(hashlib.new(digest, client_key).digest(), auth, digest)
+    proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature))).decode()
+    server_final = kafka_sasl_step(s, 12, f"{final_bare},p={proof}".encode()).decode()
+    expected = base64.b64encode(hmac.digest(hmac.digest(salted, b"Server Key", digest), auth, digest)).decode()
+    if server_final != f"v={expected}":
+        raise ValueError("SCRAM: wrong server signature")
+
+
+def kafka_login(s, mechanism, user, password):
+    r = kafka_request(s, 17, 1, 10, kafka_str(mechanism))  # SaslHandshake v1
+    err = r.i16()
+    offered = [r.str16() for _ in range(r.i32())]
+    if err:
+        raise ValueError(f"SaslHandshake {mechanism}: error code {err}, broker offers {offered}")
+    if mechanism == "PLAIN":
+        kafka_sasl_step(s, 11, f"\0{user}\0{password}".encode())
+    else:
+        kafka_scram(s, "sha256" if mechanism == "SCRAM-SHA-256" else "sha512", user, password)
+
+
+def probe_kafka_once(host, port, tls=None, sasl=None):
+    with socket.create_connection((host, port), timeout=TIMEOUT) as raw:
+        s = tls.wrap_socket(raw, server_hostname=host) if tls else raw
+        if sasl:
+            kafka_login(s, *sasl)
+        return kafka_metadata(s)
+
+
+def read_env(path):
+    env = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                k, _, v = line.partition("=")
+                env[k] = v
+    return env
+
+
+def probe_kafka_secured(path):
+    env = read_env(path)
+    user, password = env["KAFKA_SASL_USERNAME"], env["KAFKA_SASL_PASSWORD"]
+
+    def hostport(key):
+        h, _, p = env[key].rpartition(":")
+        return h, int(p)
+
+    def tls(with_cert):
+        ctx = ssl.create_default_context(cafile=env["KAFKA_TLS_CA_FILE"])
+        if with_cert:
+            ctx.load_cert_chain(env["KAFKA_TLS_CERT_FILE"], env["KAFKA_TLS_KEY_FILE"])
+        return ctx
+
+    done = []
+    for mechanism in ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"):
+        try:
+            probe_kafka_once(*hostport("KAFKA_SASL_PLAINTEXT_BROKERS"), sasl=(mechanism, user, password))
+        except (OSError, ValueError) as e:
+            raise ValueError(f"SASL_PLAINTEXT {env['KAFKA_SASL_PLAINTEXT_BROKERS']} {mechanism}: {e}") from e
+    done.append("sasl_plaintext(plain,scram-sha-256,scram-sha-512)")
+    for mechanism in ("PLAIN", "SCRAM-SHA-512"):
+        try:
+            probe_kafka_once(*hostport("KAFKA_SASL_SSL_BROKERS"), tls=tls(False), sasl=(mechanism, user, password))
+        except (OSError, ValueError) as e:
+            raise ValueError(f"SASL_SSL {env['KAFKA_SASL_SSL_BROKERS']} {mechanism}: {e}") from e
+    done.append("sasl_ssl(plain,scram-sha-512)")
+    try:
+        probe_kafka_once(*hostport("KAFKA_SSL_BROKERS"), tls=tls(True))
+    except (OSError, ValueError) as e:
+        raise ValueError(f"SSL {env['KAFKA_SSL_BROKERS']} with client certificate: {e}") from e
+    done.append("ssl(client certificate)")
+    return " ".join(done)
+
+
+def probe_kafka(host, port, security_env=None):
+    brokers, controller, topics = probe_kafka_once(host, port)
+    secured = f" + {probe_kafka_secured(security_env)}" if security_env else ""
+    return f"kafka ok: brokers={[f'{n}@{h}:{p}' for n, h, p in brokers]} controller={controller} topics={len(topics)}{secured}"
 
 
 # ------------------------------------------------------------------------------------------- CQL
@@ -239,14 +357,14 @@ PROBES = {"kafka": probe_kafka, "cql": probe_cql, "mongo": probe_mongo}
 
 
 def main(argv):
-    if len(argv) != 3 or argv[1] not in PROBES:
+    if len(argv) not in (3, 4) or argv[1] not in PROBES or (len(argv) == 4 and argv[1] != "kafka"):
         print(__doc__, file=sys.stderr)
         return 2
     host, _, port = argv[2].rpartition(":")
     try:
-        print(PROBES[argv[1]](host or "127.0.0.1", int(port)))
+        print(PROBES[argv[1]](host or "127.0.0.1", int(port), *argv[3:]))
         return 0
-    except (OSError, ValueError, ConnectionError, struct.error) as e:
+    except (OSError, ValueError, KeyError, ConnectionError, struct.error) as e:
         print(f"{argv[1]} not ready: {e}", file=sys.stderr)
         return 1
 

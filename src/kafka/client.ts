@@ -65,6 +65,25 @@ export const kafkaClientOptions = (settings: KafkaSettings, log: Logger): KafkaJ
   };
 };
 
+const TLS_HINTS: readonly [RegExp, string][] = [
+  [
+    /self[- ]signed certificate|unable to (verify|get issuer)|certificate has expired|does not match certificate/i,
+    "TLS: the broker's certificate is not trusted; check GOUVERNAIL_KAFKA_TLS_CA_FILE",
+  ],
+  [
+    /alert (bad certificate|certificate required|unknown ca|certificate unknown)/i,
+    'TLS: the broker refused the client certificate or wants one; check GOUVERNAIL_KAFKA_TLS_CERT_FILE and GOUVERNAIL_KAFKA_TLS_KEY_FILE',
+  ],
+  [
+    /wrong version number|packet length too long|disconnected before secure TLS connection/i,
+    'TLS: the broker may not answer TLS on this port; check GOUVERNAIL_KAFKA_TLS and GOUVERNAIL_KAFKA_BROKERS',
+  ],
+];
+
+/** What to check when connecting failed with this TLS error, naming our settings; undefined for any other error. */
+export const tlsHint = (message: string): string | undefined =>
+  TLS_HINTS.find(([pattern]) => pattern.test(message))?.[1];
+
 /** A kafkajs client for our settings, able to read every compression Kafka producers use. */
 export const createKafkaClient = (settings: KafkaSettings, log: Logger): Kafka => {
   registerKafkaCodecs();

@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ReadSide } from '../read-side.js';
 import { publishCheckpoints } from './checkpoints.js';
-import { createKafkaClient } from './client.js';
+import { createKafkaClient, tlsHint } from './client.js';
 import { createKafkaCollector, ingestThrough } from './collector.js';
 import type { KafkaSettings } from './config.js';
 import { createKafkaIngest } from './consumer.js';
@@ -47,8 +47,10 @@ export const startKafka = async ({
   try {
     await Promise.all([admin.connect(), producer.connect()]);
   } catch (cause) {
+    const message = (cause as Error).message.trimEnd();
+    const hint = tlsHint(message);
     throw new Error(
-      `cannot reach Kafka at ${settings.brokers.join(',')}: ${(cause as Error).message}`,
+      `cannot reach Kafka at ${settings.brokers.join(',')}: ${message}${hint ? ` (${hint})` : ''}`,
       { cause },
     );
   }

@@ -323,6 +323,38 @@ describe('a wrong setting stops the service at start with an error naming the ca
     expect(stderr).toMatch(
       new RegExp(`cannot reach Kafka at ${secured.saslSsl}: .*self-signed certificate`),
     );
+    expect(stderr).toContain(
+      "(TLS: the broker's certificate is not trusted; check GOUVERNAIL_KAFKA_TLS_CA_FILE)",
+    );
+    expect(seconds).toBeLessThan(60);
+  });
+
+  it('TLS without the client certificate the broker requires', async () => {
+    const { stderr, seconds } = await failedStart('tls-client-certificate', {
+      GOUVERNAIL_KAFKA_BROKERS: secured.ssl,
+      GOUVERNAIL_KAFKA_TLS: 'true',
+      GOUVERNAIL_KAFKA_TLS_CA_FILE: secured.caFile,
+    });
+    expect(stderr).toMatch(new RegExp(`cannot reach Kafka at ${secured.ssl}: `));
+    expect(stderr).toContain(
+      '(TLS: the broker refused the client certificate or wants one; check GOUVERNAIL_KAFKA_TLS_CERT_FILE and GOUVERNAIL_KAFKA_TLS_KEY_FILE)',
+    );
+    expect(seconds).toBeLessThan(60);
+  });
+
+  it('TLS towards a port that does not answer TLS', async () => {
+    const { stderr, seconds } = await failedStart('sasl-plain', {
+      GOUVERNAIL_KAFKA_BROKERS: secured.saslPlaintext,
+      GOUVERNAIL_KAFKA_TLS: 'true',
+      GOUVERNAIL_KAFKA_TLS_CA_FILE: secured.caFile,
+      GOUVERNAIL_KAFKA_SASL_MECHANISM: 'plain',
+      GOUVERNAIL_KAFKA_SASL_USERNAME: secured.username,
+      GOUVERNAIL_KAFKA_SASL_PASSWORD: secured.password,
+    });
+    expect(stderr).toMatch(new RegExp(`cannot reach Kafka at ${secured.saslPlaintext}: `));
+    expect(stderr).toContain(
+      '(TLS: the broker may not answer TLS on this port; check GOUVERNAIL_KAFKA_TLS and GOUVERNAIL_KAFKA_BROKERS)',
+    );
     expect(seconds).toBeLessThan(60);
   });
 });

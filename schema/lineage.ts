@@ -173,6 +173,11 @@ Dataset.implement({
     }),
     fields: t.expose('fields', { type: [DatasetField] }),
     tags: t.expose('tags', piiTagsField()),
+    symlinks: t.expose('symlinks', {
+      type: [DatasetRef],
+      description:
+        'Other names of this dataset, from its OpenLineage symlinks facet (a table name for a path): queries and classifications naming one of them mean this dataset.',
+    }),
   }),
 });
 
@@ -401,7 +406,7 @@ builder.queryFields((t) => ({
     type: Dataset,
     nullable: true,
     description:
-      'A dataset with its schema (as of `asOf`), columns and PII tags; null when unknown.',
+      'A dataset with its schema (as of `asOf`), columns and PII tags; null when unknown. One of its symlinks names it too.',
     args: {
       namespace: t.arg.string({ required: true }),
       name: t.arg.string({ required: true }),

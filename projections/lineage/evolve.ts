@@ -12,6 +12,7 @@ import {
   type OpenLineageRunEvent,
   type ValidOpenLineage,
 } from '../../domain/openlineage.js';
+import { symlinksOf } from '../../domain/openlineage-symlinks.js';
 import type { Projection } from '../ports.js';
 import type { DatasetRef, JobRef, LineageChange } from './ports.js';
 
@@ -72,6 +73,8 @@ const datasetChanges = (
       at,
     });
   if (tags) tagChange(out, dataset, tags, tagMode);
+  const symlinks = symlinksOf(d.facets?.symlinks, d);
+  if (symlinks) out.push({ kind: 'symlinksDeclared', dataset, symlinks, at });
 };
 
 const columnChanges = (
@@ -189,7 +192,8 @@ const classifiedChanges = (e: EventOf<'DatasetClassified'>): LineageChange[] => 
  * from `DatasetClassified` and from the OpenLineage `tags` dataset facet (entries with key `pii`,
  * optionally scoped to a column by `field`; `tagChange` says whose facet replaces and whose adds);
  * the `schema` facet has no tag property in the spec and free-text descriptions are not read as
- * classifications. A stored OpenLineage event that no longer
+ * classifications. The `symlinks` facet (of an input or an output) gives a dataset other names,
+ * which the read model resolves to it. A stored OpenLineage event that no longer
  * passes validation changes nothing.
  */
 export const lineageGraphChanges = (event: AuditEvent): LineageChange[] => {

@@ -133,6 +133,8 @@ export interface DatasetView extends NamedRef {
   readonly fields: readonly DatasetFieldView[];
   /** Dataset-level tags, its own and those propagated from upstream datasets. */
   readonly tags: readonly PiiTag[];
+  /** The other names this dataset is known by (its `symlinks` facet, see `LineageReadModel`), sorted. */
+  readonly symlinks: readonly DatasetRef[];
 }
 
 export type RunState = 'STARTED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'ABORTED';
@@ -190,6 +192,17 @@ export interface ImpactView {
  * whose transformations are all INDIRECT (filters, joins, sorts: the value itself is not copied);
  * a dataset-level tag reaches every downstream dataset through dataset lineage. Nothing else gets
  * tags. Cycles are walked once.
+ *
+ * A dataset's `symlinks` facet gives it other names (openlineage-spark names a table by its storage
+ * path and gives `default.cust_tbl` as a symlink). A name claimed so stands for the claiming
+ * dataset: every query naming it answers for that dataset. A walk reaching the dataset, or a dataset
+ * named by one of its aliases (another producer may use the table name), reaches the others at the
+ * same distance, and a PII tag put under an alias is the dataset's, whether the classification came
+ * before or after the claim; an alias known only from a classification is not a node of the walks.
+ * When two datasets claim
+ * one name, the claim with the latest `eventTime` wins (on a tie, the later in the log); each
+ * dataset's claims are those of its `symlinks` facet with the latest `eventTime`, `_deleted`
+ * removing them. Aliases are resolved as they are now, also for queries `asOf` an instant.
  */
 export interface LineageReadModel {
   /** A dataset with its schema (as of `asOf`), columns and tags, or null when unknown. */
@@ -273,6 +286,16 @@ export type LineageChange =
       readonly dataset: DatasetRef;
       readonly field: string | null;
       readonly tags: readonly string[];
+    }
+  /**
+   * The other names a dataset's `symlinks` facet gives it, replacing the names it claimed before; []
+   * removes them. A declaration with an `eventTime` before the dataset's latest one changes nothing.
+   */
+  | {
+      readonly kind: 'symlinksDeclared';
+      readonly dataset: DatasetRef;
+      readonly symlinks: readonly DatasetRef[];
+      readonly at: string;
     }
   /**
    * PII tags from a `tags` facet. `replace` (the facet of a job's output or of a DatasetEvent's

@@ -99,6 +99,21 @@ export const tagsReaching = <O>(
   return tags;
 };
 
+/**
+ * Adds `links` (a column key → the keys of the same column under the dataset's other names, see
+ * the walks' `sameAs`) to an adjacency map of `spreadTags` or `tagsReaching`: tags cross them both ways.
+ */
+export const addLinks = (
+  adjacency: Map<string, string[]>,
+  links: ReadonlyMap<string, readonly string[]>,
+): void => {
+  for (const [key, others] of links) {
+    const list = adjacency.get(key);
+    if (list) list.push(...others);
+    else adjacency.set(key, [...others]);
+  }
+};
+
 /** A tag set as the API shows it: tags sorted, each tag's origins sorted by dataset, field, source. */
 export const presentTags = <O>(set: TagSet<O>, origin: (o: O) => PiiTagOrigin): PiiTag[] => {
   const order = (a: PiiTagOrigin, b: PiiTagOrigin): number =>

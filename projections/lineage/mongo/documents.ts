@@ -26,6 +26,8 @@ export interface DatasetDoc {
   dataSourceJson?: string;
   /** The latest `eventTime` a schema of the dataset was observed at; absent: the current version's. */
   schemaSeenAt?: string;
+  /** The `eventTime` of the dataset's `symlinks` facet in force; absent: none yet. */
+  symlinksAt?: string;
 }
 
 export interface JobDoc {
@@ -117,6 +119,19 @@ export interface TagDoc {
   tag: string;
 }
 
+/**
+ * A dataset's claim on another name (its `symlinks` facet), `_id` `[alias, dataset]`. `won` marks
+ * the claim that names a dataset for its alias: latest `declaredAt`, then highest `seq` (log order).
+ */
+export interface SymlinkDoc {
+  _id: string;
+  alias: string;
+  dataset: string;
+  declaredAt: string;
+  seq: number;
+  won: boolean;
+}
+
 export const lineageCollections = (db: Db) => ({
   datasets: db.collection<DatasetDoc>('lineage_datasets'),
   jobs: db.collection<JobDoc>('lineage_jobs'),
@@ -126,6 +141,7 @@ export const lineageCollections = (db: Db) => ({
   runs: db.collection<RunDoc>('lineage_runs'),
   columnEdges: db.collection<ColumnEdgeDoc>('lineage_column_edges'),
   tags: db.collection<TagDoc>('lineage_tags'),
+  symlinks: db.collection<SymlinkDoc>('lineage_symlinks'),
   runsArchive: db.collection<RunDoc>('lineage_runs_archive'),
 });
 

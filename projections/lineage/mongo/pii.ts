@@ -1,5 +1,6 @@
 import type { PiiTag, PiiTagSource } from '../ports.js';
 import {
+  addLinks,
   addTag,
   emptyTags as emptyTagSet,
   mergeTags,
@@ -15,7 +16,7 @@ import {
   type LineageCollections,
   type TagDoc,
 } from './documents.js';
-import type { createMongoTraversal } from './traverse.js';
+import type { createMongoTraversal, MongoMates } from './traverse.js';
 
 interface Origin {
   readonly dataset: string;
@@ -33,15 +34,36 @@ const unbounded = Number.MAX_SAFE_INTEGER;
 export const createMongoPii = (
   c: LineageCollections,
   traversal: ReturnType<typeof createMongoTraversal>,
+  mates: MongoMates,
 ) => {
+  /**
+   * The tags put on each column itself, and on the same column of the datasets of its symlink group
+   * known only from a classification (walks do not reach those).
+   */
   const directTags = async (keys: readonly string[]): Promise<Map<string, TagSet>> => {
     const byKey = new Map<string, TagSet>();
-    for (const r of await traversal.findAll<TagDoc>(c.tags, 'key', keys, {}))
-      addTag(byKey, r.key, r.tag, `${r.key}\u0000${r.source}`, {
-        dataset: r.dataset,
-        field: r.field,
-        source: r.source,
-      });
+    const columns = keys.map((key) => {
+      const [dataset, field] = JSON.parse(key) as [string, string];
+      return { key, dataset, field };
+    });
+    const groups = await mates([...new Set(columns.map((col) => col.dataset))]);
+    const asked = new Map<string, string[]>();
+    const ask = (key: string, forKey: string): void => {
+      const list = asked.get(key);
+      if (!list) asked.set(key, [forKey]);
+      else if (!list.includes(forKey)) list.push(forKey);
+    };
+    for (const col of columns) {
+      ask(col.key, col.key);
+      for (const m of groups.get(col.dataset) ?? []) ask(columnKey(m, col.field), col.key);
+    }
+    for (const r of await traversal.findAll<TagDoc>(c.tags, 'key', [...asked.keys()], {}))
+      for (const key of asked.get(r.key) ?? [])
+        addTag(byKey, key, r.tag, `${r.key}\u0000${r.source}`, {
+          dataset: r.dataset,
+          field: r.field,
+          source: r.source,
+        });
     return byKey;
   };
 
@@ -59,6 +81,7 @@ export const createMongoPii = (
       if (list) list.push(e.fromKey);
       else sources.set(e.toKey, [e.fromKey]);
     }
+    addLinks(sources, upstream.sameAs);
     const direct = await directTags([...upstream.columns.keys()]);
     const result = new Map<string, TagSet>();
     for (const field of fields)

@@ -1,4 +1,5 @@
 import type { ColumnTransformation } from '../../../domain/openlineage-facets.js';
+import { addLinks } from '../tag-set.js';
 import { byName, checkAsOf, checkDepth, mergeWalks as mergeWalksOf, ways } from '../walk.js';
 import type {
   ColumnEdge,
@@ -31,6 +32,7 @@ import {
   type RunDoc,
 } from './documents.js';
 import { emptyTags, spreadTags, type createMongoPii, type TagSet } from './pii.js';
+import type { createMongoSymlinkReader } from './symlinks.js';
 import type { createMongoTraversal, Walk } from './traverse.js';
 
 const unbounded = Number.MAX_SAFE_INTEGER;
@@ -49,8 +51,17 @@ export const createMongoLineageQueries = (
   c: LineageCollections,
   traversal: ReturnType<typeof createMongoTraversal>,
   pii: ReturnType<typeof createMongoPii>,
+  symlinks: ReturnType<typeof createMongoSymlinkReader>,
 ) => {
   const asOfFilter = (asOf: string | null) => (asOf === null ? {} : { validFrom: { $lte: asOf } });
+  /** The dataset a name stands for: the one that won it as an alias, else the one so named. */
+  const datasetDoc = async (ref: NamedRef): Promise<DatasetDoc | null> =>
+    c.datasets.findOne({ _id: (await symlinks.ownerOf(ref)) ?? nodeKey(ref) });
+  /** A dataset and the datasets named by its aliases. */
+  const groupOf = async (id: string): Promise<string[]> => [
+    id,
+    ...((await symlinks.mates([id])).get(id) ?? []),
+  ];
 
   const datasetFields = async (id: string, asOf: string | null) => {
     const version = await c.schemas
@@ -60,14 +71,15 @@ export const createMongoLineageQueries = (
       .next();
     const schema = version ? (JSON.parse(version.fieldsJson) as SchemaFieldRecord[]) : [];
     const names = new Set(schema.map((f) => f.name));
+    const group = { $in: await groupOf(id) };
     const [into, outOf, tagged] = await Promise.all([
       c.columnEdges
-        .find({ toDataset: id, ...asOfFilter(asOf) }, { projection: { toField: 1 } })
+        .find({ toDataset: group, ...asOfFilter(asOf) }, { projection: { toField: 1 } })
         .toArray(),
       c.columnEdges
-        .find({ fromDataset: id, ...asOfFilter(asOf) }, { projection: { fromField: 1 } })
+        .find({ fromDataset: group, ...asOfFilter(asOf) }, { projection: { fromField: 1 } })
         .toArray(),
-      c.tags.find({ dataset: id, field: { $ne: '' } }, { projection: { field: 1 } }).toArray(),
+      c.tags.find({ dataset: group, field: { $ne: '' } }, { projection: { field: 1 } }).toArray(),
     ]);
     const other = new Set([
       ...into.map((e) => e.toField),
@@ -80,7 +92,7 @@ export const createMongoLineageQueries = (
 
   const dataset = async (ref: DatasetRef, asOfArg?: string): Promise<DatasetView | null> => {
     const asOf = checkAsOf(asOfArg);
-    const row = await c.datasets.findOne({ _id: nodeKey(ref) });
+    const row = await datasetDoc(ref);
     if (!existsAsOf(row, asOf)) return null;
     const { version, schema, extra } = await datasetFields(row._id, asOf);
     const columns = [
@@ -116,6 +128,7 @@ export const createMongoLineageQueries = (
       schema: version ? { version: version.version, observedAt: version.observedAt } : null,
       fields,
       tags: pii.present(own),
+      symlinks: refsOf(await symlinks.aliasesOf(row._id)),
     };
   };
 
@@ -173,9 +186,7 @@ export const createMongoLineageQueries = (
   };
 
   const startOf = (kind: LineageNodeKind, ref: NamedRef): Promise<DatasetDoc | JobDoc | null> =>
-    kind === 'dataset'
-      ? c.datasets.findOne({ _id: nodeKey(ref) })
-      : c.jobs.findOne({ _id: nodeKey(ref) });
+    kind === 'dataset' ? datasetDoc(ref) : c.jobs.findOne({ _id: nodeKey(ref) });
 
   const lineage = async (q: LineageQuery): Promise<LineageGraph> => {
     checkDepth(q.depth);
@@ -240,7 +251,7 @@ export const createMongoLineageQueries = (
   const columnLineage = async (q: ColumnLineageQuery): Promise<ColumnLineageGraph> => {
     checkDepth(q.depth);
     const asOf = checkAsOf(q.asOf);
-    const start = await c.datasets.findOne({ _id: nodeKey(q.dataset) });
+    const start = await datasetDoc(q.dataset);
     if (!existsAsOf(start, asOf)) return { nodes: [], edges: [] };
     const columns = new Map<string, { dataset: string; field: string }>();
     const edges = new Map<string, ColumnEdgeDoc>();
@@ -260,14 +271,17 @@ export const createMongoLineageQueries = (
   };
 
   const impact = async (ref: DatasetRef): Promise<ImpactView> => {
-    const row = await c.datasets.findOne({ _id: nodeKey(ref) });
+    const row = await datasetDoc(ref);
     const self = { namespace: ref.namespace, name: ref.name };
     if (!row) return { dataset: self, datasets: [], columns: [] };
     const id = row._id;
+    const group = new Set(await groupOf(id));
     const fields = [
       ...new Set(
         (
-          await c.columnEdges.find({ fromDataset: id }, { projection: { fromField: 1 } }).toArray()
+          await c.columnEdges
+            .find({ fromDataset: { $in: [...group] } }, { projection: { fromField: 1 } })
+            .toArray()
         ).map((e) => e.fromField),
       ),
     ];
@@ -283,7 +297,7 @@ export const createMongoLineageQueries = (
       ),
     ]);
     const tags = new Map<string, TagSet>();
-    for (const [field, set] of startTags) tags.set(columnKey(id, field), set);
+    for (const [field, set] of startTags) for (const d of group) tags.set(columnKey(d, field), set);
     const next = new Map<string, string[]>();
     for (const e of walk.edges.values()) {
       if (!e.carriesPii) continue;
@@ -291,14 +305,15 @@ export const createMongoLineageQueries = (
       if (list) list.push(e.toKey);
       else next.set(e.fromKey, [e.toKey]);
     }
+    addLinks(next, walk.sameAs);
     spreadTags(tags, next);
     const datasetTagList = pii.present(datasetTags);
     const datasets = [...downstream.datasets]
-      .filter(([d]) => d !== id)
+      .filter(([d]) => !group.has(d))
       .map(([d, hops]) => ({ dataset: refOfKey(d), distance: hops / 2, tags: datasetTagList }))
       .sort((a, b) => a.distance - b.distance || byName(a.dataset, b.dataset));
     const columns = [...walk.columns.entries()]
-      .filter(([, col]) => col.dataset !== id)
+      .filter(([, col]) => !group.has(col.dataset))
       .map(([key, col]) => ({
         column: { dataset: refOfKey(col.dataset), field: col.field },
         distance: col.distance,

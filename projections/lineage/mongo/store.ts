@@ -7,6 +7,7 @@ import type { LineageChange, LineageStore, RunState } from '../ports.js';
 import { lineageCollections } from './documents.js';
 import { createMongoPii } from './pii.js';
 import { createMongoLineageQueries } from './read.js';
+import { createMongoSymlinkReader } from './symlinks.js';
 import { createMongoTraversal } from './traverse.js';
 import { createMongoLineageWriter } from './write.js';
 
@@ -47,8 +48,14 @@ export const createMongoLineageStore = ({
   const c = lineageCollections(db);
   const cp = mongoCheckpoint(db, name);
   const writer = createMongoLineageWriter(c);
-  const traversal = createMongoTraversal(c);
-  const queries = createMongoLineageQueries(c, traversal, createMongoPii(c, traversal));
+  const symlinks = createMongoSymlinkReader(c);
+  const traversal = createMongoTraversal(c, symlinks.mates);
+  const queries = createMongoLineageQueries(
+    c,
+    traversal,
+    createMongoPii(c, traversal, symlinks.mates),
+    symlinks,
+  );
 
   let indexes: Promise<void> | undefined;
   const ensureIndexes = (): Promise<void> => {
@@ -78,6 +85,11 @@ export const createMongoLineageStore = ({
       await ensureNamedIndexes(c.tags, [
         { key: { key: 1 }, name: 'by_column' },
         { key: { dataset: 1, source: 1 }, name: 'by_dataset_source' },
+      ]);
+      await ensureNamedIndexes(c.symlinks, [
+        { key: { alias: 1 }, name: 'by_alias' },
+        { key: { dataset: 1 }, name: 'by_dataset' },
+        { key: { seq: -1 }, name: 'by_seq' },
       ]);
     })().catch((error: unknown) => {
       indexes = undefined;

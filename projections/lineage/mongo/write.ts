@@ -11,6 +11,7 @@ import {
   type LineageCollections,
   type TagDoc,
 } from './documents.js';
+import { declareMongoSymlinks } from './symlinks.js';
 
 type Change<K extends LineageChange['kind']> = Extract<LineageChange, { kind: K }>;
 
@@ -304,6 +305,8 @@ export const createMongoLineageWriter = (c: LineageCollections) => {
           ch.tags.map((tag) => ({ field, tag })),
         );
       }
+      case 'symlinksDeclared':
+        return declareMongoSymlinks(c, await dataset(ch.dataset), ch);
       case 'piiTagsFaceted': {
         const ds = await dataset(ch.dataset);
         const tags = ch.tags.map((t) => ({ field: t.field ?? datasetLevel, tag: t.tag }));

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import {
+  addLinks,
   addTag,
   emptyTags as emptyTagSet,
   mergeTags,
@@ -10,7 +11,7 @@ import {
 } from '../tag-set.js';
 import type { DatasetRef, PiiTag, PiiTagSource } from '../ports.js';
 import { datasetLevel } from './schema.js';
-import { columnKey, type ColumnKey, type createTraversal } from './traverse.js';
+import { columnKey, type ColumnKey, type createTraversal, type Mates } from './traverse.js';
 
 interface TagRow {
   readonly dataset_id: number;
@@ -32,7 +33,11 @@ export { mergeTags, spreadTags };
 const unbounded = Number.MAX_SAFE_INTEGER;
 
 /** PII propagation at query time, over the current tags and the edges valid at `asOf`. */
-export const createPii = (db: Database, traversal: ReturnType<typeof createTraversal>) => {
+export const createPii = (
+  db: Database,
+  traversal: ReturnType<typeof createTraversal>,
+  mates: Mates,
+) => {
   const tagsAt: Statement<[string], TagRow> =
     db.prepare(`SELECT t.dataset_id, t.field, t.source, t.tag FROM json_each(?) k
     JOIN lineage_tags t ON t.dataset_id = k.value ->> '$[0]' AND t.field = k.value ->> '$[1]'`);
@@ -40,16 +45,33 @@ export const createPii = (db: Database, traversal: ReturnType<typeof createTrave
     'SELECT id, namespace, name FROM lineage_datasets WHERE id IN (SELECT value FROM json_each(?))',
   );
 
+  /**
+   * The tags put on each column itself, and on the same column of the datasets of its symlink group
+   * known only from a classification (walks do not reach those).
+   */
   const directTags = (keys: readonly ColumnKey[]): Map<string, TagSet> => {
     const byKey = new Map<string, TagSet>();
     if (keys.length === 0) return byKey;
-    for (const r of tagsAt.iterate(JSON.stringify(keys.map((k) => [k.datasetId, k.field])))) {
-      const key = columnKey({ datasetId: r.dataset_id, field: r.field });
-      addTag(byKey, key, r.tag, `${key}\u0000${r.source}`, {
-        datasetId: r.dataset_id,
-        field: r.field,
-        source: r.source,
-      });
+    const groups = mates([...new Set(keys.map((k) => k.datasetId))]);
+    const asked = new Map<string, { key: ColumnKey; for: string[] }>();
+    const ask = (key: ColumnKey, forKey: string): void => {
+      const k = columnKey(key);
+      const entry = asked.get(k);
+      if (!entry) asked.set(k, { key, for: [forKey] });
+      else if (!entry.for.includes(forKey)) entry.for.push(forKey);
+    };
+    for (const k of keys) {
+      const own = columnKey(k);
+      ask(k, own);
+      for (const datasetId of groups.get(k.datasetId) ?? [])
+        ask({ datasetId, field: k.field }, own);
+    }
+    const pairs = [...asked.values()].map((a) => [a.key.datasetId, a.key.field]);
+    for (const r of tagsAt.iterate(JSON.stringify(pairs))) {
+      const at = columnKey({ datasetId: r.dataset_id, field: r.field });
+      const origin = { datasetId: r.dataset_id, field: r.field, source: r.source };
+      for (const key of asked.get(at)?.for ?? [])
+        addTag(byKey, key, r.tag, `${at}\u0000${r.source}`, origin);
     }
     return byKey;
   };
@@ -70,6 +92,7 @@ export const createPii = (db: Database, traversal: ReturnType<typeof createTrave
       if (list) list.push(from);
       else sources.set(to, [from]);
     }
+    addLinks(sources, upstream.sameAs);
     const direct = directTags([...upstream.columns.values()].map((c) => c.column));
     const result = new Map<string, TagSet>();
     for (const field of fields)

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { addLinks } from '../tag-set.js';
 import { byName, checkAsOf, checkDepth, mergeWalks as mergeWalksOf, ways } from '../walk.js';
 import type { ColumnTransformation } from '../../../domain/openlineage-facets.js';
 import type {
@@ -23,6 +24,7 @@ import type {
   SchemaFieldRecord,
 } from '../ports.js';
 import { emptyTags, spreadTags, type createPii, type TagSet } from './pii.js';
+import type { createSymlinkReader } from './symlinks.js';
 import { columnKey, type ColumnEdgeRow, type createTraversal, type Walk } from './traverse.js';
 
 interface NodeRow {
@@ -60,10 +62,23 @@ export const createLineageQueries = (
   db: Database,
   traversal: ReturnType<typeof createTraversal>,
   pii: ReturnType<typeof createPii>,
+  symlinks: ReturnType<typeof createSymlinkReader>,
 ) => {
-  const datasetRow = db.prepare<[string, string], NodeRow & { data_source: string | null }>(
+  const datasetByName = db.prepare<[string, string], NodeRow & { data_source: string | null }>(
     'SELECT id, namespace, name, first_seen, last_seen, data_source FROM lineage_datasets WHERE namespace = ? AND name = ?',
   );
+  const datasetById = db.prepare<[number], NodeRow & { data_source: string | null }>(
+    'SELECT id, namespace, name, first_seen, last_seen, data_source FROM lineage_datasets WHERE id = ?',
+  );
+  /** The dataset a name stands for: the one that won it as an alias, else the one so named. */
+  const datasetRow = {
+    get: (namespace: string, name: string) => {
+      const owner = symlinks.ownerOf({ namespace, name });
+      return owner === undefined ? datasetByName.get(namespace, name) : datasetById.get(owner);
+    },
+  };
+  /** A dataset and the datasets named by its aliases. */
+  const groupOf = (id: number): number[] => [id, ...(symlinks.mates([id]).get(id) ?? [])];
   const jobRow = db.prepare<[string, string], NodeRow & { facets: string }>(
     'SELECT id, namespace, name, first_seen, last_seen, facets FROM lineage_jobs WHERE namespace = ? AND name = ?',
   );
@@ -121,9 +136,9 @@ export const createLineageQueries = (
     const version = schemaAsOf.get({ id, asOf });
     const schema = version ? (JSON.parse(version.fields) as SchemaFieldRecord[]) : [];
     const names = new Set(schema.map((f) => f.name));
-    const extra = otherFields
-      .all({ id, asOf })
-      .map((r) => r.field)
+    const extra = [
+      ...new Set(groupOf(id).flatMap((g) => otherFields.all({ id: g, asOf }).map((r) => r.field))),
+    ]
       .filter((f) => !names.has(f))
       .sort();
     return { version, schema, extra };
@@ -166,6 +181,7 @@ export const createLineageQueries = (
       schema: version ? { version: version.version, observedAt: version.observed_at } : null,
       fields,
       tags: present(own),
+      symlinks: symlinks.aliasesOf(row.id),
     };
   };
 
@@ -300,7 +316,10 @@ export const createLineageQueries = (
       for (const [k, c] of walk.columns) columns.set(k, c.column);
       for (const [k, e] of walk.edges) edges.set(k, e);
     }
-    const names = columnGraphNames(edges.values(), [start.id]);
+    const names = columnGraphNames(
+      edges.values(),
+      [...columns.values()].map((c) => c.datasetId),
+    );
     return {
       nodes: [...columns.values()].map((c) => ({
         dataset: refOf(names.datasets.get(c.datasetId)!),
@@ -313,6 +332,7 @@ export const createLineageQueries = (
   const impact = (ref: DatasetRef): ImpactView => {
     const row = datasetRow.get(ref.namespace, ref.name);
     if (!row) return { dataset: refOf(ref), datasets: [], columns: [] };
+    const group = new Set(groupOf(row.id));
     const datasetTags = pii.datasetTags(row.id, null);
     const downstream = traversal.walk(
       { kind: 'dataset', id: row.id },
@@ -320,7 +340,7 @@ export const createLineageQueries = (
       unbounded,
       null,
     );
-    const fields = sourceFields.all(row.id).map((r) => r.field);
+    const fields = [...new Set([...group].flatMap((g) => sourceFields.all(g).map((r) => r.field)))];
     const startTags = pii.columnTags(row.id, fields, null);
     const walk = traversal.columnWalk(
       fields.map((field) => ({ datasetId: row.id, field })),
@@ -329,7 +349,8 @@ export const createLineageQueries = (
       null,
     );
     const tags = new Map<string, TagSet>();
-    for (const [field, set] of startTags) tags.set(columnKey({ datasetId: row.id, field }), set);
+    for (const [field, set] of startTags)
+      for (const datasetId of group) tags.set(columnKey({ datasetId, field }), set);
     const next = new Map<string, string[]>();
     for (const e of walk.edges.values()) {
       if (e.carries_pii === 0) continue;
@@ -339,12 +360,16 @@ export const createLineageQueries = (
       if (list) list.push(to);
       else next.set(from, [to]);
     }
+    addLinks(next, walk.sameAs);
     spreadTags(tags, next);
-    const names = columnGraphNames(walk.edges.values(), downstream.datasets.keys());
+    const names = columnGraphNames(walk.edges.values(), [
+      ...downstream.datasets.keys(),
+      ...[...walk.columns.values()].map((c) => c.column.datasetId),
+    ]);
     const present = pii.present([datasetTags, ...tags.values()]);
     const datasetTagList = present(datasetTags);
     const datasets = [...downstream.datasets]
-      .filter(([id]) => id !== row.id)
+      .filter(([id]) => !group.has(id))
       .map(([id, hops]) => ({
         dataset: refOf(names.datasets.get(id)!),
         distance: hops / 2,
@@ -352,7 +377,7 @@ export const createLineageQueries = (
       }))
       .sort((a, b) => a.distance - b.distance || byName(a.dataset, b.dataset));
     const columns = [...walk.columns.entries()]
-      .filter(([, c]) => c.column.datasetId !== row.id)
+      .filter(([, c]) => !group.has(c.column.datasetId))
       .map(([key, c]) => ({
         column: { dataset: refOf(names.datasets.get(c.column.datasetId)!), field: c.column.field },
         distance: c.distance,

@@ -12,6 +12,7 @@ CREATE TABLE IF NOT EXISTS lineage_datasets (
   last_seen TEXT,
   data_source TEXT,
   schema_seen_at TEXT,
+  symlinks_at TEXT,
   UNIQUE (namespace, name)
 );
 CREATE TABLE IF NOT EXISTS lineage_jobs (
@@ -90,6 +91,16 @@ CREATE TABLE IF NOT EXISTS lineage_tags (
   tag TEXT NOT NULL,
   PRIMARY KEY (dataset_id, field, source, tag)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lineage_symlinks (
+  alias_namespace TEXT NOT NULL,
+  alias_name TEXT NOT NULL,
+  dataset_id INTEGER NOT NULL,
+  declared_at TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  won INTEGER NOT NULL,
+  PRIMARY KEY (alias_namespace, alias_name, dataset_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS lineage_symlinks_by_dataset ON lineage_symlinks (dataset_id, won);
 `;
 
 export const lineageTables = [
@@ -102,6 +113,7 @@ export const lineageTables = [
   'lineage_run_datasets',
   'lineage_column_edges',
   'lineage_tags',
+  'lineage_symlinks',
 ] as const;
 
 /** Columns later builds added to tables an older build may have created. */
@@ -110,6 +122,8 @@ const addedColumns = [
   ['lineage_jobs', 'facets_at', "TEXT NOT NULL DEFAULT '{}'"],
   // The latest instant a schema of the dataset was observed; null: the current version's.
   ['lineage_datasets', 'schema_seen_at', 'TEXT'],
+  // The `eventTime` of the dataset's `symlinks` facet in force; null: none yet.
+  ['lineage_datasets', 'symlinks_at', 'TEXT'],
 ] as const;
 
 /**

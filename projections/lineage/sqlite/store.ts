@@ -6,6 +6,7 @@ import { createPii } from './pii.js';
 import { createLineageQueries } from './read.js';
 import { createLineageSchema } from './schema.js';
 import { promised, sqliteProjectionStore } from '../../sqlite/projection-store.js';
+import { createSymlinkReader } from './symlinks.js';
 import { createTraversal } from './traverse.js';
 import { createLineageWriter } from './write.js';
 
@@ -29,8 +30,14 @@ export const createSqliteLineageStore = ({
 } => {
   createLineageSchema(db);
   const writer = createLineageWriter(db);
-  const traversal = createTraversal(db);
-  const queries = createLineageQueries(db, traversal, createPii(db, traversal));
+  const symlinks = createSymlinkReader(db);
+  const traversal = createTraversal(db, symlinks.mates);
+  const queries = createLineageQueries(
+    db,
+    traversal,
+    createPii(db, traversal, symlinks.mates),
+    symlinks,
+  );
 
   const projection = sqliteProjectionStore<LineageChange>({
     db,

@@ -43,17 +43,24 @@ export interface ColumnEdgeRow {
 export interface ColumnWalk {
   readonly columns: Map<string, { readonly column: ColumnKey; readonly distance: number }>;
   readonly edges: Map<string, ColumnEdgeRow>;
+  /** Column key → the keys of the same column under the other datasets of its symlink group. */
+  readonly sameAs: Map<string, string[]>;
 }
 
 export const columnKey = (c: ColumnKey): string => `${c.datasetId}\u0000${c.field}`;
 
 const asOfFilter = 'AND (@asOf IS NULL OR valid_from <= @asOf)';
 
+/** Dataset id → the other datasets of its symlink group (see `createSymlinkReader`). */
+export type Mates = (datasetIds: readonly number[], seenOnly?: boolean) => Map<number, number[]>;
+
 /**
  * Iterative breadth-first walks over the lineage tables, one batched query per frontier
- * (`IN (SELECT value FROM json_each(?))`), visiting each node once so cycles end the walk.
+ * (`IN (SELECT value FROM json_each(?))`), visiting each node once so cycles end the walk. A dataset
+ * reached brings the other datasets of its symlink group at the same distance, except those known
+ * only from a classification.
  */
-export const createTraversal = (db: Database) => {
+export const createTraversal = (db: Database, mates: Mates) => {
   const hop = (sql: string): Statement<{ ids: string; asOf: string | null }, Hop> =>
     db.prepare<{ ids: string; asOf: string | null }, Hop>(`${sql} ${asOfFilter}`).raw();
   const hops: Record<
@@ -108,9 +115,18 @@ export const createTraversal = (db: Database) => {
   ): Walk => {
     const seen = { dataset: new Map<number, number>(), job: new Map<number, number>() };
     const edges: EdgeRow[] = [];
+    const withMates = (ids: number[], distance: number): number[] => {
+      for (const group of mates(ids, true).values())
+        for (const m of group)
+          if (!seen.dataset.has(m)) {
+            seen.dataset.set(m, distance);
+            ids.push(m);
+          }
+      return ids;
+    };
     seen[start.kind].set(start.id, 0);
     let kind = start.kind;
-    let frontier = [start.id];
+    let frontier = start.kind === 'dataset' ? withMates([start.id], 0) : [start.id];
     for (let distance = 1; distance <= maxHops && frontier.length > 0; distance++) {
       const { stmt, input } = hops[way][kind];
       const nextKind: LineageNodeKind = kind === 'dataset' ? 'job' : 'dataset';
@@ -134,7 +150,7 @@ export const createTraversal = (db: Database) => {
         }
       }
       kind = nextKind;
-      frontier = next;
+      frontier = kind === 'dataset' ? withMates(next, distance) : next;
     }
     return { datasets: seen.dataset, jobs: seen.job, edges };
   };
@@ -149,8 +165,26 @@ export const createTraversal = (db: Database) => {
   ): ColumnWalk => {
     const columns = new Map<string, { column: ColumnKey; distance: number }>();
     const edges = new Map<string, ColumnEdgeRow>();
+    const sameAs = new Map<string, string[]>();
+    const withMates = (cols: ColumnKey[], distance: number): ColumnKey[] => {
+      const groups = mates([...new Set(cols.map((c) => c.datasetId))], true);
+      if (groups.size === 0) return cols;
+      for (const c of [...cols])
+        for (const datasetId of groups.get(c.datasetId) ?? []) {
+          const column = { datasetId, field: c.field };
+          const key = columnKey(column);
+          const list = sameAs.get(columnKey(c));
+          if (list) list.push(key);
+          else sameAs.set(columnKey(c), [key]);
+          if (!columns.has(key)) {
+            columns.set(key, { column, distance });
+            cols.push(column);
+          }
+        }
+      return cols;
+    };
     for (const s of starts) columns.set(columnKey(s), { column: s, distance: 0 });
-    let frontier = [...starts];
+    let frontier = withMates([...starts], 0);
     for (let distance = 1; distance <= maxHops && frontier.length > 0; distance++) {
       const next: ColumnKey[] = [];
       const keys = JSON.stringify(frontier.map((c) => [c.datasetId, c.field]));
@@ -170,9 +204,9 @@ export const createTraversal = (db: Database) => {
           next.push(column);
         }
       }
-      frontier = next;
+      frontier = withMates(next, distance);
     }
-    return { columns, edges };
+    return { columns, edges, sameAs };
   };
 
   return { walk, columnWalk };

@@ -4,6 +4,7 @@ import type { LineageChange, NamedRef } from '../ports.js';
 import { schemaResumed } from '../schema-versions.js';
 import { createRunWriter } from './runs.js';
 import { datasetLevel, lineageTables } from './schema.js';
+import { createSymlinkWriter } from './symlinks.js';
 
 type Change<K extends LineageChange['kind']> = Extract<LineageChange, { kind: K }>;
 
@@ -200,6 +201,7 @@ export const createLineageWriter = (db: Database) => {
     return found.id;
   };
   const runs = createRunWriter(db, { job, dataset });
+  const declareSymlinks = createSymlinkWriter(db);
 
   const jobSeen = (c: Change<'jobSeen'>): void => {
     const id = job(c.job, c.at);
@@ -349,6 +351,9 @@ export const createLineageWriter = (db: Database) => {
         for (const tag of c.tags) insertTag.run(id, field, 'classification', tag);
         return;
       }
+      case 'symlinksDeclared':
+        declareSymlinks(dataset(c.dataset), c);
+        return;
       case 'piiTagsFaceted': {
         const id = dataset(c.dataset);
         if (c.mode === 'replace') clearFaceted.run(id);

@@ -21,6 +21,7 @@ import {
   uuidOf,
 } from '../../unit/lineage/support.js';
 import type { StoreFixture } from './access-store.js';
+import { symlinksContract } from './symlinks.js';
 import { tagFacetSteps, usersTable } from './tag-facets.js';
 
 export interface LineageContractOptions {
@@ -361,6 +362,7 @@ export const lineageStoreContract = (
       await cleanup();
     }
   };
+  symlinksContract(name, makeStore, withStore);
 
   describe(`${name} lineage graph (contract)`, () => {
     it('keeps the run: state, times, merged facets, parent, inputs and outputs', () =>

@@ -105,7 +105,8 @@ const MAX_TARGET = 512;
  * gouvernail does not know which rows of a dataset hold the subject, so it errs on the side of
  * asking too many systems rather than too few. A task is issued for:
  * 1. every dataset with a PII tag on it or on one of its columns, put there by `DatasetClassified`
- *    or by an OpenLineage `tags` facet: it holds personal data, perhaps the subject's;
+ *    or by an OpenLineage `tags` facet: it holds personal data, perhaps the subject's; a tag put
+ *    under another name of a dataset (its `symlinks` facet, e.g. a table name) names the dataset too;
  * 2. every dataset downstream of such a dataset in the lineage graph (`lineage.impact`), at any
  *    distance and whatever the column transformations: a job reading personal data may have copied
  *    it, or derived rows keyed by the subject (a filter or join on the subject id is INDIRECT for
@@ -135,6 +136,8 @@ export const locateSubjectData = async (deps: LocateDeps): Promise<TaskSpec[]> =
     const where = c.fields.length > 0 ? ` (columns ${c.fields.join(', ')})` : '';
     note(source, `PII-tagged: ${c.tags.join(', ')}${where}`);
     const impact = await deps.lineage.impact(c.dataset);
+    const resolved = datasetTarget(impact.dataset);
+    if (resolved !== source) note(resolved, `PII-tagged under its other name ${source}`);
     for (const d of impact.datasets) {
       note(
         datasetTarget(d.dataset),

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sparkTable, sparkTableName } from './contracts/symlinks.js';
 import {
   cli,
+  postEvents,
   removeDir,
   startServer,
   tempDir,
@@ -222,6 +224,84 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
         expect(codes(await as('analyst', `{ run(id: "${j.latestRun.runId}") { state } }`))).toEqual(
           ['FORBIDDEN'],
         );
+      });
+    });
+
+    describe('a Spark table known by its table name (symlinks facet)', () => {
+      it('finds the table, its copies and the PII classified under its name, and erasure targets them', async () => {
+        for (const name of ['spark-table-write.json', 'spark-table-read.json']) {
+          const res = await fetch(`${server.url}/api/v1/lineage`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${tokens.producer!}`,
+            },
+            body: readFileSync(new URL(`../fixtures/openlineage/${name}`, import.meta.url), 'utf8'),
+          });
+          expect(res.status).toBeLessThan(300);
+        }
+        const classified = await postEvents(server.url, dir, [
+          {
+            id: 'e2e-classify-cust-tbl',
+            type: 'DatasetClassified',
+            schemaVersion: 1,
+            occurredAt: '2026-12-06T07:00:00Z',
+            producer: 'dpo-tool',
+            actor: { principal: 'User:dpo', role: 'dpo' },
+            subjects: [],
+            data: { dataset: sparkTableName, field: 'email', tags: ['pii:email'] },
+          },
+        ]);
+        expect(classified.status).toBeLessThan(300);
+        await waitForProjections(server.url);
+
+        const byName = await as(
+          'data_engineer',
+          `query($ns: String!, $n: String!, $path: String!) {
+            dataset(namespace: $ns, name: $n) { name }
+            impact(dataset: { namespace: $ns, name: $n }) { dataset { name } columns { column { dataset { name } field } tags { tag } } }
+            lineage(node: { kind: DATASET, namespace: $ns, name: $n }, direction: DOWNSTREAM) { nodes { name } }
+            path: dataset(namespace: "file", name: $path) { symlinks { namespace name } fields { name tags { tag } } }
+          }`,
+          { ns: sparkTableName.namespace, n: sparkTableName.name, path: sparkTable.name },
+        );
+        expect(byName.data).toMatchObject({
+          dataset: { name: sparkTable.name },
+          impact: {
+            dataset: { name: sparkTable.name },
+            columns: [
+              {
+                column: { dataset: { name: '/lake/from_tbl' }, field: 'EMAIL' },
+                tags: [{ tag: 'pii:email' }],
+              },
+            ],
+          },
+          path: {
+            symlinks: [sparkTableName],
+            fields: [
+              { name: 'id', tags: [] },
+              { name: 'email', tags: [{ tag: 'pii:email' }] },
+            ],
+          },
+        });
+        expect(
+          (byName.data?.lineage as { nodes: { name: string }[] }).nodes.map((n) => n.name),
+        ).toContain('/lake/from_tbl');
+
+        const opened = await as(
+          'dpo',
+          `mutation { requestErasure(subject: "subj_symlinkE2e000000001", legalGround: "Art. 17(1)(b)") { caseId } }`,
+        );
+        const { caseId } = opened.data?.requestErasure as { caseId: string };
+        const found = await as('dpo', `{ erasureCase(caseId: "${caseId}") { tasks { target } } }`);
+        const targets = (found.data?.erasureCase as { tasks: { target: string }[] }).tasks
+          .map((t) => t.target)
+          .filter((t) => t.startsWith('file:'));
+        expect(targets).toEqual([
+          'file://lake/from_tbl',
+          'file://lake/warehouse/cust_tbl',
+          'file:/lake/warehouse://default.cust_tbl',
+        ]);
       });
     });
 

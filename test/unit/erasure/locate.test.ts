@@ -8,6 +8,7 @@ import { createSqliteErasureStore } from '../../../projections/erasure/sqlite/st
 import { lineageGraph } from '../../../projections/lineage/evolve.js';
 import { createSqliteLineageStore } from '../../../projections/lineage/sqlite/store.js';
 import { datasetTarget, locateSubjectData, systemOf } from '../../../src/erasure/locate.js';
+import { sparkTableEvents, sparkTableName } from '../../support/contracts/symlinks.js';
 import { datasetClassified, lineageRunEvent, recorded } from '../../support/events.js';
 import { producer, schemaURL, uuidOf } from '../lineage/support.js';
 import { subject } from './fixtures.js';
@@ -83,6 +84,24 @@ describe('locateSubjectData', () => {
     expect(external[2]!.reason).toMatch(
       /downstream of PII-tagged kafka:\/\/prod\/orders \(2 hops\)/,
     );
+  });
+
+  it('finds a Spark table and its copies from PII classified under its table name, before or after Spark named it', async () => {
+    const classified = datasetClassified(sparkTableName, ['pii:email'], 'email');
+    for (const events of [
+      [...sparkTableEvents(), classified],
+      [classified, ...sparkTableEvents()],
+    ]) {
+      const external = (await setup(events)).filter((t) => t.executor === 'external');
+      expect(external.map((t) => t.target)).toEqual([
+        'file://lake/from_tbl',
+        'file://lake/warehouse/cust_tbl',
+        'file:/lake/warehouse://default.cust_tbl',
+      ]);
+      expect(external[1]!.reason).toBe(
+        'PII-tagged under its other name file:/lake/warehouse://default.cust_tbl',
+      );
+    }
   });
 
   it("adds every resource of the subject's access history, except gouvernail's own", async () => {

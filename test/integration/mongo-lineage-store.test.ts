@@ -77,13 +77,19 @@ describe('mongo lineage graph (adapter)', () => {
     expect(await db.collection('lineage_runs_archive').countDocuments()).toBe(1);
   });
 
-  it('creates the indexes its walks use, and again harmlessly', async () => {
-    const store = await freshStore();
+  it('creates the indexes its walks use, and again harmlessly, dropping an earlier build’s', async () => {
+    await db.collection('lineage_runs').dropIndexes();
+    await db
+      .collection('lineage_runs')
+      .createIndex({ job: 1, lastSeen: -1 }, { name: 'by_job_last_seen' });
+    const store = createMongoLineageStore({ db });
     await store.ensureIndexes();
     await createMongoLineageStore({ db }).ensureIndexes();
-    const names = (await db.collection('lineage_column_edges').listIndexes().toArray()).map((i) =>
-      String(i.name),
+    const names = async (collection: string) =>
+      (await db.collection(collection).listIndexes().toArray()).map((i) => String(i.name));
+    expect(await names('lineage_column_edges')).toEqual(
+      expect.arrayContaining(['by_from', 'by_to']),
     );
-    expect(names).toEqual(expect.arrayContaining(['by_from', 'by_to']));
+    expect((await names('lineage_runs')).sort()).toEqual(['_id_', 'by_end', 'by_job_start']);
   });
 });

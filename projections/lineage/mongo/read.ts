@@ -31,6 +31,7 @@ import {
   type LineageCollections,
   type RunDoc,
 } from './documents.js';
+import { latestRunOf } from './latest-run.js';
 import { emptyTags, spreadTags, type createMongoPii, type TagSet } from './pii.js';
 import type { createMongoSymlinkReader } from './symlinks.js';
 import type { createMongoTraversal, Walk } from './traverse.js';
@@ -141,8 +142,7 @@ export const createMongoLineageQueries = (
   const job = async (ref: NamedRef): Promise<JobView | null> => {
     const row = await c.jobs.findOne({ _id: nodeKey(ref) });
     if (!row) return null;
-    const newest = (from: LineageCollections['runs']) =>
-      from.find({ job: row._id }).sort({ lastSeen: -1, _id: -1 }).limit(1).next();
+    const newest = (from: LineageCollections['runs']) => latestRunOf(from, row._id);
     const [inputs, outputs, run] = await Promise.all([
       c.inputs.find({ job: row._id }).toArray(),
       c.outputs.find({ job: row._id }).toArray(),

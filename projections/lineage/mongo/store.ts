@@ -5,6 +5,7 @@ import { ensureNamedIndexes } from '../../config/mongo/indexes.js';
 import { lineageGraphName } from '../evolve.js';
 import type { LineageChange, LineageStore, RunState } from '../ports.js';
 import { lineageCollections } from './documents.js';
+import { runsByJobStart } from './latest-run.js';
 import { createMongoPii } from './pii.js';
 import { createMongoLineageQueries } from './read.js';
 import { createMongoSymlinkReader } from './symlinks.js';
@@ -71,9 +72,7 @@ export const createMongoLineageStore = ({
         { key: { dataset: 1, observedAt: -1, version: -1 }, name: 'by_dataset_observed' },
       ]);
       for (const runs of [c.runs, c.runsArchive]) {
-        await ensureNamedIndexes(runs, [
-          { key: { job: 1, lastSeen: -1 }, name: 'by_job_last_seen' },
-        ]);
+        await ensureNamedIndexes(runs, [runsByJobStart], ['by_job_last_seen']);
       }
       await ensureNamedIndexes(c.runs, [{ key: { state: 1, endedAt: 1 }, name: 'by_end' }]);
       await ensureNamedIndexes(c.columnEdges, [

@@ -119,7 +119,7 @@ export const createLineageQueries = (
   const jobOutputs = jobDatasets('lineage_outputs');
   const latestRun = db.prepare<[number], RunSummary & { runId: string }>(
     `SELECT run_id AS runId, state, started_at AS startedAt, ended_at AS endedAt FROM lineage_runs
-     WHERE job_id = ? ORDER BY last_seen DESC, run_id DESC LIMIT 1`,
+     WHERE job_id = ? ORDER BY COALESCE(started_at, first_seen) DESC, first_seen DESC, run_id DESC LIMIT 1`,
   );
   const runRow = db.prepare<[string], RunRow>(
     `SELECT r.*, j.namespace AS job_namespace, j.name AS job_name FROM lineage_runs r JOIN lineage_jobs j ON j.id = r.job_id WHERE r.run_id = ?`,

@@ -63,7 +63,9 @@ CREATE TABLE IF NOT EXISTS lineage_runs (
   first_seen TEXT NOT NULL,
   last_seen TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS lineage_runs_by_job ON lineage_runs (job_id, last_seen);
+-- A job's latest run is the one that started last (first seen, without a START): job() reads it here.
+DROP INDEX IF EXISTS lineage_runs_by_job;
+CREATE INDEX IF NOT EXISTS lineage_runs_by_job_start ON lineage_runs (job_id, COALESCE(started_at, first_seen), first_seen, run_id);
 CREATE TABLE IF NOT EXISTS lineage_run_datasets (
   run_id TEXT NOT NULL,
   role TEXT NOT NULL,

@@ -715,6 +715,35 @@ export const lineageStoreContract = (
         },
       ));
 
+    it('keeps the run that started last as the job’s latest, whatever events an older run gets later', () =>
+      withStore(
+        [
+          ['START', 1, 600],
+          ['COMPLETE', 1, 605],
+          ['START', 2, 660],
+          ['FAIL', 2, 665],
+          // Metadata after completion for the older run.
+          ['OTHER', 1, 670],
+        ].map(([eventType, run, at]) =>
+          lineageRunEvent(
+            runEvent({
+              run: Number(run),
+              job: 'w',
+              at: minute(Number(at)),
+              eventType: String(eventType),
+            }),
+          ),
+        ),
+        async (store) => {
+          expect((await store.job(wJob))!.latestRun).toEqual({
+            runId: uuidOf(2),
+            state: 'FAILED',
+            startedAt: minute(660),
+            endedAt: minute(665),
+          });
+        },
+      ));
+
     it('keeps the latest schema and job facets current, and every version a real observation, whatever order the events arrive in', async () => {
       const schemas = [['a'], ['a', 'b'], ['a', 'c'], ['b']];
       const observations = fc

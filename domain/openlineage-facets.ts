@@ -23,6 +23,19 @@ export interface SchemaField {
   readonly fields?: readonly SchemaField[];
 }
 
+/**
+ * A dataset or job facet with `_deleted: true` (OpenLineage 2-0-x): it removes the facet of that
+ * name, and nothing else in it is read.
+ */
+export interface DeletedFacet {
+  readonly _deleted: true;
+}
+
+export const isDeletedFacet = (facet: unknown): facet is DeletedFacet =>
+  typeof facet === 'object' &&
+  facet !== null &&
+  (facet as { _deleted?: unknown })._deleted === true;
+
 /** The `schema` dataset facet (SchemaDatasetFacet 1-1-x). */
 export interface SchemaDatasetFacet {
   readonly fields?: readonly SchemaField[];
@@ -199,27 +212,38 @@ const checkBaseFacet: Check = (issues, v, path) => {
   return issues.length === before;
 };
 
+/** `deletable`: a facet with `_deleted: true` is not type-checked, only its base fields. */
 const checkFacetMap =
-  (known: Readonly<Record<string, Check>>): Check =>
+  (known: Readonly<Record<string, Check>>, deletable = false): Check =>
   (issues, v, path) => {
     if (!checkObject(issues, v, path)) return false;
     const before = issues.length;
     for (const [name, facet] of Object.entries(v)) {
       const p = pointer(path, name);
       // Own names only: a facet called `__proto__` or `toString` is just an unknown facet.
-      if (checkBaseFacet(issues, facet, p) && Object.hasOwn(known, name))
+      if (
+        checkBaseFacet(issues, facet, p) &&
+        Object.hasOwn(known, name) &&
+        !(deletable && isDeletedFacet(facet))
+      )
         known[name]!(issues, facet, p);
     }
     return issues.length === before;
   };
 
-/** Dataset facets: open, with `schema`, `columnLineage`, `dataSource` and `tags` type-checked. */
-export const checkDatasetFacets = checkFacetMap({
-  schema: checkSchemaFacet,
-  columnLineage: checkColumnLineageFacet,
-  dataSource: checkDataSourceFacet,
-  tags: checkTagsFacet,
-});
+/**
+ * Dataset facets: open, with `schema`, `columnLineage`, `dataSource` and `tags` type-checked unless
+ * deleted (`_deleted: true`).
+ */
+export const checkDatasetFacets = checkFacetMap(
+  {
+    schema: checkSchemaFacet,
+    columnLineage: checkColumnLineageFacet,
+    dataSource: checkDataSourceFacet,
+    tags: checkTagsFacet,
+  },
+  true,
+);
 /** Run facets: open, with `parent` type-checked. */
 export const checkRunFacets = checkFacetMap({ parent: checkParentFacet });
 /** Job, input and output dataset facets: open, only the base facet fields are checked. */

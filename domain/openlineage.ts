@@ -6,6 +6,7 @@ import {
   checkRunFacets,
   type ColumnLineageDatasetFacet,
   type DataSourceDatasetFacet,
+  type DeletedFacet,
   type ParentRunFacet,
   type SchemaDatasetFacet,
   type TagsDatasetFacet,
@@ -33,10 +34,10 @@ export type OpenLineageKind = 'RunEvent' | 'DatasetEvent' | 'JobEvent';
 
 /** Facets stay open: any name, any extra property. Those gouvernail reads are typed. */
 export interface DatasetFacets {
-  readonly schema?: SchemaDatasetFacet;
-  readonly columnLineage?: ColumnLineageDatasetFacet;
-  readonly dataSource?: DataSourceDatasetFacet;
-  readonly tags?: TagsDatasetFacet;
+  readonly schema?: SchemaDatasetFacet | DeletedFacet;
+  readonly columnLineage?: ColumnLineageDatasetFacet | DeletedFacet;
+  readonly dataSource?: DataSourceDatasetFacet | DeletedFacet;
+  readonly tags?: TagsDatasetFacet | DeletedFacet;
   readonly [facet: string]: unknown;
 }
 

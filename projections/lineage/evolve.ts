@@ -2,6 +2,7 @@ import type { AuditEvent, EventOf } from '../../domain/catalogue.js';
 import { toInstant } from '../../domain/openlineage-check.js';
 import {
   flattenSchemaFields,
+  isDeletedFacet,
   piiTagsOf,
   type ColumnTransformation,
   type TagsDatasetFacet,
@@ -58,21 +59,32 @@ const datasetChanges = (
 ): void => {
   const dataset = ref(d);
   const { schema, dataSource, tags } = d.facets ?? {};
-  const source = dataSource
-    ? {
-        ...(dataSource.name === undefined ? {} : { name: dataSource.name }),
-        ...(dataSource.uri === undefined ? {} : { uri: dataSource.uri }),
-      }
-    : undefined;
-  out.push({ kind: 'datasetSeen', dataset, at, ...(source ? { dataSource: source } : {}) });
-  if (schema?.fields)
+  const source =
+    dataSource === undefined
+      ? undefined
+      : isDeletedFacet(dataSource)
+        ? null
+        : {
+            ...(dataSource.name === undefined ? {} : { name: dataSource.name }),
+            ...(dataSource.uri === undefined ? {} : { uri: dataSource.uri }),
+          };
+  out.push({
+    kind: 'datasetSeen',
+    dataset,
+    at,
+    ...(source === undefined ? {} : { dataSource: source }),
+  });
+  if (schema && isDeletedFacet(schema))
+    out.push({ kind: 'schemaObserved', dataset, fields: null, at });
+  else if (schema?.fields)
     out.push({
       kind: 'schemaObserved',
       dataset,
       fields: flattenSchemaFields(schema.fields),
       at,
     });
-  if (tags) tagChange(out, dataset, tags, tagMode);
+  // A deleted tags facet says nothing about PII: tags only ever come from a facet that names them.
+  if (tags && !isDeletedFacet(tags)) tagChange(out, dataset, tags, tagMode);
   const symlinks = symlinksOf(d.facets?.symlinks, d);
   if (symlinks) out.push({ kind: 'symlinksDeclared', dataset, symlinks, at });
 };
@@ -83,8 +95,9 @@ const columnChanges = (
   job: JobRef,
   at: string,
 ): void => {
-  const fields = output.facets?.columnLineage?.fields;
-  if (!fields) return;
+  const facet = output.facets?.columnLineage;
+  if (!facet || isDeletedFacet(facet)) return;
+  const fields = facet.fields;
   const to = ref(output);
   for (const [field, spec] of Object.entries(fields)) {
     for (const input of spec.inputFields) {
@@ -114,7 +127,17 @@ const jobChanges = (
   at: string,
 ): void => {
   const job = ref(j);
-  out.push({ kind: 'jobSeen', job, at, facets: j.facets ?? {} });
+  const facets = j.facets ?? {};
+  out.push({
+    kind: 'jobSeen',
+    job,
+    at,
+    facets: Object.values(facets).some(isDeletedFacet)
+      ? Object.fromEntries(
+          Object.entries(facets).map(([name, f]) => [name, isDeletedFacet(f) ? null : f]),
+        )
+      : facets,
+  });
   for (const d of inputs) {
     datasetChanges(out, d, at, 'add');
     out.push({ kind: 'inputObserved', dataset: ref(d), job, at });

@@ -127,7 +127,8 @@ export interface DatasetView extends NamedRef {
    * The schema version in force (as of `asOf`): the one observed latest at or before that instant,
    * a tie going to the one recorded later. Numbered from 1 per dataset in the order recorded, so a
    * late event can give a higher number an earlier `observedAt`. The current version is always the
-   * latest event's schema; see `schemaResumed` for instants a late event leaves uncertain.
+   * latest event's schema; see `schemaResumed` for instants a late event leaves uncertain. Null
+   * when none is in force, or the one in force is a deletion of the `schema` facet (`_deleted`).
    */
   readonly schema: { readonly version: number; readonly observedAt: string } | null;
   readonly fields: readonly DatasetFieldView[];
@@ -149,7 +150,10 @@ export interface RunSummary {
 export interface JobView extends NamedRef {
   readonly firstSeenAt: string;
   readonly lastSeenAt: string;
-  /** Job facets by name, each from the event with the latest `eventTime` (a tie: the later logged). */
+  /**
+   * Job facets by name, each from the event with the latest `eventTime` (a tie: the later logged);
+   * a facet whose latest event deleted it (`_deleted`) is absent.
+   */
   readonly facets: Readonly<Record<string, unknown>>;
   readonly inputs: readonly DatasetRef[];
   readonly outputs: readonly DatasetRef[];
@@ -233,19 +237,24 @@ export type LineageChange =
       readonly kind: 'datasetSeen';
       readonly dataset: DatasetRef;
       readonly at: string;
-      readonly dataSource?: DataSourceDatasetFacet;
+      /** The latest in the log is kept; null: the facet was deleted (`_deleted`). */
+      readonly dataSource?: DataSourceDatasetFacet | null;
     }
   | {
       readonly kind: 'jobSeen';
       readonly job: JobRef;
       readonly at: string;
+      /** By name; null: the facet was deleted (`_deleted`), as of `at` like any other. */
       readonly facets: Readonly<Record<string, unknown>>;
     }
-  /** A new schema version when `fields` differ from the version in force at `at`. */
+  /**
+   * A new schema version when `fields` differ from the version in force at `at`. `fields` null:
+   * the facet was deleted, a version of its own (no schema) unless none is in force at `at`.
+   */
   | {
       readonly kind: 'schemaObserved';
       readonly dataset: DatasetRef;
-      readonly fields: readonly SchemaFieldRecord[];
+      readonly fields: readonly SchemaFieldRecord[] | null;
       readonly at: string;
     }
   | {

@@ -1,3 +1,6 @@
+/** The fields, as stored, of a version recording that the schema facet was deleted: no schema. */
+export const deletedSchema = 'null';
+
 /**
  * When an observation of a schema that differs from the version in force at its instant `at`
  * also has to record the current version again, and when.

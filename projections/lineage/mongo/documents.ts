@@ -23,6 +23,7 @@ export interface DatasetDoc {
   /** Absent for a dataset known only from a classification or as a run's dataset. */
   firstSeen?: string;
   lastSeen?: string;
+  /** The latest `dataSource` facet in the log, 'null' when that one was a deletion. */
   dataSourceJson?: string;
   /** The latest `eventTime` a schema of the dataset was observed at; absent: the current version's. */
   schemaSeenAt?: string;

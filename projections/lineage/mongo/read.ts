@@ -31,6 +31,7 @@ import {
   type LineageCollections,
   type RunDoc,
 } from './documents.js';
+import { deletedSchema } from '../schema-versions.js';
 import { latestRunOf } from './latest-run.js';
 import { emptyTags, spreadTags, type createMongoPii, type TagSet } from './pii.js';
 import type { createMongoSymlinkReader } from './symlinks.js';
@@ -65,11 +66,12 @@ export const createMongoLineageQueries = (
   ];
 
   const datasetFields = async (id: string, asOf: string | null) => {
-    const version = await c.schemas
+    const found = await c.schemas
       .find({ dataset: id, ...(asOf === null ? {} : { observedAt: { $lte: asOf } }) })
       .sort({ observedAt: -1, version: -1 })
       .limit(1)
       .next();
+    const version = found?.fieldsJson === deletedSchema ? null : found;
     const schema = version ? (JSON.parse(version.fieldsJson) as SchemaFieldRecord[]) : [];
     const names = new Set(schema.map((f) => f.name));
     const group = { $in: await groupOf(id) };

@@ -1,7 +1,7 @@
 import { canonicalize } from '../../../domain/canonical.js';
 import type { LineageChange, NamedRef } from '../ports.js';
 import { nextRunState } from '../run-state.js';
-import { schemaResumed } from '../schema-versions.js';
+import { deletedSchema, schemaResumed } from '../schema-versions.js';
 import { ignoringDuplicates } from '../../config/mongo/errors.js';
 import {
   columnKey,
@@ -27,14 +27,19 @@ const mergedByTime = (
   facets: Readonly<Record<string, unknown>>,
   at: string,
 ): { facetsJson: string; facetsAtJson: string } => {
-  const values = JSON.parse(old?.facetsJson ?? '{}') as Record<string, unknown>;
+  const values = new Map(Object.entries(JSON.parse(old?.facetsJson ?? '{}') as object));
   const times = JSON.parse(old?.facetsAtJson ?? '{}') as Record<string, string>;
   for (const [name, value] of Object.entries(facets)) {
     if (at < (times[name] ?? '')) continue;
-    values[name] = value;
+    // A deleted facet (null) keeps its time, so an older event does not bring it back.
+    if (value === null) values.delete(name);
+    else values.set(name, value);
     times[name] = at;
   }
-  return { facetsJson: JSON.stringify(values), facetsAtJson: JSON.stringify(times) };
+  return {
+    facetsJson: JSON.stringify(Object.fromEntries(values)),
+    facetsAtJson: JSON.stringify(times),
+  };
 };
 
 /**
@@ -99,8 +104,15 @@ export const createMongoLineageWriter = (c: LineageCollections) => {
     );
   };
 
-  /** A new version when the fields differ from the version in force at `at` (see `schemaResumed`). */
-  const newSchemaVersions = async (ds: string, fieldsJson: string, at: string): Promise<void> => {
+  /**
+   * A new version when the fields differ from the version in force at `at` (see `schemaResumed`).
+   * False when the observation does not count: a deletion with no schema in force.
+   */
+  const newSchemaVersions = async (
+    ds: string,
+    fieldsJson: string,
+    at: string,
+  ): Promise<boolean> => {
     const latest = (observedAt: { $lte: string } | undefined) =>
       c.schemas
         .find({ dataset: ds, ...(observedAt ? { observedAt } : {}) })
@@ -108,9 +120,10 @@ export const createMongoLineageWriter = (c: LineageCollections) => {
         .limit(1)
         .next();
     const inForce = await latest({ $lte: at });
-    if (inForce?.fieldsJson === fieldsJson) return;
+    if (fieldsJson === deletedSchema && !inForce) return false;
+    if (inForce?.fieldsJson === fieldsJson) return true;
     // A replayed observation (same fields, same instant) is not a new version.
-    if (await c.schemas.findOne({ dataset: ds, fieldsJson, observedAt: at })) return;
+    if (await c.schemas.findOne({ dataset: ds, fieldsJson, observedAt: at })) return true;
     const [current, last, seen] = await Promise.all([
       latest(undefined),
       c.schemas.find({ dataset: ds }).sort({ version: -1 }).limit(1).next(),
@@ -136,11 +149,12 @@ export const createMongoLineageWriter = (c: LineageCollections) => {
     );
     if (resumed) await insert(resumed.fields, resumed.observedAt);
     await insert(fieldsJson, at);
+    return true;
   };
 
   const schemaObserved = async (ch: Change<'schemaObserved'>): Promise<void> => {
     const ds = await dataset(ch.dataset);
-    await newSchemaVersions(ds, canonicalize(ch.fields), ch.at);
+    if (!(await newSchemaVersions(ds, canonicalize(ch.fields), ch.at))) return;
     await c.datasets.updateOne({ _id: ds }, { $max: { schemaSeenAt: ch.at } });
   };
 
@@ -279,7 +293,10 @@ export const createMongoLineageWriter = (c: LineageCollections) => {
             $setOnInsert: { namespace: ch.dataset.namespace, name: ch.dataset.name },
             $min: { firstSeen: ch.at },
             $max: { lastSeen: ch.at },
-            ...(ch.dataSource ? { $set: { dataSourceJson: JSON.stringify(ch.dataSource) } } : {}),
+            // A deletion is stored as the JSON text 'null': the latest in the log still wins.
+            ...(ch.dataSource === undefined
+              ? {}
+              : { $set: { dataSourceJson: JSON.stringify(ch.dataSource) } }),
           },
           upsert,
         );

@@ -23,6 +23,7 @@ import type {
   RunView,
   SchemaFieldRecord,
 } from '../ports.js';
+import { deletedSchema } from '../schema-versions.js';
 import { emptyTags, spreadTags, type createPii, type TagSet } from './pii.js';
 import type { createSymlinkReader } from './symlinks.js';
 import { columnKey, type ColumnEdgeRow, type createTraversal, type Walk } from './traverse.js';
@@ -133,7 +134,8 @@ export const createLineageQueries = (
     row !== undefined && (asOf === null || (row.first_seen !== null && row.first_seen <= asOf));
 
   const datasetFields = (id: number, asOf: string | null) => {
-    const version = schemaAsOf.get({ id, asOf });
+    const found = schemaAsOf.get({ id, asOf });
+    const version = found?.fields === deletedSchema ? undefined : found;
     const schema = version ? (JSON.parse(version.fields) as SchemaFieldRecord[]) : [];
     const names = new Set(schema.map((f) => f.name));
     const extra = [

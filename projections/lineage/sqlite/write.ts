@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { canonicalize } from '../../../domain/canonical.js';
 import type { LineageChange, NamedRef } from '../ports.js';
-import { schemaResumed } from '../schema-versions.js';
+import { deletedSchema, schemaResumed } from '../schema-versions.js';
 import { createRunWriter } from './runs.js';
 import { datasetLevel, lineageTables } from './schema.js';
 import { createSymlinkWriter } from './symlinks.js';
@@ -19,7 +19,11 @@ interface SchemaVersion {
   observedAt: string;
 }
 
-/** Job facets by name, each with the `eventTime` of the event it came from ('' when unknown). */
+/**
+ * Job facets by name, each with the `eventTime` of the event it came from ('' when unknown); a
+ * deleted facet is kept as null with the time of its deletion, so an older event does not bring it
+ * back.
+ */
 type Facets = Map<string, { value: unknown; at: string }>;
 
 const facetsAt = (facets: Readonly<Record<string, unknown>>, at: string): Facets =>
@@ -32,18 +36,24 @@ const newerFacets = (older: Facets, newer: Facets): Facets => {
   return out;
 };
 
+/** `facets_at` also names the deleted facets, which `facets` leaves out. */
 const storedFacets = (facets: string, facetsAt: string): Facets => {
   const at = JSON.parse(facetsAt) as Record<string, string>;
+  const values = JSON.parse(facets) as Record<string, unknown>;
   return new Map(
-    Object.entries(JSON.parse(facets) as Record<string, unknown>).map(([name, value]) => [
+    [...new Set([...Object.keys(values), ...Object.keys(at)])].map((name) => [
       name,
-      { value, at: at[name] ?? '' },
+      { value: values[name] ?? null, at: at[name] ?? '' },
     ]),
   );
 };
 
 const facetColumns = (facets: Facets): [string, string] => [
-  JSON.stringify(Object.fromEntries([...facets].map(([name, f]) => [name, f.value]))),
+  JSON.stringify(
+    Object.fromEntries(
+      [...facets].filter(([, f]) => f.value !== null).map(([n, f]) => [n, f.value]),
+    ),
+  ),
   JSON.stringify(Object.fromEntries([...facets].map(([name, f]) => [name, f.at]))),
 ];
 
@@ -237,6 +247,7 @@ export const createLineageWriter = (db: Database) => {
     const current = known.current;
     const inForce =
       current && current.observedAt <= c.at ? current : (schemaInForce.get(id, c.at) ?? null);
+    if (fields === deletedSchema && !inForce) return;
     if (inForce?.fields !== fields) {
       const resumed = schemaResumed(current, known.seenAt, c.at);
       if (resumed) add({ ...resumed, version: known.last + 1 });
@@ -324,7 +335,12 @@ export const createLineageWriter = (db: Database) => {
   const apply = (c: LineageChange): void => {
     switch (c.kind) {
       case 'datasetSeen':
-        seen(dataset(c.dataset), c.at, c.dataSource ? JSON.stringify(c.dataSource) : null);
+        // A deletion is stored as the JSON text 'null': the latest in the log still wins.
+        seen(
+          dataset(c.dataset),
+          c.at,
+          c.dataSource === undefined ? null : JSON.stringify(c.dataSource),
+        );
         return;
       case 'jobSeen':
         jobSeen(c);

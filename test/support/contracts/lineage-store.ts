@@ -21,6 +21,7 @@ import {
   uuidOf,
 } from '../../unit/lineage/support.js';
 import type { StoreFixture } from './access-store.js';
+import { facetDeletionContract } from './lineage-facet-deletion.js';
 import { symlinksContract } from './symlinks.js';
 import { tagFacetSteps, usersTable } from './tag-facets.js';
 
@@ -743,6 +744,8 @@ export const lineageStoreContract = (
           });
         },
       ));
+
+    facetDeletionContract(withStore);
 
     it('keeps the latest schema and job facets current, and every version a real observation, whatever order the events arrive in', async () => {
       const schemas = [['a'], ['a', 'b'], ['a', 'c'], ['b']];

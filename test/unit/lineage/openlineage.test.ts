@@ -170,6 +170,35 @@ describe('validateOpenLineage', () => {
     ]);
   });
 
+  it('accepts a deleted dataset facet without its body, and type-checks one that is not deleted', () => {
+    const deleted = { _producer: producer, _schemaURL: producer, _deleted: true };
+    const io = (facets: unknown) => ({
+      ...base,
+      run: { runId: uuidOf(1) },
+      job: { namespace: 'n', name: 'j', facets: { sql: deleted } },
+      inputs: [{ namespace: 'n', name: 'i', facets }],
+      outputs: [{ namespace: 'n', name: 'o', facets }],
+    });
+    expect(
+      issuesOf(io({ columnLineage: deleted, schema: deleted, dataSource: deleted, tags: deleted })),
+    ).toEqual([]);
+    expect(issuesOf(io({ columnLineage: { ...deleted, _deleted: false } }))).toEqual([
+      '/inputs/0/facets/columnLineage/fields: is required',
+      '/outputs/0/facets/columnLineage/fields: is required',
+    ]);
+    expect(issuesOf(io({ schema: { _deleted: 'yes' } }))).toEqual([
+      '/inputs/0/facets/schema/_deleted: must be a boolean',
+      '/outputs/0/facets/schema/_deleted: must be a boolean',
+    ]);
+    expect(
+      issuesOf({
+        ...base,
+        schemaURL: `${base.schemaURL}#/$defs/DatasetEvent`,
+        dataset: { namespace: 'n', name: 'd', facets: { schema: { _deleted: true } } },
+      }),
+    ).toEqual([]);
+  });
+
   it('checks the parent run facet', () => {
     const e = runEvent({ run: 1, job: 'j', at: base.eventTime });
     (e.run as Record<string, unknown>).facets = {

@@ -4,6 +4,7 @@ import {
   flattenSchemaFields,
   isDeletedFacet,
   piiTagsOf,
+  type ColumnLineageInputField,
   type ColumnTransformation,
   type TagsDatasetFacet,
 } from '../../domain/openlineage-facets.js';
@@ -15,7 +16,7 @@ import {
 } from '../../domain/openlineage.js';
 import { symlinksOf } from '../../domain/openlineage-symlinks.js';
 import type { Projection } from '../ports.js';
-import type { DatasetRef, JobRef, LineageChange } from './ports.js';
+import type { ColumnRef, DatasetRef, JobRef, LineageChange } from './ports.js';
 
 export const lineageGraphName = 'lineageGraph';
 
@@ -89,6 +90,32 @@ const datasetChanges = (
   if (symlinks) out.push({ kind: 'symlinksDeclared', dataset, symlinks, at });
 };
 
+const columnId = (c: ColumnLineageInputField): string =>
+  JSON.stringify([c.namespace, c.name, c.field]);
+
+/** The input columns of a columnLineage `dataset` list, a repeated one's transformations merged. */
+const affectingAll = (inputs: readonly ColumnLineageInputField[]) => {
+  const byColumn = new Map<string, { from: ColumnRef; transformations: ColumnTransformation[] }>();
+  for (const input of inputs) {
+    const transformations = input.transformations ?? [];
+    const known = byColumn.get(columnId(input));
+    if (known) known.transformations.push(...transformations);
+    else
+      byColumn.set(columnId(input), {
+        from: { dataset: ref(input), field: input.field },
+        transformations: [...transformations],
+      });
+  }
+  return byColumn;
+};
+
+/**
+ * Column edges of an output's `columnLineage` facet: each output field from its input fields, and
+ * from every input field of the facet's `dataset` list (joins, filters, grouping, sorting affect
+ * every column: such an edge never carries PII, and gives way to the field's own declaration of the
+ * same input column). The output's columns are those the facet names and, when it has a `dataset`
+ * list, those of the output's `schema` facet in the same event (docs/decisions.md).
+ */
 const columnChanges = (
   out: LineageChange[],
   output: OpenLineageDataset,
@@ -97,25 +124,44 @@ const columnChanges = (
 ): void => {
   const facet = output.facets?.columnLineage;
   if (!facet || isDeletedFacet(facet)) return;
-  const fields = facet.fields;
   const to = ref(output);
-  for (const [field, spec] of Object.entries(fields)) {
-    for (const input of spec.inputFields) {
+  const all = affectingAll(facet.dataset ?? []);
+  for (const { from } of all.values()) out.push({ kind: 'datasetSeen', dataset: from.dataset, at });
+  const edge = (
+    from: ColumnRef,
+    field: string,
+    transformations: readonly ColumnTransformation[],
+    pii: boolean,
+  ) =>
+    out.push({
+      kind: 'columnDerived',
+      from,
+      to: { dataset: to, field },
+      job,
+      transformations,
+      carriesPii: pii,
+      at,
+    });
+  const columns = new Set(Object.keys(facet.fields));
+  const schema = output.facets?.schema;
+  if (all.size > 0 && schema && !isDeletedFacet(schema))
+    for (const f of flattenSchemaFields(schema.fields ?? [])) columns.add(f.name);
+  for (const field of columns) {
+    const declared = new Set<string>();
+    const inputs = Object.hasOwn(facet.fields, field) ? facet.fields[field]!.inputFields : [];
+    for (const input of inputs) {
       const transformations = input.transformations ?? [];
       const from = ref(input);
-      out.push(
-        { kind: 'datasetSeen', dataset: from, at },
-        {
-          kind: 'columnDerived',
-          from: { dataset: from, field: input.field },
-          to: { dataset: to, field },
-          job,
-          transformations,
-          carriesPii: carriesPii(transformations),
-          at,
-        },
+      if (all.size > 0) declared.add(columnId(input));
+      out.push({ kind: 'datasetSeen', dataset: from, at });
+      edge(
+        { dataset: from, field: input.field },
+        field,
+        transformations,
+        carriesPii(transformations),
       );
     }
+    for (const [id, c] of all) if (!declared.has(id)) edge(c.from, field, c.transformations, false);
   }
 };
 

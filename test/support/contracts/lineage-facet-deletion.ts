@@ -49,12 +49,13 @@ const shown = async (store: LineageStore, asOf?: string) => {
  * `_deleted` dataset and job facets (OpenLineage 2-0-x), under the event-time rules of the facets
  * they delete. Registered by `lineageStoreContract`.
  */
-export const facetDeletionContract = (
-  withStore: (
-    events: readonly AuditEvent[],
-    body: (s: LineageStore) => Promise<void>,
-  ) => Promise<void>,
-): void => {
+/** Runs `body` with a fresh store holding `events`, as `lineageStoreContract` gives it. */
+export type WithStore = (
+  events: readonly AuditEvent[],
+  body: (s: LineageStore) => Promise<void>,
+) => Promise<void>;
+
+export const facetDeletionContract = (withStore: WithStore): void => {
   it('removes a dataset’s schema and dataSource and a job facet deleted by a later event', () =>
     withStore(
       [write(1, 600, { fields: ['a'], sql: 'SELECT 1' }), write(2, 660, 'deleted')],

@@ -21,6 +21,7 @@ import {
   uuidOf,
 } from '../../unit/lineage/support.js';
 import type { StoreFixture } from './access-store.js';
+import { datasetInputsContract } from './lineage-dataset-inputs.js';
 import { facetDeletionContract } from './lineage-facet-deletion.js';
 import { symlinksContract } from './symlinks.js';
 import { tagFacetSteps, usersTable } from './tag-facets.js';
@@ -549,6 +550,8 @@ export const lineageStoreContract = (
         });
         expect(g.nodes.map((n) => `${n.dataset.name}.${n.field}`).sort()).toEqual([
           'public.delivery_7_days.customer_email',
+          // The filter of the columnLineage facet's `dataset` list, on every column it writes.
+          'public.delivery_7_days.status',
           'public.delivery_report.contact',
           'public.top_delivery_times.customer_email',
         ]);
@@ -579,6 +582,8 @@ export const lineageStoreContract = (
           ['status', false],
         ]);
       }));
+
+    datasetInputsContract(withStore);
 
     it('propagates PII tags along column and dataset lineage, and reports the impact', () =>
       withStore(specEvents(), async (store) => {

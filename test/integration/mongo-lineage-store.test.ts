@@ -77,6 +77,21 @@ describe('mongo lineage graph (adapter)', () => {
     expect(await db.collection('lineage_runs_archive').countDocuments()).toBe(1);
   });
 
+  it('keeps a finished run that started last as the latest once it is archived', async () => {
+    const store = await freshStore();
+    // Run 0 started first and never finished; run 1 started later and completed.
+    const events = [
+      lineageRunEvent(runEvent({ run: 0, job: 'nightly', at: minute(0), eventType: 'START' })),
+      lineageRunEvent(runEvent({ run: 1, job: 'nightly', at: minute(10), eventType: 'START' })),
+      lineageRunEvent(runEvent({ run: 1, job: 'nightly', at: minute(20) })),
+    ];
+    for (const [i, e] of events.entries()) await store.apply(lineageGraph.changesFor(e, i), i);
+    expect(await store.archiveOlderThan(new Date(minute(30)))).toBe(1);
+    expect(await db.collection('lineage_runs').countDocuments()).toBe(1);
+    const latest = (await store.job({ namespace: 'scheduler', name: 'nightly' }))?.latestRun;
+    expect(latest).toMatchObject({ runId: uuidOf(1), state: 'COMPLETED' });
+  });
+
   it('creates the indexes its walks use, and again harmlessly, dropping an earlier build’s', async () => {
     await db.collection('lineage_runs').dropIndexes();
     await db

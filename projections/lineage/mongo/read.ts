@@ -144,11 +144,10 @@ export const createMongoLineageQueries = (
   const job = async (ref: NamedRef): Promise<JobView | null> => {
     const row = await c.jobs.findOne({ _id: nodeKey(ref) });
     if (!row) return null;
-    const newest = (from: LineageCollections['runs']) => latestRunOf(from, row._id);
     const [inputs, outputs, run] = await Promise.all([
       c.inputs.find({ job: row._id }).toArray(),
       c.outputs.find({ job: row._id }).toArray(),
-      (async () => (await newest(c.runs)) ?? (await newest(c.runsArchive)))(),
+      latestRunOf([c.runs, c.runsArchive], row._id),
     ]);
     return {
       namespace: row.namespace,

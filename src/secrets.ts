@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileDurably } from './durable-file.js';
 
 /**
- * Reads a secret file from the data directory, creating it once (mode 0600) when absent.
+ * Reads a secret file from the data directory, creating it once (mode 0600, synced, whole or not at
+ * all) when absent.
  * Refuses a file readable by group or others.
  */
 export const loadOrCreateSecretFile = (
@@ -13,10 +15,8 @@ export const loadOrCreateSecretFile = (
 ): string => {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, name);
-  if (!existsSync(file)) {
-    writeFileSync(file, create(), { mode: 0o600, flag: 'wx' });
-    chmodSync(file, 0o600);
-  }
+  // Whole or not at all: a disk full at the first start must not leave an empty secret behind.
+  if (!existsSync(file)) writeFileDurably(file, create(), { replace: false });
   const mode = statSync(file).mode & 0o077;
   if (mode !== 0) throw new Error(`${file} is readable by group or others (chmod 600 it)`);
   return readFileSync(file, 'utf8').trim();

@@ -6,19 +6,9 @@ import {
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileDurably } from '../durable-file.js';
 
 const KEY_BYTES = 32;
 const VERSION = 0x01;
@@ -127,39 +117,16 @@ const decodeConfigured = (configured: string): Buffer => {
 const readOrCreateKeyFile = (dataDir: string): Buffer => {
   const file = join(dataDir, KEK_FILE);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  if (!existsSync(file)) createKeyFile(dataDir, file);
+  if (!existsSync(file)) createKeyFile(file);
   return readKeyFile(file);
 };
 
-/** Writes a temporary file, syncs it, then links it into place: never a partial key, never a clobber. */
-const createKeyFile = (dataDir: string, file: string): void => {
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o600);
+/** Never a partial key, never a clobber (see writeFileDurably). */
+const createKeyFile = (file: string): void => {
   try {
-    writeSync(fd, randomBytes(KEY_BYTES));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(tmp, file);
+    writeFileDurably(file, randomBytes(KEY_BYTES), { replace: false });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new KekError(`cannot create ${file}: ${(e as Error).message}`, { cause: e });
-    }
-  } finally {
-    unlinkSync(tmp);
-  }
-  syncDir(dataDir);
-};
-
-const syncDir = (dir: string): void => {
-  if (process.platform === 'win32') return;
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    throw new KekError(`cannot create ${file}: ${(e as Error).message}`, { cause: e });
   }
 };
 

@@ -22,8 +22,9 @@ export const isBuiltinTask = (taskId: string): taskId is BuiltinTaskId =>
   (Object.values(builtinTasks) as string[]).includes(taskId);
 
 /**
- * Executors for gouvernail's own stores. Each is safe to run again: a second run finds nothing and
- * reports `nothing_found` with zero counts.
+ * Executors for gouvernail's own stores. Each is safe to run again. The keys and ciphertext tasks
+ * report what the case erased in all (a re-run after a crash before the outcome was recorded still
+ * counts it); the read-models task counts what this run deleted.
  * - read models: `access.purgeSubject` (rows of the by-subject access index);
  * - sealed ciphertext: `log.deleteSealedBlobs` (secure delete, then a WAL checkpoint), after
  *   `capture` has kept the blobs for the canary scan (so a crash in between loses no scan target);
@@ -32,8 +33,11 @@ export const isBuiltinTask = (taskId: string): taskId is BuiltinTaskId =>
  */
 export const createBuiltinExecutors = (deps: {
   log: Pick<VerifiableLog, 'deleteSealedBlobs' | 'sealedBlobsOf'>;
-  /** Keeps the subject's ciphertext for the canary scan; called before it is deleted. */
-  capture: (caseId: string, blobs: readonly Uint8Array[]) => void;
+  /**
+   * Keeps the subject's ciphertext for the canary scan; called before it is deleted. Returns how
+   * many blobs the case has kept in all, these included.
+   */
+  capture: (caseId: string, blobs: readonly Uint8Array[]) => number;
   vault: Pick<KeyVault, 'destroySubjectKeys'>;
   access: Pick<AccessHistoryReadModel, 'purgeSubject'>;
 }): BuiltinExecutors => {
@@ -58,8 +62,10 @@ export const createBuiltinExecutors = (deps: {
           return { completed: done(caseId, taskId, rows, { accessRowsDeleted: rows }) };
         }
         case builtinTasks.sealedCiphertext: {
-          deps.capture(caseId, deps.log.sealedBlobsOf(subject));
-          const n = deps.log.deleteSealedBlobs(subject);
+          // What the case captured, this call's and an earlier one's: a re-run after a crash
+          // between deleting and recording finds nothing left, yet the case did delete them.
+          const n = deps.capture(caseId, deps.log.sealedBlobsOf(subject));
+          deps.log.deleteSealedBlobs(subject);
           return { completed: done(caseId, taskId, n, { sealedBlobsDeleted: n }) };
         }
         case builtinTasks.subjectKeys: {

@@ -34,6 +34,7 @@ export const createErasureService = (deps: ErasureServiceDeps): ErasureService =
     access: deps.access,
     capture: (caseId, blobs) => {
       deps.scanTargets.add(caseId, blobs);
+      return deps.scanTargets.of(caseId).length;
     },
   });
   const queues = new Map<string, Promise<unknown>>();

@@ -151,7 +151,8 @@ describe('erasure service, end to end over the embedded stores', () => {
 
   it('keeps the ciphertext as a scan target even when the process dies right after deleting it', async () => {
     const { caseId, canary, tasks } = await requestCamilleErasure(h);
-    const [leftover] = h.log.sealedBlobsOf(camille);
+    const blobs = h.log.sealedBlobsOf(camille);
+    const [leftover] = blobs;
     const remove = h.log.deleteSealedBlobs.bind(h.log);
     h.log.deleteSealedBlobs = (subject) => {
       remove(subject);
@@ -163,6 +164,11 @@ describe('erasure service, end to end over the embedded stores', () => {
     const restarted = h.newService();
     const rerun = await restarted.runBuiltinTasks(caseId);
     if (!rerun.ok) throw new Error(JSON.stringify(rerun.error));
+    // The certificate counts what the case deleted, not only what the re-run found left.
+    expect(blobs.length).toBeGreaterThan(0);
+    expect(
+      rerun.value.completed.find((c) => c.taskId === 'gouvernail:sealed-ciphertext'),
+    ).toMatchObject({ outcome: 'erased', counts: { sealedBlobsDeleted: blobs.length } });
     await reportNothingFound(restarted, caseId, tasks);
     writeFileSync(join(h.dir, 'backup.bin'), leftover!);
     expect(await restarted.certify(caseId, { canary })).toMatchObject({

@@ -27,6 +27,18 @@ export class SubjectErasedError extends ExpectedError {
   }
 }
 
+/** The key vault has no record of the subject's data key: an integrity fault, not an erasure. */
+export class DataKeyMissingError extends ExpectedError {
+  override readonly name = 'DataKeyMissingError';
+  readonly code = 'DATA_KEY_MISSING';
+  constructor(
+    readonly subject: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The event holds no sealed personal fields of that subject. */
 export class PersonalFieldsNotFoundError extends ExpectedError {
   override readonly name = 'PersonalFieldsNotFoundError';
@@ -59,6 +71,15 @@ builder.objectType(SubjectErasedError, {
   name: 'SubjectErasedError',
   interfaces: [ErrorInterface],
   isTypeOf: (v) => v instanceof SubjectErasedError,
+  fields: (t) => ({ subject: t.exposeString('subject') }),
+});
+
+builder.objectType(DataKeyMissingError, {
+  name: 'DataKeyMissingError',
+  description:
+    'The key vault holds no record of the data key these fields were sealed under (the vault was lost, replaced or rolled back); the subject was not erased.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (v) => v instanceof DataKeyMissingError,
   fields: (t) => ({ subject: t.exposeString('subject') }),
 });
 

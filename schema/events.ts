@@ -5,6 +5,7 @@ import type { InclusionProofDocument } from '../src/proofs.js';
 import { allow, builder } from './builder.js';
 import { Actor } from './common.js';
 import {
+  DataKeyMissingError,
   PersonalFieldsNotFoundError,
   ProofUnavailableError,
   SubjectErasedError,
@@ -104,7 +105,7 @@ const Event = builder.objectRef<LoggedEventShape>('Event').implement({
     personal: t.field({
       type: PersonalFields,
       nullable: true,
-      errors: { types: [SubjectErasedError, PersonalFieldsNotFoundError] },
+      errors: { types: [SubjectErasedError, DataKeyMissingError, PersonalFieldsNotFoundError] },
       description:
         "A subject's personal fields, decrypted. dpo only; every read is itself recorded in the audit log.",
       args: { subject: t.arg.string({ required: true }) },
@@ -118,6 +119,8 @@ const Event = builder.objectRef<LoggedEventShape>('Event').implement({
         } catch (err) {
           if (err instanceof SealError && err.reason === 'key-destroyed')
             throw new SubjectErasedError(subject);
+          if (err instanceof SealError && err.reason === 'key-missing')
+            throw new DataKeyMissingError(subject, err.message);
           throw err;
         }
       },

@@ -1,11 +1,13 @@
-import type { KeyVault } from './crypto/key-vault.js';
+import { MissingDataKeyError, type KeyVault } from './crypto/key-vault.js';
 import { SealError, unsealFields } from './crypto/seal.js';
 import type { VerifiableLog } from './log/verifiable-log.js';
 
 export interface PersonalReader {
   /**
    * A subject's personal fields in one event, decrypted. Throws SealError 'key-destroyed' once the
-   * subject was erased, and a plain Error when the event or its sealed fields do not exist.
+   * subject was erased (the vault keeps a tombstone of the key), 'key-missing' when the vault holds
+   * no record of the key (lost or replaced: not an erasure), and a plain Error when the event or its
+   * sealed fields do not exist.
    */
   read(eventId: string, subject: string): Promise<Record<string, unknown>>;
 }
@@ -32,13 +34,17 @@ export const createPersonalReader = ({
         'key-destroyed',
         `the personal fields of ${subject} in '${eventId}' were erased`,
       );
-    return unsealFields({
-      origin,
-      eventId,
-      subject,
-      ref,
-      blob,
-      key: await vault.keyById(ref.keyId),
-    });
+    let key;
+    try {
+      key = await vault.keyById(ref.keyId);
+    } catch (error) {
+      if (!(error instanceof MissingDataKeyError)) throw error;
+      throw new SealError(
+        'key-missing',
+        `data key ${ref.keyId} of subject ${subject} is missing from the key vault: the vault was lost, replaced or rolled back (the subject was not erased); restore keys.sqlite from a backup`,
+        { cause: error },
+      );
+    }
+    return unsealFields({ origin, eventId, subject, ref, blob, key });
   },
 });

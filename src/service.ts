@@ -102,7 +102,12 @@ export const createService = async (
     dataDir: config.dataDir,
     ...(config.kek ? { configured: config.kek } : {}),
   });
-  const vault = createSqliteKeyVault({ file: vaultFile(config.dataDir), kek });
+  // A lost vault must not be recreated empty: every sealed field would then read as erased.
+  const vault = createSqliteKeyVault({
+    file: vaultFile(config.dataDir),
+    kek,
+    requireKeys: log.holdsSealedCiphertext(),
+  });
   const { signer, vkey, spkiPem } = loadOrCreateCheckpointSigner(config.dataDir, config.origin);
   const store = createSqliteCheckpointStore(log.db);
   assertSignsStoredCheckpoints(store, vkey);

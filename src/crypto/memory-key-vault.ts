@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { DataKey, KeyVault } from './key-vault.js';
+import { MissingDataKeyError, type DataKey, type KeyVault } from './key-vault.js';
 
 /**
  * A {@link KeyVault} held in memory, for unit tests of code that seals and unseals: same contract
@@ -10,6 +10,7 @@ export const createMemoryKeyVault = (): KeyVault => {
   const liveBySubject = new Map<string, DataKey>();
   /** Key ids each erasure case destroyed. */
   const byCase = new Map<string, string[]>();
+  const destroyed = new Set<string>();
 
   const create = (subject: string): DataKey => {
     const key: DataKey = {
@@ -27,10 +28,18 @@ export const createMemoryKeyVault = (): KeyVault => {
       Promise.resolve(
         new Map(subjects.map((s) => [s, liveBySubject.get(s) ?? create(s)] as const)),
       ),
-    keyById: (keyId) => Promise.resolve(byId.get(keyId) ?? null),
+    keyById: (keyId) => {
+      const key = byId.get(keyId);
+      if (key !== undefined) return Promise.resolve(key);
+      if (destroyed.has(keyId)) return Promise.resolve(null);
+      return Promise.reject(new MissingDataKeyError(keyId));
+    },
     destroySubjectKeys: (subject, caseId) => {
       const ids = [...byId.values()].filter((k) => k.subject === subject).map((k) => k.keyId);
-      for (const id of ids) byId.delete(id);
+      for (const id of ids) {
+        byId.delete(id);
+        destroyed.add(id);
+      }
       liveBySubject.delete(subject);
       if (caseId === undefined) return Promise.resolve(ids);
       const all = [...(byCase.get(caseId) ?? []), ...ids].sort();

@@ -8,8 +8,9 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER_BYTES = 1 + NONCE_BYTES;
 
+/** `key-missing`: the vault holds no record of the key (lost or replaced), unlike `key-destroyed`. */
 export type SealFailure =
-  'commitment-mismatch' | 'authentication-failed' | 'malformed' | 'key-destroyed';
+  'commitment-mismatch' | 'authentication-failed' | 'malformed' | 'key-destroyed' | 'key-missing';
 
 /** Why a sealed blob could not be opened. */
 export class SealError extends Error {

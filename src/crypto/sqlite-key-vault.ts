@@ -3,7 +3,7 @@ import { chmodSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { canonicalize } from '../../domain/canonical.js';
 import { KekError, type Kek } from './kek.js';
-import type { DataKey, KeyVault } from './key-vault.js';
+import { MissingDataKeyError, type DataKey, type KeyVault } from './key-vault.js';
 import { truncateWal, WAL_SIZE_LIMIT } from '../log/sqlite/open.js';
 
 /** Failures of the key vault, in our vocabulary. Never contains key material. */
@@ -51,8 +51,8 @@ const DEFAULT_CACHE_SIZE = 10_000;
  *   of the wrapped key remains in the vault's files. A reader in another process can hold the WAL
  *   for a while; `truncateWal` tries again, and erasure certification waits for it to succeed. Copies in backups taken earlier are out of
  *   its reach: they stay readable for as long as the KEK exists.
- * - After destruction `keyById` answers null for the old ids, and `dataKeys([subject])` creates a
- *   new key: events recorded after an erasure are sealed under it, and can be erased again.
+ * - After destruction `keyById` answers null for the old ids (from the tombstone; an id the vault
+ *   has no row of is an error, not an erasure), and `dataKeys([subject])` creates a new key: events recorded after an erasure are sealed under it, and can be erased again.
  *
  * The cache assumes this process is the vault's only writer.
  */
@@ -61,10 +61,21 @@ export const createSqliteKeyVault = (deps: {
   kek: Kek;
   clock?: () => Date;
   cacheSize?: number;
+  /**
+   * The log holds ciphertext sealed under this vault's keys: a missing or empty vault is refused
+   * (it was lost or replaced) instead of created, which would make every sealed field read as erased.
+   */
+  requireKeys?: boolean;
 }): KeyVault => {
   const { file, kek } = deps;
   const clock = deps.clock ?? (() => new Date());
   const isNew = !existsSync(file);
+  const lost = (): KeyVaultError =>
+    new KeyVaultError(
+      `the key vault ${file} is missing or holds no data keys, but the log holds sealed personal fields: restore ${file} from a backup (with the KEK its keys are wrapped with); nothing was changed`,
+      false,
+    );
+  if (isNew && deps.requireKeys) throw lost();
   const db = new Database(file);
   if (isNew) chmodSync(file, 0o600);
   db.pragma('journal_mode = WAL');
@@ -77,6 +88,10 @@ export const createSqliteKeyVault = (deps: {
   const columns = db.prepare<[], { name: string }>('PRAGMA table_info(data_keys)').all();
   if (!columns.some((c) => c.name === 'destroyed_by'))
     db.exec('ALTER TABLE data_keys ADD COLUMN destroyed_by TEXT');
+  if (deps.requireKeys && db.prepare('SELECT 1 FROM data_keys LIMIT 1').get() === undefined) {
+    db.close();
+    throw lost();
+  }
   // Live keys wrapped by another KEK: a replaced or regenerated key file. Starting anyway would
   // fail every event of those subjects and wrap new keys under a KEK nobody may keep.
   const others = db
@@ -97,7 +112,7 @@ export const createSqliteKeyVault = (deps: {
     'SELECT key_id, subject, kek_id, wrapped FROM data_keys WHERE subject = ? AND wrapped IS NOT NULL',
   );
   const selectById = db.prepare<[string], KeyRow>(
-    'SELECT key_id, subject, kek_id, wrapped FROM data_keys WHERE key_id = ? AND wrapped IS NOT NULL',
+    'SELECT key_id, subject, kek_id, wrapped FROM data_keys WHERE key_id = ?',
   );
   const insert = db.prepare<[string, string, string, Buffer, string]>(
     'INSERT INTO data_keys (key_id, subject, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?, ?)',
@@ -184,7 +199,8 @@ export const createSqliteKeyVault = (deps: {
         const cached = byId.get(keyId);
         if (cached !== undefined) return cached;
         const row = selectById.get(keyId);
-        return row === undefined ? null : remember(open(row));
+        if (row === undefined) throw new MissingDataKeyError(keyId);
+        return row.wrapped === null ? null : remember(open(row));
       }),
 
     destroySubjectKeys: (subject, caseId) =>
@@ -214,7 +230,12 @@ const attempt = <T>(work: () => T): Promise<T> =>
   new Promise<T>((resolve) => {
     resolve(work());
   }).catch((cause: unknown) => {
-    if (cause instanceof KeyVaultError || cause instanceof KekError) throw cause;
+    if (
+      cause instanceof KeyVaultError ||
+      cause instanceof KekError ||
+      cause instanceof MissingDataKeyError
+    )
+      throw cause;
     const busy = cause instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED)/.test(cause.code);
     throw new KeyVaultError(
       `key vault: ${cause instanceof Error ? cause.message : String(cause)}`,

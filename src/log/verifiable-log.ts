@@ -16,6 +16,8 @@ export interface VerifiableLog extends EventLog {
   sealedBlob(position: number, subject: string, commitment: string): Uint8Array | null;
   /** Every stored ciphertext of a subject (to scan for copies before deleting them). */
   sealedBlobsOf(subject: string): Uint8Array[];
+  /** Whether any sealed ciphertext is stored (so the key vault must hold the keys it was sealed under). */
+  holdsSealedCiphertext(): boolean;
   /** Deletes every sealed ciphertext of a subject, overwriting it on disk; returns how many. */
   deleteSealedBlobs(subject: string): number;
   /**

@@ -14,6 +14,7 @@ export const createSealedStore = (db: Db) => {
     'SELECT blob FROM sealed WHERE subject = ?',
   );
   const remove = db.prepare<[string]>('DELETE FROM sealed WHERE subject = ?');
+  const any = db.prepare('SELECT 1 FROM sealed LIMIT 1').pluck();
 
   /** Stores a batch's ciphertext before the batch is appended (one transaction, fsynced). */
   const put = db.transaction((batch: readonly PreparedEvent[]): void => {
@@ -33,5 +34,6 @@ export const createSealedStore = (db: Db) => {
       return n;
     },
     truncateWal: () => truncateWal(db),
+    holdsAny: (): boolean => any.get() !== undefined,
   };
 };

@@ -86,6 +86,7 @@ export const createSequencedLog = ({
     positionOf: (id) => log.positionOf(id),
     sealedBlob: (_position, subject, commitment) => sealed.get(subject, commitment),
     sealedBlobsOf: (subject) => sealed.ofSubject(subject),
+    holdsSealedCiphertext: () => sealed.holdsAny(),
     deleteSealedBlobs: (subject) => sealed.deleteSubject(subject),
     truncateWal: () => sealed.truncateWal(),
     close: async () => {

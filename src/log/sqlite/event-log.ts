@@ -165,6 +165,7 @@ export const createSqliteEventLog = ({
     positionOf: (id) => Promise.resolve(byId.get(id)?.position ?? null),
     sealedBlob: (position, subject) => sealed.blobAt(position, subject),
     sealedBlobsOf: (subject) => sealed.blobsOf(subject),
+    holdsSealedCiphertext: () => sealed.holdsAny(),
     fault: () => undefined,
     deleteSealedBlobs: (subject) => {
       const n = sealed.deleteSubject(subject);

@@ -23,6 +23,7 @@ export const createSealedBundles = (db: Db) => {
     'UPDATE sealed_bundles SET subjects = ?, items = ?, blobs = ? WHERE first = ?',
   );
   const remove = db.prepare<[number]>('DELETE FROM sealed_bundles WHERE first = ?');
+  const any = db.prepare('SELECT 1 FROM sealed_bundles LIMIT 1').pluck();
 
   // The last row read (views into its buffer), by position and subject: readers page through
   // neighbouring positions. Every blob handed out is a copy.
@@ -65,5 +66,5 @@ export const createSealedBundles = (db: Db) => {
     return removed;
   });
 
-  return { blobAt, blobsOf, deleteSubject };
+  return { blobAt, blobsOf, deleteSubject, holdsAny: () => any.get() !== undefined };
 };

@@ -21,9 +21,11 @@ export const keyVaultContract = (name: string, open: () => Promise<KeyVault> | K
       await vault.close();
     });
 
-    it('answers null for an unknown key id and nothing to destroy for an unknown subject', async () => {
+    it('says a key id it has no record of is missing (not destroyed), and finds nothing to destroy for an unknown subject', async () => {
       const vault = await open();
-      expect(await vault.keyById('dk_unknown')).toBeNull();
+      await expect(vault.keyById('dk_unknown')).rejects.toThrow(
+        'data key dk_unknown is missing from the key vault',
+      );
       expect(await vault.destroySubjectKeys('subj_NobodyNobodyNobody0')).toEqual([]);
       await vault.close();
     });

@@ -6,6 +6,12 @@ import { createCheckpointPublisher, type CheckpointPublisher } from './checkpoin
 import { verifierFromVkey } from './checkpoint/keys.js';
 import { verifyNote } from './checkpoint/note.js';
 import { createSqliteCheckpointStore } from './checkpoint/store.js';
+import {
+  readWitness,
+  recordWitness,
+  witnessedStore,
+  witnessProblem,
+} from './checkpoint/witness.js';
 import { ConfigError } from './config-error.js';
 import type { Config } from './config.js';
 import { loadOrCreateKek } from './crypto/kek.js';
@@ -24,7 +30,7 @@ import { createPreparePool } from './ingest/prepare-pool.js';
 import { startKafka, type KafkaRuntime } from './kafka/runtime.js';
 import { scanInChildProcess } from './erasure/scan-process.js';
 import { startRetentionPurge } from './retention-purge.js';
-import { openLog } from './log/open-log.js';
+import { logFile, openLog, sequencerFile } from './log/open-log.js';
 import type { VerifiableLog } from './log/verifiable-log.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -78,6 +84,50 @@ const assertSignsStoredCheckpoints = (
   }
 };
 
+/**
+ * The log must not be behind the latest checkpoint copied outside it (the witness). A data directory
+ * without a witness (written before it existed) gets one from the latest stored checkpoint.
+ */
+const assertNotBehindWitness = (
+  config: Config,
+  log: VerifiableLog,
+  store: ReturnType<typeof createSqliteCheckpointStore>,
+  vkey: string,
+): void => {
+  const witnessed = readWitness(config.dataDir);
+  if (witnessed === undefined) {
+    const latest = store.latest();
+    if (latest) recordWitness(config.dataDir, latest.note);
+    return;
+  }
+  const treeFile =
+    config.log === 'sqlite' ? logFile(config.dataDir) : sequencerFile(config.dataDir);
+  const problem = witnessProblem(
+    log.tree,
+    witnessed,
+    verifierFromVkey(vkey),
+    treeFile,
+    config.dataDir,
+  );
+  if (problem) throw new ConfigError(problem);
+};
+
+/**
+ * No read model may have applied positions the log does not hold: they were acknowledged, then lost
+ * with the log's tail, and new events would be stored at those positions but never projected.
+ */
+const assertReadModelsNotAhead = async (config: Config, readSide: ReadSide): Promise<void> => {
+  const ahead = (await readSide.runner.lag()).filter((l) => l.position > l.headPosition);
+  const [first] = ahead;
+  if (!first) return;
+  await readSide.close();
+  const logName = config.log === 'sqlite' ? logFile(config.dataDir) : 'the EventStoreDB log';
+  const names = ahead.map((l) => `${l.name} (position ${l.position})`).join(', ');
+  throw new ConfigError(
+    `the read models ${names} have applied events the log no longer holds: ${logName} ends at position ${first.headPosition}. The log was rolled back, replaced, or lost its write-ahead log (-wal). Restore it with its -wal from a backup that holds them; to accept their loss instead, rebuild each read model named from the log with the service stopped: ${ahead.map((l) => `gouvernail replay ${l.name}`).join('; ')}`,
+  );
+};
+
 export const createService = async (
   config: Config,
   logger: Logger,
@@ -111,11 +161,12 @@ export const createService = async (
   const { signer, vkey, spkiPem } = loadOrCreateCheckpointSigner(config.dataDir, config.origin);
   const store = createSqliteCheckpointStore(log.db);
   assertSignsStoredCheckpoints(store, vkey);
+  assertNotBehindWitness(config, log, store, vkey);
   const kafkaConfig = config.kafka;
   let kafka: KafkaRuntime | undefined;
   const publisher = createCheckpointPublisher({
     tree: () => log.tree,
-    store,
+    store: witnessedStore(store, config.dataDir),
     signer,
     origin: config.origin,
     intervalMs: config.checkpointIntervalMs,
@@ -134,6 +185,7 @@ export const createService = async (
   });
   const projectionLogger = logger.child({ component: 'projections' });
   const readSide = await createConfiguredReadSide({ config, log, logger: projectionLogger });
+  await assertReadModelsNotAhead(config, readSide);
   const recorder = createAccessRecorder({
     ingestor,
     log: logger.child({ component: 'self-audit' }),

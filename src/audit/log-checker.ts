@@ -52,7 +52,9 @@ export type VerifyFinding =
   | { kind: 'checkpoint-signature'; size: number; message: string }
   | { kind: 'tree-root-mismatch'; size: number; message: string }
   | { kind: 'tile-mismatch'; position: number; message: string }
-  | { kind: 'index-mismatch'; position: number; message: string };
+  | { kind: 'index-mismatch'; position: number; message: string }
+  /** The log is behind, or other than, the latest checkpoint copied outside it (the witness). */
+  | { kind: 'witness'; message: string };
 
 export interface VerifyReport {
   readonly entries: number;

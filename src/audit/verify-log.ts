@@ -6,13 +6,28 @@ import { savedSize } from '../log/sequenced/schema.js';
 import { openSqlite, type Db } from '../log/sqlite/open.js';
 import { createBundleReader } from '../log/sqlite/bundle-reader.js';
 import { createSqliteTileStore } from '../log/sqlite/tiles.js';
-import { createMerkleTree } from '../merkle/tree.js';
+import { createMerkleTree, type MerkleTree } from '../merkle/tree.js';
 import { createIndexChecker } from './index-checker.js';
 import { createLogChecker, type VerifyReport } from './log-checker.js';
 
 export type { VerifyFinding, VerifyReport } from './log-checker.js';
 
 const PROGRESS_EVERY = 10_000;
+
+/** Checks the log's tree against the witnessed checkpoint; returns the problem, if any. */
+export type WitnessCheck = (tree: MerkleTree) => string | undefined;
+
+/** `report`, failed when it passed but the tree of `size` leaves in `db` fails the witness check. */
+const heldToWitness = (
+  report: VerifyReport,
+  db: Db,
+  size: number,
+  witness: WitnessCheck | undefined,
+): VerifyReport => {
+  if (!report.ok || !witness) return report;
+  const message = witness(createMerkleTree({ tiles: createSqliteTileStore(db), size }));
+  return message ? { ...report, ok: false, first: { kind: 'witness', message } } : report;
+};
 
 /**
  * A checker against the tree of `size` leaves whose tiles and checkpoints `db` holds, and the
@@ -70,6 +85,8 @@ export const verifyLogFile = (
   file: string,
   verifier: Verifier,
   onProgress?: (done: number, total: number) => void,
+  /** Read before this call: a service beside it only moves the witness forward after its log. */
+  witness?: WitnessCheck,
 ): VerifyReport => {
   const db = openSqlite(file, { readonly: true });
   // One snapshot for the count, tiles, checkpoints and entries: a running service may append meanwhile.
@@ -92,7 +109,7 @@ export const verifyLogFile = (
       if (at + PROGRESS_EVERY < total) onProgress?.(checker.done(), total);
     }
     onProgress?.(checker.done(), total);
-    return checker.finish();
+    return heldToWitness(checker.finish(), db, total, witness);
   } finally {
     db.exec('COMMIT');
     db.close();
@@ -109,6 +126,7 @@ export const verifySequencedLog = async (
   log: EventLog,
   verifier: Verifier,
   onProgress?: (done: number, total: number) => void,
+  witness?: WitnessCheck,
 ): Promise<VerifyReport & { readonly pending: number }> => {
   const db = openSqlite(sequencerFile, { readonly: true });
   // One snapshot of the sequencer's size, tiles and checkpoints; the log itself only grows.
@@ -127,7 +145,7 @@ export const verifySequencedLog = async (
     }
     if (checker.done() < total) return { ...checker.missing(), pending: 0 };
     const pending = Math.max(0, (await log.size()) - total);
-    return { ...checker.finish(), pending };
+    return { ...heldToWitness(checker.finish(), db, total, witness), pending };
   } finally {
     db.exec('COMMIT');
     db.close();

@@ -7,6 +7,7 @@ import { verifierFromKeyText, verifyProofDocument } from '../audit/verify-proof.
 import { signLocalToken } from '../auth/jwt.js';
 import { loadOrCreateCheckpointSigner } from '../checkpoint/local-key.js';
 import { createSqliteCheckpointStore } from '../checkpoint/store.js';
+import { readWitness, witnessProblem } from '../checkpoint/witness.js';
 import { loadConfig } from '../config.js';
 import { logFile, openLog, sequencerFile } from '../log/open-log.js';
 import { createLogger } from '../logger.js';
@@ -87,17 +88,24 @@ export const runVerify = async (flags: Flags): Promise<number> => {
         loadOrCreateCheckpointSigner(config.dataDir, config.origin).vkey,
         config.origin,
       );
+  // Read before the log: the service writes it only after the checkpoint is in the log.
+  const witnessed = readWitness(config.dataDir);
+  const witness =
+    witnessed === undefined
+      ? undefined
+      : (tree: Parameters<typeof witnessProblem>[0]) =>
+          witnessProblem(tree, witnessed, verifier, file, config.dataDir);
   const bar = createProgressBar('verify');
   const progress = (done: number, total: number): void => {
     bar.update(done, total);
   };
   let pending = 0;
   let report: VerifyReport;
-  if (config.log === 'sqlite') report = verifyLogFile(file, verifier, progress);
+  if (config.log === 'sqlite') report = verifyLogFile(file, verifier, progress, witness);
   else {
     const log = openLog(config, { sequence: false });
     try {
-      ({ pending, ...report } = await verifySequencedLog(file, log, verifier, progress));
+      ({ pending, ...report } = await verifySequencedLog(file, log, verifier, progress, witness));
     } finally {
       await log.close();
     }

@@ -12,6 +12,7 @@ import { loadConfig } from '../config.js';
 import { logFile, openLog, sequencerFile } from '../log/open-log.js';
 import { createLogger } from '../logger.js';
 import { createProofService } from '../proofs.js';
+import { lockDataDir } from '../data-dir-lock.js';
 import { createConfiguredReadSide } from '../read-side-external.js';
 import { projectionNames } from '../read-side.js';
 import { hs256Secret } from '../secrets.js';
@@ -254,26 +255,46 @@ export const runReplay = async (name: string | undefined, flags: Flags): Promise
   }
   const config = configFrom(flags);
   if (existingTreeFile(config, 'replay') === undefined) return 1;
-  const log = openLog(config, { sequence: false, onMigrate: migrationBar() });
-  const readSide = await createConfiguredReadSide({
-    config,
-    log,
-    logger: createLogger(config.logLevel),
-  });
+  // A running service keeps its projections' positions in memory and would write them back over
+  // the rebuilt read model: an interrupted replay would then hide events for good.
+  let lock: { release: () => void };
   try {
-    const bar = createProgressBar(`replay ${name}`);
-    let last = { done: 0, total: 0 };
-    await readSide.runner.replay(name, {
-      onProgress: (p) => {
-        last = p;
-        bar.update(p.done, p.total);
-      },
-    });
-    bar.done(last.done, last.total);
-    say(`replayed ${last.done} events into ${name}`);
-    return 0;
+    lock = lockDataDir(config.dataDir);
+  } catch (e) {
+    complain(`replay: ${(e as Error).message}`);
+    return 1;
+  }
+  try {
+    return await replayInto(name, config);
   } finally {
-    await readSide.close();
+    lock.release();
+  }
+};
+
+const replayInto = async (name: string, config: ReturnType<typeof configFrom>): Promise<number> => {
+  const log = openLog(config, { sequence: false, onMigrate: migrationBar() });
+  try {
+    const readSide = await createConfiguredReadSide({
+      config,
+      log,
+      logger: createLogger(config.logLevel),
+    });
+    try {
+      const bar = createProgressBar(`replay ${name}`);
+      let last = { done: 0, total: 0 };
+      await readSide.runner.replay(name, {
+        onProgress: (p) => {
+          last = p;
+          bar.update(p.done, p.total);
+        },
+      });
+      bar.done(last.done, last.total);
+      say(`replayed ${last.done} events into ${name}`);
+      return 0;
+    } finally {
+      await readSide.close();
+    }
+  } finally {
     await log.close();
   }
 };

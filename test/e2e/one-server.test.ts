@@ -25,4 +25,24 @@ describe('one serve per data directory', () => {
       removeDir(dir);
     }
   }, 60_000);
+
+  it('refuses a replay while the service runs on the directory, and replays once it is stopped', async () => {
+    const dir = tempDir();
+    try {
+      const server = await startServer(dir);
+      const refused = await cli(['replay', 'accessHistory', '--data-dir', dir]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(
+        new RegExp(
+          `replay: another gouvernail \\(pid ${server.process.pid}\\) serves .*stop it first`,
+        ),
+      );
+      await server.stop();
+      const replayed = await cli(['replay', 'accessHistory', '--data-dir', dir]);
+      expect(replayed.code).toBe(0);
+      expect(existsSync(join(dir, 'gouvernail.pid'))).toBe(false);
+    } finally {
+      removeDir(dir);
+    }
+  }, 60_000);
 });

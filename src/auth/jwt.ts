@@ -42,8 +42,15 @@ export interface TokenVerifier {
   verify(token: string): Promise<Principal>;
 }
 
-type KeySource =
-  { kind: 'secret'; secret: Uint8Array } | { kind: 'keys'; getKey: JWTVerifyGetKey | CryptoKey };
+/**
+ * One way of checking a token's signature, with the algorithms it accepts. Only a JWKS URL is fetched,
+ * so only its failures that are no verdict on the token (a network error) mean the keys are unavailable.
+ */
+interface KeySource {
+  readonly key: Uint8Array | CryptoKey | JWTVerifyGetKey;
+  readonly algorithms: readonly string[];
+  readonly remote: boolean;
+}
 
 const ASYMMETRIC = ['RS256', 'ES256'];
 
@@ -59,54 +66,61 @@ export const createTokenVerifier = async (cfg: {
   audience: string;
 }): Promise<TokenVerifier> => {
   const sources: KeySource[] = [];
-  if (cfg.secret) sources.push({ kind: 'secret', secret: new TextEncoder().encode(cfg.secret) });
-  if (cfg.publicKeyFile)
-    sources.push({ kind: 'keys', getKey: await loadPublicKeys(cfg.publicKeyFile) });
-  if (cfg.jwksUrl) sources.push({ kind: 'keys', getKey: createRemoteJWKSet(new URL(cfg.jwksUrl)) });
+  if (cfg.secret)
+    sources.push({
+      key: new TextEncoder().encode(cfg.secret),
+      algorithms: ['HS256'],
+      remote: false,
+    });
+  if (cfg.publicKeyFile) sources.push(await loadPublicKeys(cfg.publicKeyFile));
+  if (cfg.jwksUrl)
+    sources.push({
+      key: createRemoteJWKSet(new URL(cfg.jwksUrl)),
+      algorithms: ASYMMETRIC,
+      remote: true,
+    });
   if (sources.length === 0) throw new Error('no JWT key configured');
 
   return {
     verify: async (token) => {
-      let last: unknown;
+      // The most specific verdict wins: "algorithm not accepted" from one source says less than a
+      // bad signature from another that does take the algorithm.
+      let verdict: AuthError | undefined;
       for (const source of sources) {
         try {
-          const { payload } =
-            source.kind === 'secret'
-              ? await jwtVerify(token, source.secret, {
-                  issuer: cfg.issuer,
-                  audience: cfg.audience,
-                  algorithms: ['HS256'],
-                  requiredClaims: ['exp'],
-                })
-              : await jwtVerify(token, source.getKey as JWTVerifyGetKey, {
-                  issuer: cfg.issuer,
-                  audience: cfg.audience,
-                  algorithms: ASYMMETRIC,
-                  requiredClaims: ['exp'],
-                });
+          const { payload } = await jwtVerify(token, source.key as JWTVerifyGetKey, {
+            issuer: cfg.issuer,
+            audience: cfg.audience,
+            algorithms: [...source.algorithms],
+            requiredClaims: ['exp'],
+          });
           return principalOf(payload);
         } catch (e) {
           if (e instanceof AuthError) throw e;
-          last = e;
-          if (!(
-            e instanceof errors.JWSSignatureVerificationFailed ||
-            e instanceof errors.JOSEAlgNotAllowed ||
-            e instanceof errors.JWKSNoMatchingKey
-          ))
+          const failure = translate(e, source.remote);
+          if (!verdict || verdict.reason === 'unsupported-algorithm') verdict = failure;
+          // Another source may hold the key; any other failure is a verdict on the token itself
+          // (its signature verified), or the keys could not be fetched.
+          if (failure.reason !== 'bad-signature' && failure.reason !== 'unsupported-algorithm')
             break;
         }
       }
-      throw translate(last);
+      throw verdict ?? new AuthError('malformed', 'token is not a valid JWT');
     },
   };
 };
 
-const loadPublicKeys = async (file: string): Promise<JWTVerifyGetKey | CryptoKey> => {
+/** A JWKS file's keys (RS256 and ES256), or a PEM public key, which takes its key type's algorithm only. */
+const loadPublicKeys = async (file: string): Promise<KeySource> => {
   const text = readFileSync(file, 'utf8');
   if (text.trimStart().startsWith('{'))
-    return createLocalJWKSet(JSON.parse(text) as Parameters<typeof createLocalJWKSet>[0]);
+    return {
+      key: createLocalJWKSet(JSON.parse(text) as Parameters<typeof createLocalJWKSet>[0]),
+      algorithms: ASYMMETRIC,
+      remote: false,
+    };
   const alg = createPublicKey(text).asymmetricKeyType === 'ec' ? 'ES256' : 'RS256';
-  return importSPKI(text, alg);
+  return { key: await importSPKI(text, alg), algorithms: [alg], remote: false };
 };
 
 /** Longest `sub` accepted. */
@@ -130,7 +144,7 @@ const principalOf = (payload: Record<string, unknown>): Principal => {
   return { id: sub, role: role as Role };
 };
 
-const translate = (e: unknown): AuthError => {
+const translate = (e: unknown, remote: boolean): AuthError => {
   if (e instanceof errors.JWTExpired) return new AuthError('expired', 'token expired');
   if (e instanceof errors.JWTClaimValidationFailed)
     return new AuthError(
@@ -152,17 +166,23 @@ const translate = (e: unknown): AuthError => {
       'token uses a JOSE feature this service does not support (an unknown algorithm, or a critical header parameter)',
     );
   // Not a verdict on the token: the JWKS URL did not answer, or answered something that is no key
-  // set (a fetch error is no JOSE error at all).
+  // set (a fetch error is no JOSE error at all). Local keys are always there: whatever else jose
+  // throws there is a key that cannot check this token.
   if (
-    e instanceof errors.JWKSTimeout ||
-    e instanceof errors.JWKSInvalid ||
-    !(e instanceof errors.JOSEError)
+    remote &&
+    (e instanceof errors.JWKSTimeout ||
+      e instanceof errors.JWKSInvalid ||
+      !(e instanceof errors.JOSEError))
   )
     return new AuthError(
       'keys-unavailable',
       "the identity provider's signing keys could not be fetched (GOUVERNAIL_JWT_JWKS_URL); try again",
     );
-  if (e instanceof errors.JWSSignatureVerificationFailed || e instanceof errors.JWKSNoMatchingKey) {
+  if (
+    e instanceof errors.JWSSignatureVerificationFailed ||
+    e instanceof errors.JWKSNoMatchingKey ||
+    !(e instanceof errors.JOSEError)
+  ) {
     return new AuthError('bad-signature', 'token signature does not verify with any known key');
   }
   return new AuthError('malformed', 'token is not a valid JWT');

@@ -202,3 +202,40 @@ describe('a token checked against an identity provider that does not answer', ()
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('keys-unavailable');
   });
 });
+
+describe('a token checked against keys that cannot take its algorithm', () => {
+  it.each([
+    ['RS256', 'ES256'],
+    ['ES256', 'RS256'],
+  ] as const)(
+    'with a %s PEM key, an %s token is refused as unsupported-algorithm (401), not keys-unavailable (503)',
+    async (keyAlg, tokenAlg) => {
+      const configured = await generateKeyPair(keyAlg);
+      const other = await generateKeyPair(tokenAlg);
+      const file = join(dir, `only-${keyAlg}.pem`);
+      writeFileSync(file, await exportSPKI(configured.publicKey));
+      const verifier = await createTokenVerifier({ ...claims, publicKeyFile: file });
+      expect(await reasonOf(verifier.verify(await signWith(tokenAlg, other.privateKey)))).toBe(
+        'unsupported-algorithm',
+      );
+    },
+  );
+
+  it('with both a shared secret and a key file, an HS256 token with a wrong signature is a bad signature', async () => {
+    const { publicKey } = await generateKeyPair('RS256');
+    const file = join(dir, 'beside-secret.pem');
+    writeFileSync(file, await exportSPKI(publicKey));
+    const verifier = await createTokenVerifier({
+      ...claims,
+      secret: 's'.repeat(40),
+      publicKeyFile: file,
+    });
+    const forged = await signLocalToken('f'.repeat(40), {
+      sub: 'a',
+      role: 'admin',
+      ...claims,
+      ttlSeconds: 60,
+    });
+    expect(await reasonOf(verifier.verify(forged))).toBe('bad-signature');
+  });
+});

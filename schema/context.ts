@@ -10,14 +10,15 @@ import type { InclusionProofDocument } from '../src/proofs.js';
 
 /** What one access to the GraphQL endpoint looked like, for the audit log. */
 export interface QueryAuditEntry {
-  /** `query Name { field … }`: the operation type, its name and its top-level fields. */
+  /** `query Name { field … }`: the operation type, its name and its top-level fields (fragments expanded). */
   readonly operation: string;
   readonly decision: 'allowed' | 'denied';
   /** Why it was denied: the error codes and messages. */
   readonly reason?: string;
   /**
    * The metrics label of the operation: its first top-level field once the document validated
-   * (a field of the schema, so the label set stays bounded), else `invalid`.
+   * (a field of the schema, so the label set stays bounded; fragments expanded; `none` when every
+   * field is skipped), else `invalid`.
    */
   readonly label: string;
 }

@@ -6,7 +6,6 @@ import {
 } from 'graphql-yoga';
 import {
   getOperationAST,
-  Kind,
   type DocumentNode,
   type ExecutionResult,
   type GraphQLError,
@@ -22,6 +21,7 @@ import {
   type QueryLimits,
 } from '../../schema/limits.js';
 import { problem, refusalCodes } from '../../schema/problems.js';
+import { rootFieldsOf } from './root-fields.js';
 
 export interface GraphQLHandlerOptions {
   /** Builds the context of one request (principal, read models, audit sink). */
@@ -47,27 +47,18 @@ const clip = (text: string, max: number): string =>
   text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 
 /**
- * `query Name { fieldA fieldB }`: what the auditors see of an operation. Names come from the parsed
- * document (GraphQL names: letters, digits, `_`); the request's free-text `operationName` is never
- * copied into the permanent log.
+ * `query Name { fieldA fieldB }`: what the auditors see of an operation, its top-level fields with
+ * fragments expanded (see {@link rootFieldsOf}). Names come from the parsed document (GraphQL names:
+ * letters, digits, `_`); the request's free-text `operationName` is never copied into the permanent
+ * log.
  */
 const describe = (
   op: OperationDefinitionNode | null,
   operationName: string | null | undefined,
+  fields: readonly string[],
 ): string => {
   if (!op)
     return operationName ? '(named operation not found in document)' : '(no single operation)';
-  const fields = [
-    ...new Set(
-      op.selectionSet.selections.map((s) =>
-        s.kind === Kind.FIELD
-          ? s.name.value
-          : s.kind === Kind.FRAGMENT_SPREAD
-            ? `...${s.name.value}`
-            : '...',
-      ),
-    ),
-  ];
   return clip(
     `${op.operation} ${op.name?.value ?? '(anonymous)'} { ${fields.join(' ')} }`,
     maxOperationText,
@@ -108,10 +99,8 @@ interface OperationState {
 
 const INVALID_LABEL = 'invalid';
 
-const firstRootField = (op: OperationDefinitionNode | null): string => {
-  const first = op?.selectionSet.selections[0];
-  return first?.kind === Kind.FIELD ? first.name.value : 'fragment';
-};
+/** The label of an operation that validated but asks for no field (all skipped). */
+const NO_FIELD_LABEL = 'none';
 
 /**
  * Enforces the query limits as validation rules and reports every operation once to
@@ -138,14 +127,15 @@ const useQueryAudit = (
     onValidate: ({ addValidationRule, context, params }) => {
       addValidationRule(queryLimitsRule(limits, context.params.variables));
       const state = states.get(context.request);
-      const op =
-        getOperationAST(params.documentAST as DocumentNode, context.params.operationName) ?? null;
-      if (state) state.operation = describe(op, context.params.operationName);
+      const document = params.documentAST as DocumentNode;
+      const op = getOperationAST(document, context.params.operationName) ?? null;
+      const fields = op ? rootFieldsOf(schema, document, op, context.params.variables) : [];
+      if (state) state.operation = describe(op, context.params.operationName, fields);
       // graphql-js gives up comparing a document's selections past a work budget and says only
       // "Validation aborted.": say what is wrong, as the other limits do.
       return ({ result, setResult }) => {
         if (state && (result as readonly GraphQLError[]).length === 0)
-          state.label = firstRootField(op);
+          state.label = fields[0] ?? NO_FIELD_LABEL;
         if ((result as readonly GraphQLError[]).some((e) => e.message === 'Validation aborted.'))
           setResult([
             problem(

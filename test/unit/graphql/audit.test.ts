@@ -21,6 +21,34 @@ describe('every operation is recorded once through ctx.recordQuery', () => {
     ]);
   });
 
+  it('naming the fields that fragments ask for, as executed: @skip and @include applied', async () => {
+    await h.query('auditor', '{ ... on Query { currentConfig { target } } }');
+    await h.query(
+      'auditor',
+      'query Q($skip: Boolean!) { ...cp ... @skip(if: $skip) { configHistory { edges { cursor } } } } fragment cp on Query { checkpoint { size } }',
+      { skip: true },
+    );
+    await h.query(
+      'auditor',
+      'query Q($skip: Boolean = false) { ... @skip(if: $skip) { configHistory { edges { cursor } } } }',
+    );
+    expect(h.recorded.map((r) => [r.operation, r.label])).toEqual([
+      ['query (anonymous) { currentConfig }', 'currentConfig'],
+      ['query Q { checkpoint }', 'checkpoint'],
+      ['query Q { configHistory }', 'configHistory'],
+    ]);
+  });
+
+  it('naming the field a fragment asks for when it is refused', async () => {
+    await h.query(
+      'analyst',
+      'query checkpoint { ...checkpoint } fragment checkpoint on Query { checkpoint { size } }',
+    );
+    expect(h.recorded).toEqual([
+      expect.objectContaining({ operation: 'query checkpoint { checkpoint }', decision: 'denied' }),
+    ]);
+  });
+
   it('as denied when a field is forbidden, naming the field and the role needed', async () => {
     await h.query('analyst', '{ checkpoint { size } }');
     expect(h.recorded).toEqual([

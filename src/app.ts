@@ -4,7 +4,7 @@ import type { CheckpointPublisher } from './checkpoint/publisher.js';
 import type { CheckpointStore } from './checkpoint/store.js';
 import type { Config } from './config.js';
 import { AuthError } from './auth/jwt.js';
-import { GRAPHQL_RESOURCE, graphqlPrincipal } from './graphql/context.js';
+import { admitGraphqlRequest, GRAPHQL_RESOURCE } from './graphql/context.js';
 import { clientAddressOf } from './http/client-address.js';
 import { authenticate, unauthorized } from './http/authenticate.js';
 import { postEvents } from './http/events-route.js';
@@ -90,7 +90,7 @@ export const createApp = (deps: AppDeps): App => {
   if (graphql) {
     const serveGraphql: Handler = async (req) => {
       try {
-        await graphqlPrincipal(req, deps.tokens);
+        await admitGraphqlRequest(req, deps.tokens);
       } catch (e) {
         if (!(e instanceof AuthError)) throw e;
         // Refused before the operation is read, but still an access attempt the auditors see.

@@ -248,7 +248,6 @@ export const createService = async (
   );
   const graphql = createGraphQLHandler({
     context: createGraphQLContextFactory({
-      tokens,
       log,
       readSide,
       proofs,

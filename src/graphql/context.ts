@@ -11,7 +11,6 @@ import type { AccessRecorder } from '../query-recorder.js';
 import type { ReadSide } from '../read-side.js';
 
 export interface GraphQLContextDeps {
-  readonly tokens: TokenVerifier;
   readonly log: VerifiableLog;
   readonly readSide: ReadSide;
   readonly proofs: ProofService;
@@ -24,20 +23,28 @@ export interface GraphQLContextDeps {
   readonly trustedProxies: number;
 }
 
+const admitted = new WeakMap<Request, Principal | null>();
+
 /**
- * The caller of a GraphQL request: null without a token (anonymous: every field then answers
- * UNAUTHENTICATED); an AuthError for a bad or expired token, which the HTTP layer answers with 401
- * before GraphQL runs.
+ * Verifies the token of a GraphQL request once, before its body is read, and hands the caller to the
+ * request's context: a token that expires while the body uploads, or a JWKS URL that stops answering
+ * meanwhile, cannot fail a request already admitted. Resolves to null without a token (anonymous:
+ * every field then answers UNAUTHENTICATED); throws AuthError for a bad or expired token, which the
+ * HTTP layer answers with 401 before GraphQL runs.
  */
-export const graphqlPrincipal = async (
+export const admitGraphqlRequest = async (
   req: Request,
   tokens: TokenVerifier,
 ): Promise<Principal | null> => {
   const header = req.headers.get('authorization');
-  if (!header) return null;
-  const m = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!m) throw new AuthError('malformed', 'authorization header must be "Bearer <token>"');
-  return tokens.verify(m[1]!);
+  let principal: Principal | null = null;
+  if (header) {
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) throw new AuthError('malformed', 'authorization header must be "Bearer <token>"');
+    principal = await tokens.verify(m[1]!);
+  }
+  admitted.set(req, principal);
+  return principal;
 };
 
 /** The resource every GraphQL access is recorded on, whether GraphQL ran or the token was refused. */
@@ -46,12 +53,16 @@ export const GRAPHQL_RESOURCE = 'gouvernail://graphql';
 /** Builds the context of one GraphQL request from the caller's token and the service's parts. */
 export const createGraphQLContextFactory =
   (deps: GraphQLContextDeps) =>
-  async (req: Request): Promise<GraphQLContext> => {
-    const principal = await graphqlPrincipal(req, deps.tokens);
+  (req: Request): Promise<GraphQLContext> => {
+    const principal = admitted.get(req);
+    if (principal === undefined)
+      return Promise.reject(
+        new Error('GraphQL request not admitted: its token was not verified (admitGraphqlRequest)'),
+      );
     const started = process.hrtime.bigint();
     const who = principal ?? { id: 'anonymous', role: 'anonymous' as const };
     const clientAddress = clientAddressOf(req, deps.trustedProxies);
-    return {
+    return Promise.resolve({
       principal,
       access: deps.readSide.access,
       config: deps.readSide.config,
@@ -110,5 +121,5 @@ export const createGraphQLContextFactory =
           ...(clientAddress ? { clientAddress } : {}),
         });
       },
-    };
+    });
   };

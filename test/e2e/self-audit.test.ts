@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  removeDir,
+  startServer,
+  tempDir,
+  tokenFor,
+  waitForProjections,
+  type RunningServer,
+} from '../support/cli.js';
+import { slowPost } from '../support/raw-http.js';
+
+interface Row {
+  principal: string;
+  resource: string;
+  decision: string;
+  operation: string | null;
+}
+
+describe('the self-audit of a running server', () => {
+  let dir: string;
+  let server: RunningServer;
+  let admin: string;
+
+  const gql = async (token: string, query: string): Promise<Record<string, unknown>> => {
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query }),
+    });
+    return (await res.json()) as Record<string, unknown>;
+  };
+  /** What the access history holds of `principal`, once the self-audit reached it. */
+  const recordsOf = async (principal: string): Promise<Row[]> => {
+    await new Promise((r) => setTimeout(r, 400)); // the self-audit is appended every 200 ms
+    await waitForProjections(server.url);
+    const r = (await gql(
+      admin,
+      `{ accessHistory(principal: "${principal}", first: 50) { edges { node { principal resource decision operation } } } }`,
+    )) as { data: { accessHistory: { edges: { node: Row }[] } } };
+    return r.data.accessHistory.edges.map((e) => e.node);
+  };
+  const signed = (sub: string, role: string, exp: number): Promise<string> =>
+    new SignJWT({ role })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setIssuer('gouvernail')
+      .setAudience('gouvernail')
+      .setExpirationTime(exp)
+      .sign(new TextEncoder().encode(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim()));
+
+  beforeAll(async () => {
+    dir = tempDir();
+    server = await startServer(dir);
+    admin = await tokenFor(dir, 'admin');
+  });
+  afterAll(async () => {
+    await server.stop();
+    removeDir(dir);
+  });
+
+  it('answers and records a GraphQL request whose token expires while its body uploads', async () => {
+    const token = await signed('slow-uploader', 'auditor', Math.floor(Date.now() / 1000) + 2);
+    const res = await slowPost(
+      server.url,
+      '/graphql',
+      { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      JSON.stringify({ query: '{ checkpoint { size } }' }),
+      { sentFirst: 5, pauseMs: 3500 },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).not.toContain('Unexpected error');
+    expect(await recordsOf('slow-uploader')).toEqual([
+      expect.objectContaining({
+        resource: 'gouvernail://graphql',
+        decision: 'ALLOWED',
+        operation: 'query (anonymous) { checkpoint }',
+      }),
+    ]);
+  });
+});

@@ -13,7 +13,8 @@ export type ProblemCode =
   | 'TOO_MANY_ALIASES'
   | 'PAGE_TOO_LARGE'
   | 'LINEAGE_TOO_DEEP'
-  | 'ERASURE_REFUSED';
+  | 'ERASURE_REFUSED'
+  | 'AUDIT_UNAVAILABLE';
 
 /** Codes that mean the request was refused (recorded as a denied access). */
 export const refusalCodes: ReadonlySet<string> = new Set<ProblemCode>([
@@ -24,6 +25,7 @@ export const refusalCodes: ReadonlySet<string> = new Set<ProblemCode>([
   'TOO_MANY_ALIASES',
   'PAGE_TOO_LARGE',
   'LINEAGE_TOO_DEEP',
+  'AUDIT_UNAVAILABLE',
 ]);
 
 export const problem = (
@@ -59,3 +61,10 @@ export const readModel = async <T>(call: () => Promise<T>): Promise<T> => {
     throw e;
   }
 };
+
+/** A read that must be recorded first could not be: nothing of it is answered. */
+export const auditUnavailable = (what: string): GraphQLError =>
+  problem(
+    'AUDIT_UNAVAILABLE',
+    `${what} could not be recorded in the audit log, so nothing was disclosed; try again`,
+  );

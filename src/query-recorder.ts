@@ -17,7 +17,13 @@ export interface RecordedAccess {
 }
 
 export interface AccessRecorder {
+  /** Queues the entry; it is appended with the next flush. */
   record(entry: RecordedAccess): void;
+  /**
+   * Appends the entry now and resolves once the log holds it durably; rejects when it could not be
+   * appended. For accesses that must not happen unrecorded (a read of personal fields).
+   */
+  recordDurably(entry: RecordedAccess): Promise<void>;
   /** Appends whatever is queued; called on a timer and on shutdown. */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -68,26 +74,19 @@ export const createAccessRecorder = ({
   timer.unref();
   return {
     record: (e) => {
-      queue.push({
-        id: `self:${randomUUID()}`,
-        type: 'AccessRecorded',
-        schemaVersion: 1,
-        occurredAt: now().toISOString(),
-        producer: 'gouvernail',
-        // The envelope's actor.principal holds 256 characters, data.principal 512.
-        actor: { principal: clipText(e.principal, 256), role: e.role },
-        subjects: [...(e.subjects ?? [])],
-        data: {
-          principal: clipText(e.principal, 512),
-          resource: e.resource,
-          action: e.action,
-          decision: e.decision,
-          mechanism: 'jwt',
-          ...(e.operation ? { operation: clipText(e.operation, 512) } : {}),
-          ...(e.reason ? { reason: clipText(e.reason, 2048) } : {}),
-          ...(e.clientAddress ? { clientAddress: clipText(e.clientAddress, 128) } : {}),
-        },
-      });
+      queue.push(accessEvent(e, now()));
+    },
+    recordDurably: async (e) => {
+      const r = await ingestor
+        .ingest([accessEvent(e, now())], 'gouvernail')
+        .catch((err: unknown) => {
+          log.error({ err }, 'could not record a self-audit event');
+          throw err;
+        });
+      if (r.status === 'rejected') {
+        log.error({ rejected: r.rejected }, 'self-audit event was refused');
+        throw new Error('the self-audit event was refused by validation');
+      }
     },
     flush,
     stop: async () => {
@@ -96,3 +95,24 @@ export const createAccessRecorder = ({
     },
   };
 };
+
+const accessEvent = (e: RecordedAccess, at: Date) => ({
+  id: `self:${randomUUID()}`,
+  type: 'AccessRecorded',
+  schemaVersion: 1,
+  occurredAt: at.toISOString(),
+  producer: 'gouvernail',
+  // The envelope's actor.principal holds 256 characters, data.principal 512.
+  actor: { principal: clipText(e.principal, 256), role: e.role },
+  subjects: [...(e.subjects ?? [])],
+  data: {
+    principal: clipText(e.principal, 512),
+    resource: e.resource,
+    action: e.action,
+    decision: e.decision,
+    mechanism: 'jwt',
+    ...(e.operation ? { operation: clipText(e.operation, 512) } : {}),
+    ...(e.reason ? { reason: clipText(e.reason, 2048) } : {}),
+    ...(e.clientAddress ? { clientAddress: clipText(e.clientAddress, 128) } : {}),
+  },
+});

@@ -1,4 +1,5 @@
 import type { GraphQLContext } from '../../schema/context.js';
+import { auditUnavailable } from '../../schema/problems.js';
 import { AuthError, type Principal, type TokenVerifier } from '../auth/jwt.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { clientAddressOf } from '../http/client-address.js';
@@ -78,30 +79,33 @@ export const createGraphQLContextFactory =
         inclusionProof: (id) => deps.proofs.inclusion(id),
         latestCheckpoint: () => deps.checkpoints.latest(),
         readPersonal: async (eventId, subject) => {
-          const resource = `gouvernail://events/${eventId}/personal`;
+          const read = {
+            principal: who.id,
+            role: who.role,
+            resource: `gouvernail://events/${eventId}/personal`,
+            action: 'read',
+            subjects: [subject],
+          } as const;
+          let fields: Record<string, unknown>;
           try {
-            const fields = await deps.personal.read(eventId, subject);
-            deps.recorder.record({
-              principal: who.id,
-              role: who.role,
-              resource,
-              action: 'read',
-              decision: 'allowed',
-              subjects: [subject],
-            });
-            return fields;
+            fields = await deps.personal.read(eventId, subject);
           } catch (e) {
-            deps.recorder.record({
-              principal: who.id,
-              role: who.role,
-              resource,
-              action: 'read',
-              decision: 'denied',
-              reason: (e as Error).message,
-              subjects: [subject],
-            });
+            deps.recorder.record({ ...read, decision: 'denied', reason: (e as Error).message });
             throw e;
           }
+          // The plaintext leaves only once its read is in the log: a crash right after answering
+          // must not leave a read nobody can see.
+          try {
+            await deps.recorder.recordDurably({ ...read, decision: 'allowed' });
+          } catch {
+            deps.recorder.record({
+              ...read,
+              decision: 'denied',
+              reason: 'AUDIT_UNAVAILABLE: the read could not be recorded, so nothing was disclosed',
+            });
+            throw auditUnavailable('This read of personal fields');
+          }
+          return fields;
         },
       },
       recordQuery: (entry) => {

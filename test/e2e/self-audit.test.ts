@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  postEvents,
   removeDir,
   startServer,
   tempDir,
@@ -10,6 +11,7 @@ import {
   waitForProjections,
   type RunningServer,
 } from '../support/cli.js';
+import { newAccessEvent } from '../support/new-events.js';
 import { slowPost } from '../support/raw-http.js';
 
 interface Row {
@@ -79,5 +81,32 @@ describe('the self-audit of a running server', () => {
         operation: 'query (anonymous) { checkpoint }',
       }),
     ]);
+  });
+
+  it("keeps the record of a DPO's read of personal fields when the server is killed right after answering", async () => {
+    const subject = 'subj_killedafterread00001';
+    expect(
+      (
+        await postEvents(server.url, dir, [
+          newAccessEvent('personal-1', { subject, email: 'camille@example.org' }),
+        ])
+      ).status,
+    ).toBe(200);
+    const dpo = await tokenFor(dir, 'dpo', 'dpo-before-kill');
+    const r = await gql(
+      dpo,
+      `{ event(id: "personal-1") { personal(subject: "${subject}") { ... on PersonalFields { fields } } } }`,
+    );
+    await server.kill();
+    expect(r).toEqual({
+      data: { event: { personal: { fields: { email: 'camille@example.org' } } } },
+    });
+    server = await startServer(dir);
+    expect(await recordsOf('dpo-before-kill')).toContainEqual(
+      expect.objectContaining({
+        resource: 'gouvernail://events/personal-1/personal',
+        decision: 'ALLOWED',
+      }),
+    );
   });
 });

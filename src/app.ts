@@ -32,7 +32,10 @@ export interface AppDeps {
   readonly notReady: () => Promise<string | undefined>;
   /** The GraphQL endpoint (GraphiQL on GET), when the read side is wired. */
   readonly graphql?: { fetch(req: Request): Promise<Response> | Response };
-  /** Records GraphQL requests refused for their token (the others are recorded by the GraphQL context). */
+  /**
+   * Records GraphQL requests refused for their token (the others are recorded by the GraphQL
+   * context) and reads of inclusion proofs.
+   */
   readonly recorder?: AccessRecorder;
 }
 
@@ -41,6 +44,9 @@ export interface App {
 }
 
 type Handler = (req: Request, url: URL) => Promise<Response> | Response;
+
+/** The resource reads of GET /v1/proof/inclusion are recorded on. */
+export const INCLUSION_PROOF_RESOURCE = 'gouvernail://proof/inclusion';
 
 /** Builds the HTTP app without listening; `main.ts` serves it, tests call `fetch`. */
 export const createApp = (deps: AppDeps): App => {
@@ -74,7 +80,22 @@ export const createApp = (deps: AppDeps): App => {
     'GET /v1/proof/inclusion': async (req, url) => {
       const who = await authenticate(req, deps.tokens, ['auditor', 'dpo']);
       if (who instanceof Response) return who;
-      return getInclusionProof(url, deps.proofs);
+      const res = await getInclusionProof(url, deps.proofs);
+      // The proof holds the whole entry: recorded like GraphQL's event(id). The id is recorded only
+      // once it named an event of the log; otherwise it is the caller's free text.
+      const clientAddress = clientAddressOf(req, deps.config.trustedProxies);
+      deps.recorder?.record({
+        principal: who.id,
+        role: who.role,
+        resource: INCLUSION_PROOF_RESOURCE,
+        action: 'read',
+        decision: 'allowed',
+        operation: res.ok
+          ? `inclusion proof of event ${url.searchParams.get('id') ?? ''}`
+          : `inclusion proof not served (HTTP ${res.status})`,
+        ...(clientAddress ? { clientAddress } : {}),
+      });
+      return res;
     },
     'GET /v1/proof/consistency': (_req, url) => getConsistencyProof(url, deps.proofs),
     'GET /v1/keys': () => json({ vkey: deps.keys.vkey, spkiPem: deps.keys.spkiPem }),

@@ -113,6 +113,7 @@ const useQueryAudit = (
   limits: QueryLimits,
 ): Plugin<Record<string, unknown>, Record<string, unknown>, GraphQLContext> => {
   const states = new WeakMap<Request, OperationState>();
+  const recorded = new WeakSet<Request>();
   return {
     onParams: async ({ request }) => {
       states.set(request, { ctx: await contextOf(request) });
@@ -149,6 +150,7 @@ const useQueryAudit = (
       const state = states.get(request);
       if (!state) return;
       states.delete(request);
+      recorded.add(request);
       const operation = state.operation ?? '(document not parsed)';
       const label = state.label ?? INVALID_LABEL;
       if (!result || Symbol.asyncIterator in result) {
@@ -163,6 +165,18 @@ const useQueryAudit = (
           ? { operation, decision: 'allowed', label }
           : { operation, decision: 'denied', reason: reasonOf(refused), label },
       );
+    },
+    // Refused before any operation was read (a body that is no JSON, a batch, variables that are no
+    // object, another content type): still an access attempt, recorded by its HTTP status alone.
+    onResponse: async ({ request, response }) => {
+      if (response.status < 400 || response.status > 499 || recorded.has(request)) return;
+      recorded.add(request);
+      (await contextOf(request)).recordQuery({
+        operation: '(request not read)',
+        decision: 'denied',
+        reason: `HTTP_${response.status} (refused before its operation was read; ${unquoted})`,
+        label: INVALID_LABEL,
+      });
     },
   };
 };

@@ -83,6 +83,52 @@ describe('the self-audit of a running server', () => {
     ]);
   });
 
+  it('records GraphQL requests refused before their operation is read, by their status alone', async () => {
+    const token = await tokenFor(dir, 'analyst', 'sloppy-client');
+    const statuses: number[] = [];
+    for (const [type, body] of [
+      ['application/json', '{"query": "{ a'],
+      ['application/json', '[{"query":"{__typename}"}]'],
+      ['application/json', '{"query": "{__typename}", "variables": 5}'],
+      ['text/plain', '{"query": "{__typename}"}'],
+    ] as const) {
+      const res = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': type, authorization: `Bearer ${token}` },
+        body,
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([400, 400, 400, 415]);
+    const rows = await recordsOf('sloppy-client');
+    expect(rows).toHaveLength(4);
+    expect(
+      rows.every(
+        (r) =>
+          r.resource === 'gouvernail://graphql' &&
+          r.decision === 'DENIED' &&
+          r.operation === '(request not read)',
+      ),
+    ).toBe(true);
+  });
+
+  it('records who fetched the inclusion proof (and so the whole entry) of which event', async () => {
+    expect((await postEvents(server.url, dir, [newAccessEvent('proven-1')])).status).toBe(200);
+    expect((await fetch(`${server.url}/v1/checkpoint`)).status).toBe(200);
+    const auditor = await tokenFor(dir, 'auditor', 'proof-reader');
+    const res = await fetch(`${server.url}/v1/proof/inclusion?id=proven-1`, {
+      headers: { authorization: `Bearer ${auditor}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await recordsOf('proof-reader')).toEqual([
+      expect.objectContaining({
+        resource: 'gouvernail://proof/inclusion',
+        decision: 'ALLOWED',
+        operation: 'inclusion proof of event proven-1',
+      }),
+    ]);
+  });
+
   it("keeps the record of a DPO's read of personal fields when the server is killed right after answering", async () => {
     const subject = 'subj_killedafterread00001';
     expect(

@@ -155,6 +155,34 @@ describe('every operation is recorded once through ctx.recordQuery', () => {
     expect(h.recorded.map((r) => r.decision)).toEqual(['allowed', 'denied', 'allowed']);
   });
 
+  it('as denied when the request is refused before its operation is read, without its text', async () => {
+    const statuses: number[] = [];
+    for (const [type, body] of [
+      ['application/json', '{"query": "{ checkpoint'],
+      ['application/json', '[{"query":"{ checkpoint { size } }"}]'],
+      ['application/json', '{"query": "{ checkpoint { size } }", "variables": 5}'],
+      ['text/plain', '{"query": "{ checkpoint { size } }"}'],
+    ] as const) {
+      const res = await h.fetch(
+        new Request('http://localhost/graphql', {
+          method: 'POST',
+          headers: { 'content-type': type, 'x-test-role': 'auditor' },
+          body,
+        }),
+      );
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([400, 400, 400, 415]);
+    expect(h.recorded).toEqual(
+      [400, 400, 400, 415].map((status) => ({
+        operation: '(request not read)',
+        decision: 'denied',
+        reason: `HTTP_${status} (refused before its operation was read; message not recorded: it can quote the request)`,
+        label: 'invalid',
+      })),
+    );
+  });
+
   it('serves GraphiQL on GET without recording an operation', async () => {
     const res = await h.fetch(
       new Request('http://localhost/graphql', { headers: { accept: 'text/html' } }),

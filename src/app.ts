@@ -5,6 +5,7 @@ import type { CheckpointStore } from './checkpoint/store.js';
 import type { Config } from './config.js';
 import { AuthError } from './auth/jwt.js';
 import { admitGraphqlRequest, GRAPHQL_RESOURCE } from './graphql/context.js';
+import { CLIENT_CLOSED_REQUEST, isClientAbort } from './http/client-abort.js';
 import { clientAddressOf } from './http/client-address.js';
 import { authenticate, unauthorized } from './http/authenticate.js';
 import { postEvents } from './http/events-route.js';
@@ -164,7 +165,10 @@ export const createApp = (deps: AppDeps): App => {
         else res = problem(404, 'not-found', `no route ${url.pathname}`);
       } catch (e) {
         const fault = storageFaultOf(e);
-        if (fault) {
+        if (isClientAbort(req, e)) {
+          deps.log.debug({ path: url.pathname }, 'client closed the connection mid-request');
+          res = problem(CLIENT_CLOSED_REQUEST, 'client-closed-request', 'the client went away');
+        } else if (fault) {
           deps.log.warn({ err: e, path: url.pathname }, 'request refused: storage unavailable');
           res = storageProblem(fault);
         } else {

@@ -129,6 +129,35 @@ describe('the self-audit of a running server', () => {
     ]);
   });
 
+  it('counts a client that disconnects mid-body as 499, not as a failure of the service', async () => {
+    let stderr = '';
+    server.process.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    for (const [path, role] of [
+      ['/v1/events', 'producer'],
+      ['/graphql', 'auditor'],
+    ] as const) {
+      await slowPost(
+        server.url,
+        path,
+        {
+          authorization: `Bearer ${await tokenFor(dir, role)}`,
+          'content-type': 'application/json',
+        },
+        JSON.stringify({ query: '{ checkpoint { size } }' }),
+        { sentFirst: 5, pauseMs: 200, abort: true },
+      );
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const requests = metrics
+      .split('\n')
+      .filter((l) => l.startsWith('gouvernail_http_requests_total{'));
+    expect(requests).toContain('gouvernail_http_requests_total{route="/v1/events",status="499"} 1');
+    expect(requests).toContain('gouvernail_http_requests_total{route="/graphql",status="499"} 1');
+    expect(requests.filter((l) => l.includes('status="500"'))).toEqual([]);
+    expect(stderr).not.toContain('request failed');
+  });
+
   it("keeps the record of a DPO's read of personal fields when the server is killed right after answering", async () => {
     const subject = 'subj_killedafterread00001';
     expect(

@@ -39,11 +39,18 @@ export const serve = async (
     stopping = true;
     logger.info({ signal }, 'shutting down');
     server.close(() => {
-      void service.close().then(() => {
-        lock.release();
-        logger.info('stopped');
-        process.exit(0);
-      });
+      void service.close().then(
+        () => {
+          lock.release();
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          lock.release();
+          logger.fatal({ err: error }, 'stopped with an error');
+          process.exit(1);
+        },
+      );
     });
     server.closeIdleConnections();
     setTimeout(() => process.exit(1), 10_000).unref();

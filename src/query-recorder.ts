@@ -26,6 +26,10 @@ export interface AccessRecorder {
   recordDurably(entry: RecordedAccess): Promise<void>;
   /** Appends whatever is queued; called on a timer and on shutdown. */
   flush(): Promise<void>;
+  /**
+   * Stops the timer and appends what is queued, trying a few times; rejects when records are still
+   * left, after writing them to the service log at `fatal`.
+   */
   stop(): Promise<void>;
 }
 
@@ -91,10 +95,28 @@ export const createAccessRecorder = ({
     flush,
     stop: async () => {
       clearInterval(timer);
-      await flush();
+      for (let attempt = 0; ; attempt++) {
+        await flush();
+        if (queue.length === 0) return;
+        if (attempt === stopAttempts.length) break;
+        await new Promise((r) => setTimeout(r, stopAttempts[attempt]));
+      }
+      // The log cannot take them (a full disk): the service log is the last place they can go.
+      const lost = queue;
+      queue = [];
+      log.fatal(
+        { records: lost },
+        `${lost.length} self-audit records could not be appended to the log before shutdown`,
+      );
+      throw new Error(
+        `${lost.length} self-audit records could not be appended to the log; they are in the service log`,
+      );
     },
   };
 };
+
+/** Pauses between the last flushes at shutdown, while the log refuses them (ms). */
+const stopAttempts = [250, 500, 1000];
 
 const accessEvent = (e: RecordedAccess, at: Date) => ({
   id: `self:${randomUUID()}`,

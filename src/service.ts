@@ -326,7 +326,11 @@ export const createService = async (
       open = false;
       await kafka?.stopIngest();
       publisher.stop();
-      await recorder.stop();
+      // Records the log would not take are in the service log; close the rest, then say so.
+      const unrecorded = await recorder.stop().then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      );
       await pool?.close();
       await retention.stop();
       await readSide.close();
@@ -337,6 +341,7 @@ export const createService = async (
       scanTargets.close();
       await vault.close();
       await log.close();
+      if (unrecorded) throw unrecorded;
     },
   };
 };

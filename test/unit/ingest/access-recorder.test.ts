@@ -57,6 +57,45 @@ describe('access recorder (the auditors are audited)', () => {
     expect((await stored()).map((d) => d.principal)).toEqual(['first', 'third']);
   });
 
+  it('keeps trying at shutdown while the log refuses, and stores what it then takes', async () => {
+    let refusals = 2;
+    const flaky = createAccessRecorder({
+      ingestor: {
+        ...embedded.ingestor,
+        ingest: (inputs, source) =>
+          refusals-- > 0
+            ? Promise.reject(new Error('database or disk is full'))
+            : embedded.ingestor.ingest(inputs, source),
+      },
+      log: pino({ level: 'silent' }),
+      intervalMs: 60_000,
+    });
+    flaky.record(access({ principal: 'during-full-disk' }));
+    await flaky.stop();
+    expect((await stored()).map((d) => d.principal)).toEqual(['during-full-disk']);
+  });
+
+  it('fails the shutdown, and writes the records to the service log, when the log never takes them', async () => {
+    const lines: string[] = [];
+    const refusing = createAccessRecorder({
+      ingestor: {
+        ...embedded.ingestor,
+        ingest: () => Promise.reject(new Error('database or disk is full')),
+      },
+      log: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }),
+      intervalMs: 60_000,
+    });
+    refusing.record(access({ principal: 'never-stored', operation: 'query { accessHistory }' }));
+    await expect(refusing.stop()).rejects.toThrow(
+      '1 self-audit records could not be appended to the log; they are in the service log',
+    );
+    const fatal = lines
+      .map((l) => JSON.parse(l) as { level: number; records?: { data: { principal: string } }[] })
+      .find((l) => l.level === 60);
+    expect(fatal?.records?.map((r) => r.data.principal)).toEqual(['never-stored']);
+    expect(await stored()).toEqual([]);
+  });
+
   it('cuts text on whole characters', () => {
     expect(clipText('ab😀', 3)).toBe('ab');
     expect(clipText('ab😀', 4)).toBe('ab😀');

@@ -136,6 +136,44 @@ describe('cassandra access history (adapter)', () => {
     expect(ttl.rows[0]?.get('t')).toBeGreaterThan(29 * 86_400 - 60);
   });
 
+  it('still lengthens the rows when the batch is retried after a write failed part-way', async () => {
+    const occurredAt = '2026-05-10T09:00:00.000Z';
+    const writtenAt = new Date(Date.parse(occurredAt) + 86_400_000 - 60_000);
+    let failNextRowWrite = false;
+    // The real server, with one row write refused the way a timeout would refuse it.
+    const flaky = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop !== 'execute') return Reflect.get(target, prop, receiver) as unknown;
+        return (query: string, ...rest: unknown[]) => {
+          if (failNextRowWrite && /^\s*INSERT INTO \S+\.access_by_/.test(query)) {
+            failNextRowWrite = false;
+            return Promise.reject(new Error('write timeout'));
+          }
+          return (target.execute as (...args: unknown[]) => unknown).call(target, query, ...rest);
+        };
+      },
+    });
+    const store = createCassandraAccessStore({ client: flaky, keyspace, now: () => writtenAt });
+    await store.reset();
+    const events = [
+      recorded('RetentionPolicySet', { resource, scope: 'access-history', retentionDays: 1 }),
+      accessEvent({}, { occurredAt }),
+      recorded('RetentionPolicySet', { resource, scope: 'access-history', retentionDays: 30 }),
+    ];
+    for (const [position, e] of events.slice(0, 2).entries())
+      await store.apply(accessHistoryChanges(e, position), position);
+    failNextRowWrite = true;
+    await expect(store.apply(accessHistoryChanges(events[2]!, 2), 2)).rejects.toThrow('timeout');
+    // The projection runner applies the batch again from its checkpoint.
+    await store.apply(accessHistoryChanges(events[2]!, 2), 2);
+    const ttl = await client.execute(
+      `SELECT TTL(event_id) AS t FROM ${keyspace}.access_by_resource WHERE resource = ? AND day = ?`,
+      [resource, '2026-05-10'],
+      { prepare: true },
+    );
+    expect(ttl.rows[0]?.get('t')).toBeGreaterThan(29 * 86_400 - 120);
+  });
+
   it('does not write a row already past its retention period', async () => {
     const store = createCassandraAccessStore({
       client,

@@ -243,10 +243,12 @@ export const createCassandraAccessStore = ({
           break;
         case 'retentionSet': {
           await flush();
-          await client.execute(cql.setPolicy, [retentionScope, c.resource, c.retentionDays], opts);
           const before = new Map(policies);
           policies.set(c.resource, c.retentionDays);
+          // Rows first, policy after: a batch retried after a failure part-way still finds the old
+          // period stored, and extends the rows again (rewriting one twice is harmless).
           await extendRetention(before, policies);
+          await client.execute(cql.setPolicy, [retentionScope, c.resource, c.retentionDays], opts);
           break;
         }
         case 'subjectErased':

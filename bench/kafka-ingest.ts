@@ -147,6 +147,9 @@ const endToEnd = async (
   const ingestor: Ingestor = {
     ingest: timed((e: readonly unknown[], s) => real.ingest(e, s)),
     ingestValid: timed((e: Parameters<Ingestor['ingestValid']>[0], s) => real.ingestValid(e, s)),
+    countInvalid: (types, source) => {
+      real.countInvalid(types, source);
+    },
   };
   // As the service runs them: the lineage projection on its own thread.
   const readSide = createSqliteReadSide({

@@ -11,8 +11,12 @@ export const postEvents = async (
   deps: { ingestor: Ingestor; maxBatchBytes: number; maxBatchEvents: number },
 ): Promise<Response> => {
   const body = await parseBatch(req, deps.maxBatchBytes);
-  if (!body.ok)
+  if (!body.ok) {
+    // What is not JSON claims no type.
+    if (body.problem.kind === 'malformed')
+      deps.ingestor.countInvalid(Array<string>(body.problem.errors.length).fill('unknown'), 'http');
     return bodyProblem(body.problem, 'batch', 'application/json or application/x-ndjson');
+  }
   if (body.items.length === 0) return problem(400, 'empty-batch', 'the batch holds no events');
   const tooMany = tooManyEvents(body.items.length, deps.maxBatchEvents);
   if (tooMany) return tooMany;

@@ -5,6 +5,11 @@ import { openLineageEnvelope } from '../ingest/openlineage-envelope.js';
 import { bodyProblem, parseBatch, tooManyEvents } from './body.js';
 import { json, problem } from './respond.js';
 
+/** Every OpenLineage event is recorded as a `LineageRunEvent`: refused ones are counted as that type. */
+const countInvalid = (ingestor: Ingestor, n: number): void => {
+  ingestor.countInvalid(Array<string>(n).fill('LineageRunEvent'), 'openlineage');
+};
+
 /**
  * POST /api/v1/lineage: the endpoint an OpenLineage HTTP transport posts to (Spark listener,
  * Airflow, dbt). One RunEvent, DatasetEvent or JobEvent per request (an array is accepted too);
@@ -15,7 +20,10 @@ export const postLineage = async (
   deps: { ingestor: Ingestor; maxBatchBytes: number; maxBatchEvents: number; submittedBy: string },
 ): Promise<Response> => {
   const body = await parseBatch(req, deps.maxBatchBytes);
-  if (!body.ok) return bodyProblem(body.problem, 'body', 'application/json');
+  if (!body.ok) {
+    if (body.problem.kind === 'malformed') countInvalid(deps.ingestor, body.problem.errors.length);
+    return bodyProblem(body.problem, 'body', 'application/json');
+  }
   if (body.items.length === 0)
     return problem(400, 'empty-batch', 'no OpenLineage event in the body');
   const tooMany = tooManyEvents(body.items.length, deps.maxBatchEvents);
@@ -34,6 +42,7 @@ export const postLineage = async (
     else envelopes.push(checked.value);
   }
   if (invalid.length > 0) {
+    countInvalid(deps.ingestor, invalid.length);
     const first = invalid[0]!;
     return problem(
       400,

@@ -6,6 +6,7 @@ import { checkBatch, subjectsToSeal, type RejectedEvent } from './check-batch.js
 import type { PreparePool } from './prepare-pool.js';
 import { prepareEvent } from './prepare.js';
 import { conflictingDuplicates } from './conflicts.js';
+import { invalidEventType } from './invalid-type.js';
 import { survivesJson } from './json-transport.js';
 
 export type { RejectedEvent };
@@ -37,6 +38,11 @@ export interface Ingestor {
    * each message first): skips the second validation, still refuses types a producer may not send.
    */
   ingestValid(events: readonly ValidEvent[], source: string): Promise<IngestResult>;
+  /**
+   * Counts events refused before they could be handed over (a body that is not JSON, an invalid
+   * OpenLineage event) in `gouvernail_ingest_events_total{outcome="invalid"}`, one per type given.
+   */
+  countInvalid(types: readonly string[], source: string): void;
 }
 
 export const createIngestor = ({
@@ -90,8 +96,21 @@ export const createIngestor = ({
     return { status: 'accepted', outcomes };
   };
 
-  const refuse = (rejected: readonly RejectedEvent[], source: string): IngestResult => {
-    metrics.ingested.inc({ type: 'unknown', source, outcome: 'invalid' }, rejected.length);
+  const countInvalid = (types: readonly string[], source: string): void => {
+    const counts = new Map<string, number>();
+    for (const type of types) counts.set(type, (counts.get(type) ?? 0) + 1);
+    for (const [type, n] of counts) metrics.ingested.inc({ type, source, outcome: 'invalid' }, n);
+  };
+
+  const refuse = (
+    rejected: readonly RejectedEvent[],
+    inputs: readonly unknown[],
+    source: string,
+  ): IngestResult => {
+    countInvalid(
+      rejected.map((r) => invalidEventType(inputs[r.index])),
+      source,
+    );
     return { status: 'rejected', rejected };
   };
 
@@ -107,11 +126,11 @@ export const createIngestor = ({
     // is checked here, so the answer is the same with or without workers.
     if (!pool || !inputs.every((e) => survivesJson(e))) {
       const { valid, rejected } = checkBatch(inputs, { validate, producer });
-      if (rejected.length > 0) return refuse(rejected, source);
+      if (rejected.length > 0) return refuse(rejected, inputs, source);
       return append(subjectsToSeal(valid), (ctx) => valid.map((e) => prepareEvent(e, ctx)), source);
     }
     const checked = await pool.check(inputs, { validate, producer });
-    if (checked.rejected.length > 0) return refuse(checked.rejected, source);
+    if (checked.rejected.length > 0) return refuse(checked.rejected, inputs, source);
     let prepared = false;
     try {
       return await append(
@@ -130,5 +149,6 @@ export const createIngestor = ({
   return {
     ingest: (inputs, source) => run(inputs, source, true),
     ingestValid: (events, source) => run(events, source, false),
+    countInvalid,
   };
 };

@@ -7,6 +7,7 @@ import {
 } from '../../domain/validation.js';
 import { openLineageEnvelope } from '../ingest/openlineage-envelope.js';
 import { clipText } from '../../domain/text.js';
+import { invalidEventType } from '../ingest/invalid-type.js';
 import type { KafkaTopics } from './config.js';
 
 /** Why a message went to the dead-letter topic; also the `reason` label of `gouvernail_kafka_dlq_total`. */
@@ -22,7 +23,13 @@ export type DeadLetterReason =
 
 export type Classified =
   | { readonly ok: true; readonly event: ValidEvent }
-  | { readonly ok: false; readonly reason: DeadLetterReason; readonly detail: string };
+  | {
+      readonly ok: false;
+      readonly reason: DeadLetterReason;
+      readonly detail: string;
+      /** The `type` label it is counted under as invalid: see {@link invalidEventType}. */
+      readonly type: string;
+    };
 
 /** What each consumed topic carries. */
 export type TopicRole = 'access' | 'config' | 'lineage' | 'events';
@@ -53,10 +60,11 @@ const describe = (issues: readonly ValidationIssue[]): string => {
     : shown;
 };
 
-const refuse = (reason: DeadLetterReason, detail: string): Classified => ({
+const refuse = (reason: DeadLetterReason, detail: string, type = 'unknown'): Classified => ({
   ok: false,
   reason,
   detail,
+  type,
 });
 
 /** The text of the `x-gouvernail-reason` header: the reason code, then what exactly is wrong. */
@@ -97,7 +105,7 @@ export const classifyMessage = (
   }
   if (role === 'lineage') {
     const ol = validateOpenLineage(input);
-    if (!ol.ok) return refuse('invalid-openlineage', describe(ol.error));
+    if (!ol.ok) return refuse('invalid-openlineage', describe(ol.error), 'LineageRunEvent');
     let envelope;
     try {
       const producer = (ol.value.event as { producer: string }).producer;
@@ -106,20 +114,22 @@ export const classifyMessage = (
       return refuse(
         'invalid-openlineage',
         `the event cannot be canonically encoded (${(e as Error).message})`,
+        'LineageRunEvent',
       );
     }
     const checked = validateNewEvent(envelope);
     return checked.ok
       ? { ok: true, event: checked.value }
-      : refuse('invalid-openlineage', describe(checked.error));
+      : refuse('invalid-openlineage', describe(checked.error), 'LineageRunEvent');
   }
   const checked = validateNewEvent(input);
-  if (!checked.ok) return refuse('invalid-event', describe(checked.error));
+  if (!checked.ok) return refuse('invalid-event', describe(checked.error), invalidEventType(input));
   const expected = expectedType[role];
   if (expected !== undefined && checked.value.type !== expected) {
     return refuse(
       'wrong-topic',
       `topic '${message.topic}' carries ${expected} events, got ${checked.value.type}`,
+      checked.value.type,
     );
   }
   return { ok: true, event: checked.value };

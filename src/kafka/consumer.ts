@@ -168,7 +168,7 @@ export const createKafkaIngest = ({
     for (const message of messages) {
       const c = classifyMessage({ topic, value: message.value }, config);
       if (c.ok) valid.push({ message, event: c.event });
-      else dead.push({ message, reason: c.reason, text: reasonText(c), type: 'unknown' });
+      else dead.push({ message, reason: c.reason, text: reasonText(c), type: c.type });
     }
     // Both must be acknowledged before the offsets move; wait for both even when one fails.
     const [sent, appended] = await Promise.allSettled([

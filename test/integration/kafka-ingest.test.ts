@@ -504,6 +504,9 @@ describe('Kafka ingest', () => {
         }
         return r;
       },
+      countInvalid: (types, source) => {
+        store.ingestor.countInvalid(types, source);
+      },
     };
     const first = consumerFor(store, groupId, t, 100, dying);
     await first.start();

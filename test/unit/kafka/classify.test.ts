@@ -54,6 +54,7 @@ describe('classifyMessage', () => {
       ok: false,
       reason: 'wrong-topic',
       detail: "topic 'a' carries AccessRecorded events, got ConfigChanged",
+      type: 'ConfigChanged',
     });
   });
 
@@ -98,6 +99,20 @@ describe('classifyMessage', () => {
     });
   });
 
+  it('counts an invalid event under the type it claims when the catalogue has it', () => {
+    expect(classify('a', { ...newAccessEvent('x'), data: {} })).toMatchObject({
+      ok: false,
+      reason: 'invalid-event',
+      type: 'AccessRecorded',
+    });
+    expect(classify('e', { ...newAccessEvent('x'), type: 'NotInTheCatalogue' })).toMatchObject({
+      ok: false,
+      type: 'unknown',
+    });
+    expect(classify('l', newAccessEvent('x'))).toMatchObject({ type: 'LineageRunEvent' });
+    expect(classify('a', '{')).toMatchObject({ reason: 'malformed-json', type: 'unknown' });
+  });
+
   it('refuses empty, oversized, non-UTF-8 and non-JSON values', () => {
     expect(classify('a', null)).toMatchObject({ ok: false, reason: 'empty' });
     expect(classify('a', '')).toMatchObject({ ok: false, reason: 'empty' });
@@ -105,6 +120,7 @@ describe('classifyMessage', () => {
       ok: false,
       reason: 'oversized',
       detail: expect.stringMatching(/^the value is \d+ bytes, the limit is 65536$/),
+      type: 'unknown',
     });
     expect(
       classifyMessage({ topic: 'a', value: Uint8Array.of(0x7b, 0xff, 0x7d) }, options),
@@ -112,6 +128,7 @@ describe('classifyMessage', () => {
       ok: false,
       reason: 'malformed-json',
       detail: 'the value is not valid UTF-8',
+      type: 'unknown',
     });
     expect(classify('a', '{"id": ')).toMatchObject({
       ok: false,

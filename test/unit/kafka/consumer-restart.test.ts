@@ -74,6 +74,7 @@ describe('Kafka ingest consumer', () => {
       ingestor: {
         ingest: () => Promise.reject(new Error('unused')),
         ingestValid: () => Promise.reject(new Error('unused')),
+        countInvalid: () => undefined,
       },
       metrics,
       log: pino({ level: 'silent' }),

@@ -33,6 +33,7 @@ import { startRetentionPurge } from './retention-purge.js';
 import { logFile, openLog, sequencerFile } from './log/open-log.js';
 import type { VerifiableLog } from './log/verifiable-log.js';
 import type { Logger } from './logger.js';
+import { openedSoFar, type OpenedSoFar } from './opened-so-far.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createPersonalReader, type PersonalReader } from './personal.js';
 import { createProofService } from './proofs.js';
@@ -60,10 +61,6 @@ export interface Service {
 
 export const vaultFile = (dataDir: string): string => join(dataDir, 'keys.sqlite');
 
-/**
- * Wires the service from configuration: the configured log (embedded SQLite, or EventStoreDB with
- * the Merkle sequencer), the vault and the read side.
- */
 /**
  * The checkpoint key must be the one that signed the stored checkpoints: a lost or replaced key file
  * would otherwise be regenerated silently, and witnesses holding the old key could verify nothing
@@ -120,7 +117,6 @@ const assertReadModelsNotAhead = async (config: Config, readSide: ReadSide): Pro
   const ahead = (await readSide.runner.lag()).filter((l) => l.position > l.headPosition);
   const [first] = ahead;
   if (!first) return;
-  await readSide.close();
   const logName = config.log === 'sqlite' ? logFile(config.dataDir) : 'the EventStoreDB log';
   const names = ahead.map((l) => `${l.name} (position ${l.position})`).join(', ');
   throw new ConfigError(
@@ -128,11 +124,32 @@ const assertReadModelsNotAhead = async (config: Config, readSide: ReadSide): Pro
   );
 };
 
+/**
+ * Wires the service from configuration: the configured log (embedded SQLite, or EventStoreDB with
+ * the Merkle sequencer), the vault and the read side. When a step fails, what the steps before it
+ * opened is closed (newest first) before the error is thrown, so a failed start leaves no socket,
+ * thread or timer keeping the process alive.
+ */
 export const createService = async (
   config: Config,
   logger: Logger,
-  /** An already opened log, instead of the configured one (tests of a log beside the sequencer). */
+  /** An already opened log, instead of the configured one (tests of a log beside the sequencer); the caller closes it. */
   opened: { log?: VerifiableLog } = {},
+): Promise<Service> => {
+  const startup = openedSoFar(logger);
+  try {
+    return await assembleService(config, logger, opened, startup);
+  } catch (error) {
+    await startup.closeAll();
+    throw error;
+  }
+};
+
+const assembleService = async (
+  config: Config,
+  logger: Logger,
+  opened: { log?: VerifiableLog },
+  startup: OpenedSoFar,
 ): Promise<Service> => {
   const metrics = createMetrics();
   const log =
@@ -148,6 +165,7 @@ export const createService = async (
         logger.info({ done, total }, 'moving the log file into entry bundles (once, in place)');
       },
     });
+  if (!opened.log) startup.add('the log', () => log.close());
   const kek = loadOrCreateKek({
     dataDir: config.dataDir,
     ...(config.kek ? { configured: config.kek } : {}),
@@ -158,6 +176,7 @@ export const createService = async (
     kek,
     requireKeys: log.holdsSealedCiphertext(),
   });
+  startup.add('the key vault', () => vault.close());
   const { signer, vkey, spkiPem } = loadOrCreateCheckpointSigner(config.dataDir, config.origin);
   const store = createSqliteCheckpointStore(log.db);
   assertSignsStoredCheckpoints(store, vkey);
@@ -176,6 +195,7 @@ export const createService = async (
   });
   const tokens = await createTokenVerifier({ ...config.jwt, secret: hs256Secret(config) });
   const pool = config.sealWorkers > 0 ? createPreparePool({ size: config.sealWorkers }) : undefined;
+  if (pool) startup.add('the prepare workers', () => pool.close());
   const ingestor = createIngestor({
     log,
     vault,
@@ -185,11 +205,13 @@ export const createService = async (
   });
   const projectionLogger = logger.child({ component: 'projections' });
   const readSide = await createConfiguredReadSide({ config, log, logger: projectionLogger });
+  startup.add('the read side', () => readSide.close());
   await assertReadModelsNotAhead(config, readSide);
   const recorder = createAccessRecorder({
     ingestor,
     log: logger.child({ component: 'self-audit' }),
   });
+  startup.add('the self-audit recorder', () => recorder.stop());
   const personal = createPersonalReader({ log, vault, origin: config.origin });
   metrics.setLogSizeSource(() => log.tree.size());
   registerWalMetric(metrics.registry, config.dataDir);
@@ -206,6 +228,9 @@ export const createService = async (
   });
   const proofs = createProofService({ log, store, publisher, origin: config.origin });
   const scanTargets = createSqliteScanTargets(join(config.dataDir, 'erasure-scan.sqlite'));
+  startup.add('the erasure scan targets', () => {
+    scanTargets.close();
+  });
   const erasure = createErasureService({
     log,
     scanTargets,
@@ -291,7 +316,15 @@ export const createService = async (
     notReady: () => Promise.resolve(notReady()),
   });
   if (kafkaConfig.enabled) {
-    kafka = await startKafka({ settings: kafkaConfig, ingestor, metrics, readSide, logger });
+    const started = await startKafka({
+      settings: kafkaConfig,
+      ingestor,
+      metrics,
+      readSide,
+      logger,
+    });
+    kafka = started;
+    startup.add('Kafka', () => started.stop());
     // The latest checkpoint may never have reached the topic (Kafka down when it was signed, or
     // signed at the last shutdown): send it again; witnesses see at worst one note twice.
     const latest = store.latest();
@@ -302,6 +335,9 @@ export const createService = async (
     );
   }
   publisher.start();
+  startup.add('checkpoint publication', () => {
+    publisher.stop();
+  });
   const retention = startRetentionPurge({
     access: readSide.access,
     intervalMs: config.retentionPurgeIntervalMs,

@@ -42,6 +42,16 @@ const options = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/**
+ * A failed start closes what it opened, so the process normally ends by itself with the exit code
+ * set; a driver that leaks a socket or timer (kafkajs has) would keep it running for ever, without
+ * listening. After a grace period for the error to be written and logs flushed, exit regardless. The
+ * timer is unref'd: it never delays an exit that happens on its own.
+ */
+const exitAfterFailedStart = (graceMs = 3000): void => {
+  setTimeout(() => process.exit(1), graceMs).unref();
+};
+
 /** Runs one CLI command; resolves with the process exit code. */
 export const main = async (argv: readonly string[]): Promise<number> => {
   let parsed;
@@ -70,11 +80,16 @@ export const main = async (argv: readonly string[]): Promise<number> => {
           return 2;
         }
         const { serve } = await import('../main.js');
-        await serve({
-          ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
-          ...(values.port ? { port: Number(values.port) } : {}),
-          ...(values.host ? { host: values.host } : {}),
-        });
+        try {
+          await serve({
+            ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+            ...(values.port ? { port: Number(values.port) } : {}),
+            ...(values.host ? { host: values.host } : {}),
+          });
+        } catch (error) {
+          exitAfterFailedStart();
+          throw error;
+        }
         return 0;
       }
       case 'verify':

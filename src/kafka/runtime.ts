@@ -9,6 +9,7 @@ import type { KafkaSettings } from './config.js';
 import { createKafkaIngest } from './consumer.js';
 import { createConsumerLagMonitor } from './lag.js';
 import { kafkaMetrics } from './metrics.js';
+import { assertTopicsExist } from './topics-exist.js';
 
 export interface KafkaRuntime {
   /** Publishes a signed checkpoint note to the checkpoints topic (never throws). */
@@ -44,15 +45,33 @@ export const startKafka = async ({
   const kafka = createKafkaClient(settings, logger.child({ component: 'kafka' }));
   const admin = kafka.admin();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  try {
-    await Promise.all([admin.connect(), producer.connect()]);
-  } catch (cause) {
-    const message = (cause as Error).message.trimEnd();
+  const disconnect = async (): Promise<void> => {
+    for (const [name, client] of [
+      ['admin', admin],
+      ['producer', producer],
+    ] as const) {
+      await client.disconnect().catch((err: unknown) => {
+        logger.error({ err }, `could not disconnect the Kafka ${name} after a failed start`);
+      });
+    }
+  };
+  const [connectFailure] = (await Promise.allSettled([admin.connect(), producer.connect()]))
+    .filter((r) => r.status === 'rejected')
+    .map((r) => r.reason as Error);
+  if (connectFailure) {
+    await disconnect();
+    const message = connectFailure.message.trimEnd();
     const hint = tlsHint(message);
     throw new Error(
       `cannot reach Kafka at ${settings.brokers.join(',')}: ${message}${hint ? ` (${hint})` : ''}`,
-      { cause },
+      { cause: connectFailure },
     );
+  }
+  try {
+    await assertTopicsExist(admin, settings.topics);
+  } catch (error) {
+    await disconnect();
+    throw error;
   }
   const ingest = createKafkaIngest({
     kafka,
@@ -105,7 +124,15 @@ export const startKafka = async ({
       lag.stop();
       await collector?.stop();
     })());
-  await ingest.start();
+  try {
+    await ingest.start();
+  } catch (error) {
+    await ingest.stop().catch((err: unknown) => {
+      logger.error({ err }, 'could not stop the Kafka consumer after a failed start');
+    });
+    await disconnect();
+    throw error;
+  }
   lag.start();
   return {
     onCheckpoint: (note) => {

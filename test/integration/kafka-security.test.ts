@@ -23,8 +23,10 @@ import { cli, removeDir, startServer, tempDir, tokenFor } from '../support/cli.j
 import {
   connectAdmin,
   securedListeners,
+  serviceTopics,
   testKafka,
   testRun,
+  topicSettings,
   type SecuredListeners,
 } from '../support/kafka.js';
 import { newAccessEvent } from '../support/new-events.js';
@@ -51,31 +53,13 @@ const eventually = async <T>(
   }
 };
 
-const topicsOf = (name: string) => {
-  const t = (kind: string): string => `gv-sec-${run}-${name}-${kind}`;
-  return {
-    access: t('access'),
-    config: t('config'),
-    lineage: t('lineage'),
-    events: t('events'),
-    dlq: t('dlq'),
-    checkpoints: t('checkpoints'),
-  };
-};
+const topicsOf = (name: string) => serviceTopics(`gv-sec-${run}-${name}`);
 
 /** Everything but the connection settings: this case's topics and consumer group. */
-const serviceEnv = (name: string): Record<string, string> => {
-  const topics = topicsOf(name);
-  return {
-    GOUVERNAIL_KAFKA_GROUP_ID: `gv-sec-${run}-${name}`,
-    GOUVERNAIL_KAFKA_TOPIC_ACCESS: topics.access,
-    GOUVERNAIL_KAFKA_TOPIC_CONFIG: topics.config,
-    GOUVERNAIL_KAFKA_TOPIC_LINEAGE: topics.lineage,
-    GOUVERNAIL_KAFKA_TOPIC_EVENTS: topics.events,
-    GOUVERNAIL_KAFKA_TOPIC_DLQ: topics.dlq,
-    GOUVERNAIL_KAFKA_TOPIC_CHECKPOINTS: topics.checkpoints,
-  };
-};
+const serviceEnv = (name: string): Record<string, string> => ({
+  GOUVERNAIL_KAFKA_GROUP_ID: `gv-sec-${run}-${name}`,
+  ...topicSettings(topicsOf(name)),
+});
 
 const firstMessage = async (topic: string): Promise<string> => {
   const consumer = kafka.consumer({ groupId: `gv-sec-reader-${run}-${topic}` });

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigResourceTypes } from '../../src/kafka/client.js';
 import { removeDir, startServer, tempDir, tokenFor, type RunningServer } from '../support/cli.js';
-import { connectAdmin, testBrokers, testKafka, testRun } from '../support/kafka.js';
+import {
+  connectAdmin,
+  serviceTopics,
+  testBrokers,
+  testKafka,
+  testRun,
+  topicSettings,
+} from '../support/kafka.js';
 import { forgedCertificate, newAccessEvent } from '../support/new-events.js';
 
 /**
@@ -14,25 +21,12 @@ import { forgedCertificate, newAccessEvent } from '../support/new-events.js';
  * shutdown included.
  */
 const run = testRun;
-const t = (name: string): string => `gv-svc-${run}-${name}`;
-const topics = {
-  access: t('access'),
-  config: t('config'),
-  lineage: t('lineage'),
-  events: t('events'),
-  dlq: t('dlq'),
-  checkpoints: t('checkpoints'),
-};
+const topics = serviceTopics(`gv-svc-${run}`);
 /** The service's Kafka settings for these topics, in consumer group `groupId`. */
 const kafkaEnv = (groupId: string): Record<string, string> => ({
   GOUVERNAIL_KAFKA_BROKERS: testBrokers.join(','),
   GOUVERNAIL_KAFKA_GROUP_ID: groupId,
-  GOUVERNAIL_KAFKA_TOPIC_ACCESS: topics.access,
-  GOUVERNAIL_KAFKA_TOPIC_CONFIG: topics.config,
-  GOUVERNAIL_KAFKA_TOPIC_LINEAGE: topics.lineage,
-  GOUVERNAIL_KAFKA_TOPIC_EVENTS: topics.events,
-  GOUVERNAIL_KAFKA_TOPIC_DLQ: topics.dlq,
-  GOUVERNAIL_KAFKA_TOPIC_CHECKPOINTS: topics.checkpoints,
+  ...topicSettings(topics),
 });
 
 describe('the service on a real Kafka broker', () => {

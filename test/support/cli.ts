@@ -18,15 +18,16 @@ const baseEnv = (env: Record<string, string>): NodeJS.ProcessEnv => ({
   ...env,
 });
 
-/** Runs the real CLI as a separate process. */
+/** Runs the real CLI as a separate process; one still running after `timeoutMs` is killed (code -1). */
 export const cli = (
   args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: baseEnv(options.env ?? {}),
       cwd: options.cwd ?? tmpdir(),
+      ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
     });
     let stdout = '';
     let stderr = '';

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Admin, Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { KafkaClient, logLevel } from '../../src/kafka/client.js';
+import type { KafkaTopics } from '../../src/kafka/config.js';
 
 /** The broker the integration tests use: the one `scripts/services/up.sh` starts, unless overridden. */
 export const testBrokers = (process.env.GOUVERNAIL_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(
@@ -13,6 +14,29 @@ export const testBrokers = (process.env.GOUVERNAIL_TEST_KAFKA_BROKERS ?? '127.0.
 export const testRun = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
 export const testLogger = pino({ level: process.env.GOUVERNAIL_TEST_LOG_LEVEL ?? 'silent' });
+
+/** The six topics of one service under test, named `${prefix}-access` and so on. */
+export const serviceTopics = (prefix: string) => {
+  const t = (kind: string): string => `${prefix}-${kind}`;
+  return {
+    access: t('access'),
+    config: t('config'),
+    lineage: t('lineage'),
+    events: t('events'),
+    dlq: t('dlq'),
+    checkpoints: t('checkpoints'),
+  };
+};
+
+/** The settings that point the service at `topics`. */
+export const topicSettings = (topics: KafkaTopics): Record<string, string> => ({
+  GOUVERNAIL_KAFKA_TOPIC_ACCESS: topics.access,
+  GOUVERNAIL_KAFKA_TOPIC_CONFIG: topics.config,
+  GOUVERNAIL_KAFKA_TOPIC_LINEAGE: topics.lineage,
+  GOUVERNAIL_KAFKA_TOPIC_EVENTS: topics.events,
+  GOUVERNAIL_KAFKA_TOPIC_DLQ: topics.dlq,
+  GOUVERNAIL_KAFKA_TOPIC_CHECKPOINTS: topics.checkpoints,
+});
 
 /** A kafkajs client on the test broker that gives up quickly when there is none. */
 export const testKafka = (): Kafka =>

@@ -18,7 +18,7 @@ import { projectionNames } from '../read-side.js';
 import { hs256Secret } from '../secrets.js';
 import { loadCase } from '../erasure/case-stream.js';
 import { verifyCertificate } from '../erasure/verify-certificate.js';
-import { loadDemo } from './demo.js';
+import { checkServiceUrl, loadDemo } from './demo.js';
 import { createProgressBar } from './progress.js';
 
 interface Flags {
@@ -303,6 +303,7 @@ const replayInto = async (name: string, config: ReturnType<typeof configFrom>): 
 export const runDemo = async (flags: Flags): Promise<number> => {
   const config = configFrom(flags);
   const url = (flags.url ?? `http://127.0.0.1:${config.port}`).replace(/\/$/, '');
+  checkServiceUrl(url);
   const secret = localSigningSecret(config, 'demo');
   if (secret === undefined) return 2;
   const token = await signLocalToken(secret, {

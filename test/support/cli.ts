@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,13 @@ export const BIN = fileURLToPath(new URL('../../bin/gouvernail.js', import.meta.
 export const tempDir = (prefix = 'gv-test-'): string => mkdtempSync(join(tmpdir(), prefix));
 export const removeDir = (dir: string): void => {
   rmSync(dir, { recursive: true, force: true });
+};
+
+/** Makes `dir` a data directory as the service leaves it, for the token secret: it holds one. */
+export const withSecret = (dir: string): string => {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'jwt-secret'), 's'.repeat(64), { mode: 0o600 });
+  return dir;
 };
 
 const baseEnv = (env: Record<string, string>): NodeJS.ProcessEnv => ({

@@ -49,17 +49,32 @@ const migrationBar = () => {
   };
 };
 
-/** The HS256 secret to sign a local token with, or undefined (said why) when the service would refuse it. */
+/**
+ * The HS256 secret to sign a local token with, or the exit code when the service would refuse a
+ * token signed here (said why): it checks tokens with an identity provider's keys, or the data
+ * directory is not the service's (a secret made here would be one the service never saw).
+ */
 const localSigningSecret = (
   config: ReturnType<typeof configFrom>,
   command: string,
-): string | undefined => {
-  const secret = hs256Secret(config);
-  if (secret === undefined)
-    complain(
-      `${command}: the service checks tokens with the identity provider's keys (GOUVERNAIL_JWT_PUBLIC_KEY_FILE or GOUVERNAIL_JWT_JWKS_URL) and would refuse a locally signed one; get a token from the identity provider, or set GOUVERNAIL_JWT_SECRET to accept HS256 tokens as well`,
-    );
-  return secret;
+): { secret: string } | { exit: number } => {
+  const { secret, publicKeyFile, jwksUrl } = config.jwt;
+  if (secret === undefined && publicKeyFile === undefined && jwksUrl === undefined) {
+    const log = config.log === 'sqlite' ? logFile(config.dataDir) : sequencerFile(config.dataDir);
+    const secretFile = join(config.dataDir, 'jwt-secret');
+    if (!existsSync(log) && !existsSync(secretFile)) {
+      complain(
+        `${command}: ${config.dataDir} holds no gouvernail data (neither ${log} nor ${secretFile}), so a token signed here would be refused by the service; give the directory it serves with --data-dir DIR (or GOUVERNAIL_DATA_DIR), or start the service on this one first`,
+      );
+      return { exit: 1 };
+    }
+  }
+  const signing = hs256Secret(config);
+  if (signing !== undefined) return { secret: signing };
+  complain(
+    `${command}: the service checks tokens with the identity provider's keys (GOUVERNAIL_JWT_PUBLIC_KEY_FILE or GOUVERNAIL_JWT_JWKS_URL) and would refuse a locally signed one; get a token from the identity provider, or set GOUVERNAIL_JWT_SECRET to accept HS256 tokens as well`,
+  );
+  return { exit: 2 };
 };
 
 /**
@@ -219,10 +234,10 @@ export const runToken = async (flags: Flags): Promise<number> => {
     return 2;
   }
   const config = configFrom(flags);
-  const secret = localSigningSecret(config, 'token');
-  if (secret === undefined) return 2;
+  const signing = localSigningSecret(config, 'token');
+  if ('exit' in signing) return signing.exit;
   say(
-    await signLocalToken(secret, {
+    await signLocalToken(signing.secret, {
       sub,
       role: role as Role,
       issuer: config.jwt.issuer,
@@ -304,9 +319,9 @@ export const runDemo = async (flags: Flags): Promise<number> => {
   const config = configFrom(flags);
   const url = (flags.url ?? `http://127.0.0.1:${config.port}`).replace(/\/$/, '');
   checkServiceUrl(url);
-  const secret = localSigningSecret(config, 'demo');
-  if (secret === undefined) return 2;
-  const token = await signLocalToken(secret, {
+  const signing = localSigningSecret(config, 'demo');
+  if ('exit' in signing) return signing.exit;
+  const token = await signLocalToken(signing.secret, {
     sub: 'gouvernail-demo',
     role: 'producer',
     issuer: config.jwt.issuer,

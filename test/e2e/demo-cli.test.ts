@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, removeDir, tempDir, withSecret } from '../support/cli.js';
 
@@ -15,11 +17,14 @@ const closedPort = (): Promise<number> =>
 
 describe('gouvernail demo when it cannot load the story', () => {
   let dir: string;
+  let elsewhere: string;
   beforeAll(() => {
     dir = withSecret(tempDir());
+    elsewhere = tempDir();
   });
   afterAll(() => {
     removeDir(dir);
+    removeDir(elsewhere);
   });
 
   it('names the connection error and how to point it at the service when nothing listens', async () => {
@@ -37,5 +42,14 @@ describe('gouvernail demo when it cannot load the story', () => {
     expect(r.stderr).toContain(
       "--url must start with http:// or https://, got 'localhost:4857' (for example --url http://localhost:4857)",
     );
+  });
+
+  it("refuses a directory that is not the service's instead of signing with a new secret", async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const r = await cli(['demo', '--url', url], { cwd: elsewhere });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${join(elsewhere, 'data')} holds no gouvernail data`);
+    expect(r.stderr).toContain('--data-dir DIR');
+    expect(existsSync(join(elsewhere, 'data', 'jwt-secret'))).toBe(false);
   });
 });

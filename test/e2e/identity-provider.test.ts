@@ -28,7 +28,9 @@ describe('gouvernail serve with an identity provider key', () => {
   beforeAll(async () => {
     dir = tempDir();
     // A development token, minted while the service still ran on its generated secret.
+    const before = await startServer(dir);
     localToken = await tokenFor(dir, 'admin');
+    await before.stop();
     const { publicKey, privateKey } = await generateKeyPair('ES256');
     const keyFile = join(dir, 'idp.pem');
     writeFileSync(keyFile, await exportSPKI(publicKey));

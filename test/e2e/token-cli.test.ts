@@ -1,13 +1,18 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, removeDir, tempDir } from '../support/cli.js';
+import { cli, removeDir, tempDir, withSecret } from '../support/cli.js';
 
 describe('gouvernail token', () => {
   let dir: string;
+  let elsewhere: string;
   beforeAll(() => {
-    dir = tempDir();
+    dir = withSecret(tempDir());
+    elsewhere = tempDir();
   });
   afterAll(() => {
     removeDir(dir);
+    removeDir(elsewhere);
   });
 
   it.each([
@@ -27,6 +32,22 @@ describe('gouvernail token', () => {
 
   it('mints one within the bounds', async () => {
     const r = await cli(['token', '--role', 'admin', '--ttl', '31536000', '--data-dir', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('.')).toHaveLength(3);
+  });
+
+  it("refuses a directory that is not the service's, naming it and --data-dir, and creates no secret there", async () => {
+    const r = await cli(['token', '--role', 'auditor'], { cwd: elsewhere });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${join(elsewhere, 'data')} holds no gouvernail data`);
+    expect(r.stderr).toContain('--data-dir DIR');
+    expect(existsSync(join(elsewhere, 'data', 'jwt-secret'))).toBe(false);
+  });
+
+  it("mints without --data-dir where ./data is the service's, as the README shows", async () => {
+    withSecret(join(elsewhere, 'project', 'data'));
+    const r = await cli(['token', '--role', 'auditor'], { cwd: join(elsewhere, 'project') });
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('.')).toHaveLength(3);
   });

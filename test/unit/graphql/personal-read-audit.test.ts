@@ -12,7 +12,7 @@ import { carol } from './support.js';
 /** A DPO's context whose self-audit appends through `ingest` (every 60 s unless asked to wait). */
 const dpoContext = async (ingest: Ingestor['ingest']) => {
   const recorder = createAccessRecorder({
-    ingestor: { ingest, ingestValid: ingest },
+    ingestor: { ingest, ingestValid: ingest, countInvalid: () => undefined },
     log: pino({ level: 'silent' }),
     intervalMs: 60_000,
   });

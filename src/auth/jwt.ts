@@ -84,7 +84,8 @@ export const createTokenVerifier = async (cfg: {
   return {
     verify: async (token) => {
       // The most specific verdict wins: "algorithm not accepted" from one source says less than a
-      // bad signature from another that does take the algorithm.
+      // bad signature from another that does take the algorithm, which says less than anything a
+      // later source found (its keys unavailable: the token may be signed by a key only it holds).
       let verdict: AuthError | undefined;
       for (const source of sources) {
         try {
@@ -98,7 +99,12 @@ export const createTokenVerifier = async (cfg: {
         } catch (e) {
           if (e instanceof AuthError) throw e;
           const failure = translate(e, source.remote);
-          if (!verdict || verdict.reason === 'unsupported-algorithm') verdict = failure;
+          if (
+            !verdict ||
+            verdict.reason === 'unsupported-algorithm' ||
+            (verdict.reason === 'bad-signature' && failure.reason !== 'unsupported-algorithm')
+          )
+            verdict = failure;
           // Another source may hold the key; any other failure is a verdict on the token itself
           // (its signature verified), or the keys could not be fetched.
           if (failure.reason !== 'bad-signature' && failure.reason !== 'unsupported-algorithm')

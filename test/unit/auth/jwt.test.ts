@@ -201,6 +201,22 @@ describe('a token checked against an identity provider that does not answer', ()
     expect(res.status).toBe(503);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('keys-unavailable');
   });
+
+  it('is still keys-unavailable when a key file beside the provider does not verify it', async () => {
+    const local = await generateKeyPair('RS256');
+    const file = join(dir, 'beside-provider.pem');
+    writeFileSync(file, await exportSPKI(local.publicKey));
+    const verifier = await createTokenVerifier({
+      ...claims,
+      publicKeyFile: file,
+      jwksUrl: 'http://127.0.0.1:1/.well-known/jwks.json',
+    });
+    // Signed by a key only the provider's set would hold: the file says "bad signature", the
+    // provider cannot be asked, so the token is not known to be forged.
+    const { privateKey } = await generateKeyPair('RS256');
+    const token = await signWith('RS256', privateKey, { role: 'auditor' }, 'k1');
+    expect(await reasonOf(verifier.verify(token))).toBe('keys-unavailable');
+  });
 });
 
 describe('a token checked against keys that cannot take its algorithm', () => {

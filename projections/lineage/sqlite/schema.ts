@@ -103,6 +103,8 @@ CREATE TABLE IF NOT EXISTS lineage_symlinks (
   PRIMARY KEY (alias_namespace, alias_name, dataset_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS lineage_symlinks_by_dataset ON lineage_symlinks (dataset_id, won);
+-- The next claim's sequence number is max(seq) + 1: without this, each declaration read the whole table.
+CREATE INDEX IF NOT EXISTS lineage_symlinks_by_seq ON lineage_symlinks (seq);
 `;
 
 export const lineageTables = [

@@ -31,4 +31,17 @@ describe('sqlite lineage schema', () => {
       ),
     ]);
   });
+
+  it('finds the next symlink claim number by an index, not by reading every claim', () => {
+    const db = new Database(':memory:');
+    createLineageSchema(db);
+    const plan = db
+      .prepare('EXPLAIN QUERY PLAN SELECT coalesce(max(seq), 0) + 1 AS seq FROM lineage_symlinks')
+      .all() as { detail: string }[];
+    expect(plan.map((p) => p.detail)).toEqual([
+      expect.stringMatching(
+        /^SEARCH lineage_symlinks USING COVERING INDEX lineage_symlinks_by_seq/,
+      ),
+    ]);
+  });
 });

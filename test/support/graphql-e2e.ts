@@ -293,6 +293,8 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
           `mutation { requestErasure(subject: "subj_symlinkE2e000000001", legalGround: "Art. 17(1)(b)") { caseId } }`,
         );
         const { caseId } = opened.data?.requestErasure as { caseId: string };
+        // The case is read from its read model, which follows the log (MongoDB: not atomically).
+        await waitForProjections(server.url);
         const found = await as('dpo', `{ erasureCase(caseId: "${caseId}") { tasks { target } } }`);
         const targets = (found.data?.erasureCase as { tasks: { target: string }[] }).tasks
           .map((t) => t.target)

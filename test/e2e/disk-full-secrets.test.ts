@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,9 +40,12 @@ describe('generated secret files when the disk fills during their creation', () 
   });
 
   it('leaves no empty jwt-secret: the next token command makes a whole one', async () => {
+    // A service's data directory without its secret yet: `token` makes one there.
     const fresh = tempDir();
+    copyFileSync(join(dir, 'log.sqlite'), join(fresh, 'log.sqlite'));
     try {
       expect(await cliOnFullDisk(['token', '--role', 'admin', '--data-dir', fresh])).not.toBe(0);
+      expect(existsSync(join(fresh, 'jwt-secret'))).toBe(false);
       const r = await cli(['token', '--role', 'admin', '--data-dir', fresh]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);

@@ -30,6 +30,7 @@ import {
   type SecuredListeners,
 } from '../support/kafka.js';
 import { newAccessEvent } from '../support/new-events.js';
+import { eventually } from '../support/eventually.js';
 
 const run = testRun;
 let secured: SecuredListeners;
@@ -38,20 +39,6 @@ let admin: Admin;
 let producer: Producer;
 const consumers: Consumer[] = [];
 const dirs: string[] = [];
-
-const eventually = async <T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  ms = 60_000,
-): Promise<T> => {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
 
 const topicsOf = (name: string) => serviceTopics(`gv-sec-${run}-${name}`);
 

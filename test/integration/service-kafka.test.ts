@@ -13,6 +13,7 @@ import {
   topicSettings,
 } from '../support/kafka.js';
 import { forgedCertificate, newAccessEvent } from '../support/new-events.js';
+import { eventually } from '../support/eventually.js';
 
 /**
  * The whole service consuming from the real Kafka broker: events produced to its topics appear
@@ -46,19 +47,6 @@ describe('the service on a real Kafka broker', () => {
     });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- GraphQL answers are checked field by field
     return (await res.json()) as { data?: Record<string, any>; errors?: unknown[] };
-  };
-  const eventually = async <T>(
-    what: string,
-    probe: () => Promise<T | undefined>,
-    ms = 30_000,
-  ): Promise<T> => {
-    const until = Date.now() + ms;
-    for (;;) {
-      const v = await probe();
-      if (v !== undefined) return v;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
   };
   const drain = async (
     topic: string,

@@ -30,7 +30,7 @@ import { createPreparePool } from './ingest/prepare-pool.js';
 import { startKafka, type KafkaRuntime } from './kafka/runtime.js';
 import { scanInChildProcess } from './erasure/scan-process.js';
 import { startRetentionPurge } from './retention-purge.js';
-import { logFile, openLog, sequencerFile } from './log/open-log.js';
+import { logFile, openLog, treeFile } from './log/open-log.js';
 import type { VerifiableLog } from './log/verifiable-log.js';
 import type { Logger } from './logger.js';
 import { openedSoFar, type OpenedSoFar } from './opened-so-far.js';
@@ -97,13 +97,11 @@ const assertNotBehindWitness = (
     if (latest) recordWitness(config.dataDir, latest.note);
     return;
   }
-  const treeFile =
-    config.log === 'sqlite' ? logFile(config.dataDir) : sequencerFile(config.dataDir);
   const problem = witnessProblem(
     log.tree,
     witnessed,
     verifierFromVkey(vkey),
-    treeFile,
+    treeFile(config),
     config.dataDir,
   );
   if (problem) throw new ConfigError(problem);

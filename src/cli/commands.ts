@@ -9,7 +9,7 @@ import { loadOrCreateCheckpointSigner } from '../checkpoint/local-key.js';
 import { createSqliteCheckpointStore } from '../checkpoint/store.js';
 import { readWitness, witnessProblem } from '../checkpoint/witness.js';
 import { loadConfig } from '../config.js';
-import { logFile, openLog, sequencerFile } from '../log/open-log.js';
+import { openLog, treeFile } from '../log/open-log.js';
 import { createLogger } from '../logger.js';
 import { createProofService } from '../proofs.js';
 import { lockDataDir } from '../data-dir-lock.js';
@@ -60,7 +60,7 @@ const localSigningSecret = (
 ): { secret: string } | { exit: number } => {
   const { secret, publicKeyFile, jwksUrl } = config.jwt;
   if (secret === undefined && publicKeyFile === undefined && jwksUrl === undefined) {
-    const log = config.log === 'sqlite' ? logFile(config.dataDir) : sequencerFile(config.dataDir);
+    const log = treeFile(config);
     const secretFile = join(config.dataDir, 'jwt-secret');
     if (!existsSync(log) && !existsSync(secretFile)) {
       complain(
@@ -85,7 +85,7 @@ const existingTreeFile = (
   config: ReturnType<typeof configFrom>,
   command: string,
 ): string | undefined => {
-  const file = config.log === 'sqlite' ? logFile(config.dataDir) : sequencerFile(config.dataDir);
+  const file = treeFile(config);
   if (existsSync(file)) return file;
   complain(
     `${command}: no ${config.log === 'sqlite' ? 'log' : 'Merkle sequencer state'} at ${file}`,

@@ -10,6 +10,9 @@ import type { VerifiableLog } from './verifiable-log.js';
 export const logFile = (dataDir: string): string => join(dataDir, 'log.sqlite');
 /** The Merkle sequencer's file (tiles, checkpoints, sealed ciphertext) beside an EventStoreDB log. */
 export const sequencerFile = (dataDir: string): string => join(dataDir, 'sequencer.sqlite');
+/** The file holding the configured log's tree and checkpoints: the embedded log, or the sequencer's. */
+export const treeFile = (config: Pick<Config, 'dataDir' | 'log'>): string =>
+  config.log === 'sqlite' ? logFile(config.dataDir) : sequencerFile(config.dataDir);
 
 /**
  * Opens the configured log. `sqlite`: the embedded file, which integrates its own tree. `eventstoredb`:

@@ -192,18 +192,17 @@ export const createCassandraAccessStore = ({
    * date. Only partitions young enough to hold a row still alive under the old policies are read.
    * Rows already gone under the old period stay gone.
    */
-  const extendRetention = async (before: Policies, after: Policies): Promise<void> => {
+  const extendRetention = async (
+    before: Policies,
+    after: Policies,
+    changed: string,
+  ): Promise<void> => {
     const longer = (resource: string): boolean => {
       const was = retentionOf(before, resource);
       const is = retentionOf(after, resource);
       return was !== undefined && (is === undefined || is > was);
     };
-    const changed = [...after].filter(([resource, days]) => before.get(resource) !== days);
-    const anyLonger = changed.some(([resource, days]) => {
-      const was = resource === '*' ? before.get('*') : retentionOf(before, resource);
-      return was !== undefined && days > was;
-    });
-    if (!anyLonger) return;
+    if (!longer(changed)) return;
     const nowMs = now().getTime();
     const horizon = nowMs - (Math.max(...before.values()) + 1) * dayMs;
     const partitions: { index: AccessIndex; key: string; day: string }[] = [];
@@ -247,7 +246,7 @@ export const createCassandraAccessStore = ({
           policies.set(c.resource, c.retentionDays);
           // Rows first, policy after: a batch retried after a failure part-way still finds the old
           // period stored, and extends the rows again (rewriting one twice is harmless).
-          await extendRetention(before, policies);
+          await extendRetention(before, policies, c.resource);
           await client.execute(cql.setPolicy, [retentionScope, c.resource, c.retentionDays], opts);
           break;
         }

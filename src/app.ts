@@ -79,12 +79,24 @@ export const createApp = (deps: AppDeps): App => {
           .map((c) => ({ size: c.size, publishedAt: c.publishedAt, note: c.note })),
       }),
     'GET /v1/proof/inclusion': async (req, url) => {
-      const who = await authenticate(req, deps.tokens, ['auditor', 'dpo']);
+      const clientAddress = clientAddressOf(req, deps.config.trustedProxies);
+      // A refused request is recorded too, as GraphQL's are: without the id, which is then the
+      // caller's free text.
+      const who = await authenticate(req, deps.tokens, ['auditor', 'dpo'], (r) => {
+        deps.recorder?.record({
+          principal: r.principal?.id ?? 'anonymous',
+          role: r.principal?.role ?? 'anonymous',
+          resource: INCLUSION_PROOF_RESOURCE,
+          action: 'read',
+          decision: 'denied',
+          reason: r.reason,
+          ...(clientAddress ? { clientAddress } : {}),
+        });
+      });
       if (who instanceof Response) return who;
       const res = await getInclusionProof(url, deps.proofs);
       // The proof holds the whole entry: recorded like GraphQL's event(id). The id is recorded only
       // once it named an event of the log; otherwise it is the caller's free text.
-      const clientAddress = clientAddressOf(req, deps.config.trustedProxies);
       deps.recorder?.record({
         principal: who.id,
         role: who.role,

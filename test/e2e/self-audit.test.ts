@@ -129,6 +129,26 @@ describe('the self-audit of a running server', () => {
     ]);
   });
 
+  it('records inclusion-proof requests it refuses, the role refused by name and the tokenless as anonymous', async () => {
+    const analyst = await tokenFor(dir, 'analyst', 'proof-curious');
+    const forbidden = await fetch(`${server.url}/v1/proof/inclusion?id=proven-1`, {
+      headers: { authorization: `Bearer ${analyst}` },
+    });
+    const tokenless = await fetch(`${server.url}/v1/proof/inclusion?id=proven-1`);
+    expect([forbidden.status, tokenless.status]).toEqual([403, 401]);
+    expect(await recordsOf('proof-curious')).toEqual([
+      expect.objectContaining({
+        resource: 'gouvernail://proof/inclusion',
+        decision: 'DENIED',
+        operation: null,
+      }),
+    ]);
+    const anonymous = (await recordsOf('anonymous')).filter(
+      (r) => r.resource === 'gouvernail://proof/inclusion',
+    );
+    expect(anonymous).toEqual([expect.objectContaining({ decision: 'DENIED', operation: null })]);
+  });
+
   it('counts a client that disconnects mid-body as 499, not as a failure of the service', async () => {
     let stderr = '';
     server.process.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

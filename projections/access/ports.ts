@@ -77,8 +77,13 @@ export interface AccessHistoryReadModel {
   accessHistory(query: AccessHistoryQuery): Promise<Page<AccessRow>>;
   /** Deletes rows older than the retention period of their resource (or `*`) at `now`; returns how many. */
   purgeExpired(now: Date): Promise<number>;
-  /** Deletes a subject's rows from the by-subject index; returns how many. */
-  purgeSubject(subject: string): Promise<number>;
+  /**
+   * Deletes a subject's rows from the by-subject index for erasure case `caseId`, and returns how
+   * many rows that case has deleted in all: this call's and its earlier calls', each row once. The
+   * store keeps which rows each case deleted, so a re-run after a crash before the caller recorded
+   * the count still reports the rows the crashed run deleted.
+   */
+  purgeSubject(subject: string, caseId: string): Promise<number>;
 }
 
 /** What every access-history adapter returns: the projection store and the read model over it. */

@@ -22,10 +22,10 @@ export const isBuiltinTask = (taskId: string): taskId is BuiltinTaskId =>
   (Object.values(builtinTasks) as string[]).includes(taskId);
 
 /**
- * Executors for gouvernail's own stores. Each is safe to run again. The keys and ciphertext tasks
- * report what the case erased in all (a re-run after a crash before the outcome was recorded still
- * counts it); the read-models task counts what this run deleted.
- * - read models: `access.purgeSubject` (rows of the by-subject access index);
+ * Executors for gouvernail's own stores. Each is safe to run again, and reports what the case
+ * erased in all: a re-run after a crash before the outcome was recorded still counts it.
+ * - read models: `access.purgeSubject` (rows of the by-subject access index; the store keeps which
+ *   rows each case deleted);
  * - sealed ciphertext: `log.deleteSealedBlobs` (secure delete, then a WAL checkpoint), after
  *   `capture` has kept the blobs for the canary scan (so a crash in between loses no scan target);
  * - subject keys: `vault.destroySubjectKeys` (crypto-shredding: every sealed field of the subject,
@@ -58,7 +58,7 @@ export const createBuiltinExecutors = (deps: {
     run: async (taskId, { caseId, subject }) => {
       switch (taskId) {
         case builtinTasks.readModels: {
-          const rows = await deps.access.purgeSubject(subject);
+          const rows = await deps.access.purgeSubject(subject, caseId);
           return { completed: done(caseId, taskId, rows, { accessRowsDeleted: rows }) };
         }
         case builtinTasks.sealedCiphertext: {

@@ -7,6 +7,7 @@ import {
   type CassandraAccessStore,
 } from '../../projections/access/cassandra/store.js';
 import { recorded, subjectId } from '../support/events.js';
+import { createHarness, rerunAfterCrashInAccessPurge } from '../unit/erasure/harness.js';
 import { accessEvent, accessStoreContract } from '../support/contracts/access-store.js';
 
 const contactPoint = process.env.GOUVERNAIL_TEST_CASSANDRA_CONTACT ?? '127.0.0.1:9042';
@@ -73,6 +74,7 @@ describe('cassandra access history (adapter)', () => {
       'access_by_resource',
       'access_by_subject',
       'access_days',
+      'access_erased_rows',
       'access_retention',
       'projection_checkpoints',
     ]);
@@ -174,6 +176,40 @@ describe('cassandra access history (adapter)', () => {
     expect(ttl.rows[0]?.get('t')).toBeGreaterThan(29 * 86_400 - 120);
   });
 
+  it('counts every row an erasure case deleted when its purge is run again after failing part-way', async () => {
+    let deletesLeft = 1;
+    // The real server; the process dies after deleting the first of the subject's partitions.
+    const dying = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop !== 'execute') return Reflect.get(target, prop, receiver) as unknown;
+        return (query: string, ...rest: unknown[]) => {
+          if (/^\s*DELETE FROM \S+\.access_by_subject /.test(query) && deletesLeft-- <= 0)
+            return Promise.reject(new Error('killed'));
+          return (target.execute as (...args: unknown[]) => unknown).call(target, query, ...rest);
+        };
+      },
+    });
+    const store = createCassandraAccessStore({ client: dying, keyspace, concurrencyLevel: 1 });
+    await store.reset();
+    const s = subjectId('partway');
+    const events = [
+      accessEvent({}, { occurredAt: '2026-06-03T10:00:00.000Z', subjects: [s] }),
+      accessEvent({}, { occurredAt: '2026-06-03T11:00:00.000Z', subjects: [s] }),
+      accessEvent({}, { occurredAt: '2026-06-04T10:00:00.000Z', subjects: [s] }),
+    ];
+    for (const [position, e] of events.entries())
+      await store.apply(accessHistoryChanges(e, position), position);
+    const caseId = `case-${randomUUID()}`;
+    await expect(store.purgeSubject(s, caseId)).rejects.toThrow('killed');
+    const left = (await store.accessHistory({ subject: s, first: 10 })).rows.length;
+    expect([1, 2]).toContain(left);
+
+    deletesLeft = Infinity;
+    expect(await store.purgeSubject(s, caseId)).toBe(3);
+    expect(await store.purgeSubject(s, caseId)).toBe(3);
+    expect((await store.accessHistory({ subject: s, first: 10 })).rows).toEqual([]);
+  });
+
   it('does not write a row already past its retention period', async () => {
     const store = createCassandraAccessStore({
       client,
@@ -219,5 +255,21 @@ describe('cassandra access history (adapter)', () => {
       after = page.endCursor!;
     }
     expect(seen).toEqual([4, 3, 2, 1, 0]);
+  });
+});
+
+describe('erasure over the Cassandra access history', () => {
+  it('counts the access rows the case deleted even when the process died before recording them', async () => {
+    const access = createCassandraAccessStore({ client, keyspace });
+    await access.reset();
+    const h = createHarness({ access });
+    try {
+      const { rerun, certified } = await rerunAfterCrashInAccessPurge(h);
+      const erased = { outcome: 'erased', counts: { accessRowsDeleted: 2 } };
+      expect(rerun).toMatchObject(erased);
+      expect(certified).toMatchObject(erased);
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -30,6 +30,10 @@ export const accessSchema = (keyspace: string, replication: string): string[] =>
   `CREATE TABLE IF NOT EXISTS ${keyspace}.access_days (
      idx text, key text, day text, PRIMARY KEY ((idx, key), day)
    ) WITH CLUSTERING ORDER BY (day DESC)`,
+  // The by-subject rows each erasure case deleted, by position (see `purgeSubject` in store.ts).
+  // Not projected from the log: a reset keeps it.
+  `CREATE TABLE IF NOT EXISTS ${keyspace}.access_erased_rows (
+     case_id text, position bigint, PRIMARY KEY (case_id, position))`,
   accessTable(keyspace, 'resource'),
   accessTable(keyspace, 'principal'),
   accessTable(keyspace, 'subject'),

@@ -101,6 +101,8 @@ export const createCassandraAccessStore = ({
     allDays: `SELECT idx, key, day FROM ${ks}.access_days`,
     deleteDay: `DELETE FROM ${ks}.access_days WHERE idx = ? AND key = ? AND day = ?`,
     deleteDays: `DELETE FROM ${ks}.access_days WHERE idx = ? AND key = ?`,
+    noteErased: `INSERT INTO ${ks}.access_erased_rows (case_id, position) VALUES (?, ?)`,
+    erasedByCase: `SELECT COUNT(*) AS n FROM ${ks}.access_erased_rows WHERE case_id = ?`,
     insertRow: (i: AccessIndex) =>
       `INSERT INTO ${ks}.${accessTables[i]} (${accessColumns.join(', ')})
        VALUES (${accessColumns.map(() => '?').join(', ')}) USING TTL ?`,
@@ -108,8 +110,6 @@ export const createCassandraAccessStore = ({
       `SELECT time, position, resource FROM ${ks}.${accessTables[i]} WHERE ${i} = ? AND day = ?`,
     wholePartition: (i: AccessIndex) =>
       `SELECT ${accessColumns.join(', ')} FROM ${ks}.${accessTables[i]} WHERE ${i} = ? AND day = ?`,
-    countPartition: (i: AccessIndex) =>
-      `SELECT COUNT(*) AS n FROM ${ks}.${accessTables[i]} WHERE ${i} = ? AND day = ?`,
     deletePartition: (i: AccessIndex) =>
       `DELETE FROM ${ks}.${accessTables[i]} WHERE ${i} = ? AND day = ?`,
     deleteRow: (i: AccessIndex) =>
@@ -147,6 +147,9 @@ export const createCassandraAccessStore = ({
     );
   };
 
+  const runAll = (queries: { query: string; params: unknown[] }[]) =>
+    concurrent.executeConcurrent(client, queries, { concurrencyLevel, raiseOnFirstError: true });
+
   const writeRows = async (rows: readonly RowChange[], policies: Policies): Promise<void> => {
     const nowMs = now().getTime();
     const kept = rows.flatMap((c) => {
@@ -155,13 +158,11 @@ export const createCassandraAccessStore = ({
     });
     if (kept.length === 0) return;
     const days = new Map(kept.map(({ c }) => [`${c.index}\u0000${c.key}\u0000${c.day}`, c]));
-    const run = (queries: { query: string; params: unknown[] }[]) =>
-      concurrent.executeConcurrent(client, queries, { concurrencyLevel, raiseOnFirstError: true });
     // Day entries first: a row is never written where a read cannot find it.
-    await run(
+    await runAll(
       [...days.values()].map((c) => ({ query: cql.insertDay, params: [c.index, c.key, c.day] })),
     );
-    await run(
+    await runAll(
       kept.map(({ c, ttl }) => {
         const r = c.row;
         return {
@@ -172,18 +173,40 @@ export const createCassandraAccessStore = ({
     );
   };
 
-  const purgeSubject = async (subject: string): Promise<number> => {
+  /**
+   * Deletes the subject's by-subject partitions and their day entries. With a case, first notes the
+   * position of every row about to go in `access_erased_rows` under that case.
+   *
+   * Cassandra has no transaction across tables, so the note cannot commit with the delete as in
+   * SQLite. Noting first, with idempotent upserts keyed by (case, position), is safe to retry: a
+   * crash after noting and before (or while) deleting leaves rows that the re-run notes again (same
+   * keys, counted once) and deletes; a crash after deleting leaves the note of every deleted row. A
+   * logged batch of the notes and the partition deletes would be atomic, but it needs a statement
+   * per row, and a subject with thousands of accesses would pass Cassandra's batch size limit.
+   */
+  const deleteSubjectRows = async (subject: string, caseId: string | null): Promise<void> => {
     await ensureSchema();
     const days = (await client.execute(cql.daysOf, ['subject', subject], opts)).rows.map(
       (r) => r.get('day') as string,
     );
-    const counts = await mapLimit(days, concurrencyLevel, async (day) => {
-      const n = (await client.execute(cql.countPartition('subject'), [subject, day], opts)).first();
-      await client.execute(cql.deletePartition('subject'), [subject, day], opts);
-      return n ? num(n.get('n')) : 0;
-    });
+    if (caseId !== null) {
+      const notes: { query: string; params: unknown[] }[] = [];
+      for (const day of days) {
+        for await (const r of rowsOf(client, cql.partition('subject'), [subject, day], 1000))
+          notes.push({ query: cql.noteErased, params: [caseId, r.get('position')] });
+      }
+      await runAll(notes);
+    }
+    await mapLimit(days, concurrencyLevel, (day) =>
+      client.execute(cql.deletePartition('subject'), [subject, day], opts),
+    );
     await client.execute(cql.deleteDays, ['subject', subject], opts);
-    return counts.reduce((a, b) => a + b, 0);
+  };
+
+  const purgeSubject = async (subject: string, caseId: string): Promise<number> => {
+    await deleteSubjectRows(subject, caseId);
+    const n = (await client.execute(cql.erasedByCase, [caseId], opts)).first();
+    return n ? num(n.get('n')) : 0;
   };
 
   /**
@@ -252,7 +275,7 @@ export const createCassandraAccessStore = ({
         }
         case 'subjectErased':
           await flush();
-          await purgeSubject(c.subject);
+          await deleteSubjectRows(c.subject, null);
           break;
       }
     }

@@ -11,6 +11,10 @@ import { accessRowColumns } from '../row-fields.js';
  *
  * `access_keys_by_position` lets a retention purge find the key rows of the events it deletes;
  * the purges walk `access_events_by_age` from the oldest event. Both grow at their end.
+ *
+ * `access_erased_rows` names, by position, the by-subject rows each erasure case deleted, so the
+ * case's count survives a crash before it was recorded. It is not projected from the log: a rebuild
+ * keeps it.
  */
 export const accessSchema = `
 CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
@@ -38,6 +42,11 @@ CREATE TABLE IF NOT EXISTS access_keys (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS access_keys_by_position ON access_keys (position);
 CREATE TABLE IF NOT EXISTS access_retention (resource TEXT PRIMARY KEY, retention_days INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS access_erased_rows (
+  case_id TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  PRIMARY KEY (case_id, position)
+) WITHOUT ROWID;
 `;
 
 /** The columns of `access_events`, in the order the store writes them. */

@@ -72,6 +72,12 @@ export const createSqliteAccessStore = ({
     'INSERT INTO access_retention (resource, retention_days) VALUES (?, ?) ON CONFLICT (resource) DO UPDATE SET retention_days = excluded.retention_days',
   );
   const deleteSubject = db.prepare("DELETE FROM access_keys WHERE idx = 'subject' AND key = ?");
+  const noteErasedRows = db.prepare(
+    "INSERT INTO access_erased_rows (case_id, position) SELECT ?, position FROM access_keys WHERE idx = 'subject' AND key = ? ON CONFLICT DO NOTHING",
+  );
+  const erasedByCase = db
+    .prepare<[string], number>('SELECT count(*) FROM access_erased_rows WHERE case_id = ?')
+    .pluck();
   const policies = db.prepare<[], { resource: string; retention_days: number }>(
     'SELECT resource, retention_days FROM access_retention',
   );
@@ -151,6 +157,13 @@ export const createSqliteAccessStore = ({
     return purged;
   });
 
+  // The rows are noted in the transaction that deletes them: a crash keeps both or neither.
+  const purgeSubjectTx = db.transaction((subject: string, caseId: string) => {
+    noteErasedRows.run(caseId, subject);
+    deleteSubject.run(subject);
+    return erasedByCase.get(caseId) ?? 0;
+  });
+
   const select = (where: string): Statement<Record<string, unknown>, AccessRecord> => {
     let stmt = queries.get(where);
     if (!stmt) {
@@ -183,6 +196,6 @@ export const createSqliteAccessStore = ({
     ...projection,
     accessHistory: (query) => promised(() => accessHistory(query)),
     purgeExpired: (at) => promised(() => purgeTx(at.getTime())),
-    purgeSubject: (subject) => promised(() => deleteSubject.run(subject).changes),
+    purgeSubject: (subject, caseId) => promised(() => purgeSubjectTx(subject, caseId)),
   };
 };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../../domain/catalogue.js';
@@ -355,13 +356,35 @@ export const accessStoreContract = (
         accessEvent({}, { subjects: [s] }),
         accessEvent({}, { subjects: [s, subjectId('erin')] }),
       ]);
-      expect(await store.purgeSubject(s)).toBe(2);
+      expect(await store.purgeSubject(s, `case-${randomUUID()}`)).toBe(2);
       expect((await store.accessHistory({ subject: s, first: 10 })).rows).toEqual([]);
       expect((await store.accessHistory({ resource, first: 10 })).rows).toHaveLength(2);
       expect(
         (await store.accessHistory({ subject: subjectId('erin'), first: 10 })).rows,
       ).toHaveLength(1);
-      expect(await store.purgeSubject(s)).toBe(0);
+      expect(await store.purgeSubject(s, `case-${randomUUID()}`)).toBe(0);
+    });
+
+    it('counts, on every purge by the same erasure case, each row that case deleted once', async () => {
+      const s = subjectId('dora');
+      const caseId = `case-${randomUUID()}`;
+      const events = [
+        accessEvent({}, { subjects: [s], occurredAt: day(3) }),
+        accessEvent({}, { subjects: [s], occurredAt: day(4) }),
+      ];
+      await feed(events);
+      expect(await store.purgeSubject(s, caseId)).toBe(2);
+      // Run again, as after a crash before the count was recorded: the rows are gone, yet deleted.
+      expect(await store.purgeSubject(s, caseId)).toBe(2);
+      await feed([accessEvent({}, { subjects: [s], occurredAt: day(5) })]);
+      expect(await store.purgeSubject(s, caseId)).toBe(3);
+      // A replay brings the rows back; deleting them again does not count them twice.
+      await store.reset();
+      for (const [position, e] of events.entries())
+        await store.apply(accessHistoryChanges(e, position), position);
+      expect(await store.purgeSubject(s, caseId)).toBe(3);
+      expect((await store.accessHistory({ subject: s, first: 10 })).rows).toEqual([]);
+      expect(await store.purgeSubject(s, `case-${randomUUID()}`)).toBe(0);
     });
 
     it('erases a subject when its key is destroyed', async () => {

@@ -95,7 +95,7 @@ describe('sqlite access history', () => {
     ];
     for (const [i, e] of events.entries())
       await reference.apply(accessHistoryChanges(e, i + 3), i + 3);
-    await reference.purgeSubject(erased);
+    await reference.purgeSubject(erased, 'case-1');
     const insert = db.prepare(`INSERT INTO access_rows VALUES
       (@idx, @key, @position, substr(@occurred_at, 1, 10), @time_ms, @occurred_at, @event_id, @principal,
        @role, @resource, @action, @decision, @mechanism, @client_address, @operation, @subject)`);

@@ -2,8 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { upcast } from '../../../domain/catalogue.js';
 import { accessHistory } from '../../../projections/access/evolve.js';
+import type { AccessHistoryStore } from '../../../projections/access/ports.js';
 import { createSqliteAccessStore } from '../../../projections/access/sqlite/store.js';
 import { erasureCases } from '../../../projections/erasure/evolve.js';
 import { createSqliteErasureStore } from '../../../projections/erasure/sqlite/store.js';
@@ -15,6 +17,7 @@ import { generateSigningKey } from '../../../src/checkpoint/keys.js';
 import { createSqliteCheckpointStore } from '../../../src/checkpoint/store.js';
 import { kekFromBytes } from '../../../src/crypto/kek.js';
 import { createSqliteKeyVault } from '../../../src/crypto/sqlite-key-vault.js';
+import { builtinTasks } from '../../../src/erasure/locate.js';
 import { createSqliteScanTargets, type ScanTargets } from '../../../src/erasure/scan-targets.js';
 import { scanForTraces } from '../../../src/erasure/canary-scan.js';
 import { createErasureService } from '../../../src/erasure/service.js';
@@ -84,8 +87,11 @@ export const emailClassified = (dataset: { namespace: string; name: string }, ev
   data: { dataset, field: 'email', tags: ['pii.email'] },
 });
 
-/** gouvernail embedded, in a temp dir, with the erasure service wired as the composition root would. */
-export const createHarness = () => {
+/**
+ * gouvernail embedded, in a temp dir, with the erasure service wired as the composition root would.
+ * `access` replaces the embedded access-history store (a Cassandra one, say).
+ */
+export const createHarness = (options: { access?: AccessHistoryStore } = {}) => {
   const dir = mkdtempSync(join(tmpdir(), 'gv-erasure-'));
   const log = createSqliteEventLog({ file: join(dir, 'log.sqlite') });
   const vault = createSqliteKeyVault({
@@ -94,7 +100,7 @@ export const createHarness = () => {
   });
   const ingestor = createIngestor({ log, vault, origin, metrics: createMetrics() });
   const readDb = openSqlite(join(dir, 'read-models.sqlite'));
-  const accessStore = createSqliteAccessStore({ db: readDb });
+  const accessStore: AccessHistoryStore = options.access ?? createSqliteAccessStore({ db: readDb });
   const lineage = createSqliteLineageStore({ db: readDb });
   const erasureStore = createSqliteErasureStore({ db: readDb });
   const key = generateSigningKey(origin);
@@ -259,4 +265,32 @@ export const eraseCamille = async (h: Harness) => {
   if (!certified.ok) throw new Error(JSON.stringify(certified.error));
   await h.sync();
   return { ...seeded, caseId, canary, tasks, builtins: builtins.value, ...certified.value };
+};
+
+/**
+ * Opens Camille's case and runs its built-in tasks in a process that dies right after purging her
+ * access rows, before recording it; then runs them again and certifies in a restarted one. Returns
+ * the re-run's read-models outcome and the certificate's.
+ */
+export const rerunAfterCrashInAccessPurge = async (h: Harness) => {
+  const { caseId, canary, tasks } = await requestCamilleErasure(h);
+  const purge = h.accessStore.purgeSubject.bind(h.accessStore);
+  h.accessStore.purgeSubject = async (subject, id) => {
+    await purge(subject, id);
+    throw new Error('killed');
+  };
+  await expect(h.service.runBuiltinTasks(caseId)).rejects.toThrow('killed');
+  h.accessStore.purgeSubject = purge;
+
+  const restarted = h.newService();
+  const rerun = await restarted.runBuiltinTasks(caseId);
+  if (!rerun.ok) throw new Error(JSON.stringify(rerun.error));
+  await reportNothingFound(restarted, caseId, tasks);
+  const certified = await restarted.certify(caseId, { canary });
+  if (!certified.ok) throw new Error(JSON.stringify(certified.error));
+  const readModels = builtinTasks.readModels;
+  return {
+    rerun: rerun.value.completed.find((c) => c.taskId === readModels),
+    certified: certified.value.certificate.systems.find((t) => t.taskId === readModels),
+  };
 };

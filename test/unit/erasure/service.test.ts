@@ -21,6 +21,7 @@ import {
   eraseCamille,
   reportNothingFound,
   requestCamilleErasure,
+  rerunAfterCrashInAccessPurge,
   type Harness,
 } from './harness.js';
 
@@ -175,6 +176,13 @@ describe('erasure service, end to end over the embedded stores', () => {
       ok: false,
       error: { type: 'TracesFound', hits: [{ file: join(h.dir, 'backup.bin'), offset: 0 }, {}] },
     });
+  });
+
+  it('counts the access rows the case deleted even when the process died before recording them', async () => {
+    const { rerun, certified } = await rerunAfterCrashInAccessPurge(h);
+    const erased = { outcome: 'erased', counts: { accessRowsDeleted: 2 } };
+    expect(rerun).toMatchObject(erased);
+    expect(certified).toMatchObject(erased);
   });
 
   it('names the destroyed keys even when the process died between destroying and recording them', async () => {

@@ -210,6 +210,29 @@ describe('cassandra access history (adapter)', () => {
     expect((await store.accessHistory({ subject: s, first: 10 })).rows).toEqual([]);
   });
 
+  it('counts every row of a subject with more accesses than one page of notes', async () => {
+    const store = createCassandraAccessStore({ client, keyspace });
+    await store.reset();
+    const s = subjectId('busy');
+    const changes = Array.from({ length: 2345 }, (_, position) =>
+      accessHistoryChanges(
+        accessEvent(
+          {},
+          {
+            occurredAt: new Date(
+              Date.UTC(2026, 5, 3 + (position % 2), 0, 0, position),
+            ).toISOString(),
+            subjects: [s],
+          },
+        ),
+        position,
+      ),
+    ).flat();
+    await store.apply(changes, 2344);
+    expect(await store.purgeSubject(s, `case-${randomUUID()}`)).toBe(2345);
+    expect((await store.accessHistory({ subject: s, first: 10 })).rows).toEqual([]);
+  });
+
   it('does not write a row already past its retention period', async () => {
     const store = createCassandraAccessStore({
       client,

@@ -77,6 +77,9 @@ const mapLimit = async <T, R>(
  * so a batch replayed after a crash rewrites the same rows; the checkpoint only moves forward
  * (lightweight transaction). One writer per projection is assumed.
  */
+/** Rows read, and erased rows noted, per round trip when an erasure purges a subject. */
+const NOTE_PAGE = 1000;
+
 export const createCassandraAccessStore = ({
   client,
   keyspace,
@@ -190,10 +193,16 @@ export const createCassandraAccessStore = ({
       (r) => r.get('day') as string,
     );
     if (caseId !== null) {
-      const notes: { query: string; params: unknown[] }[] = [];
+      // Noted a page at a time: a subject with a long history is never held in memory whole.
+      let notes: { query: string; params: unknown[] }[] = [];
       for (const day of days) {
-        for await (const r of rowsOf(client, cql.partition('subject'), [subject, day], 1000))
+        for await (const r of rowsOf(client, cql.partition('subject'), [subject, day], NOTE_PAGE)) {
           notes.push({ query: cql.noteErased, params: [caseId, r.get('position')] });
+          if (notes.length >= NOTE_PAGE) {
+            await runAll(notes);
+            notes = [];
+          }
+        }
       }
       await runAll(notes);
     }

@@ -122,6 +122,7 @@ export interface DatasetFieldView {
 export interface DatasetView extends NamedRef {
   readonly firstSeenAt: string | null;
   readonly lastSeenAt: string | null;
+  /** The `dataSource` facet of the latest `eventTime`; null when none, or that one deleted it. */
   readonly dataSource: DataSourceDatasetFacet | null;
   /**
    * The schema version in force (as of `asOf`): the one observed latest at or before that instant,
@@ -228,16 +229,17 @@ export interface SchemaFieldRecord {
  * What the lineage projection asks a store to do. Every change is an upsert whose result does not
  * depend on the order events arrive in, except where noted: first/last-seen instants are min/max of
  * event times; run state follows the latest `eventTime` (on a tie FAIL > ABORT > COMPLETE > RUNNING > START);
- * job facets follow the latest `eventTime` per facet name (on a tie, log order); the schema in force at
- * an instant is the one observed latest at or before it (on a tie, log order), though version numbers
- * and `observedAt` record arrival; run facets and tag sets follow log order.
+ * job facets follow the latest `eventTime` per facet name (on a tie, log order), and so does a
+ * dataset's `dataSource` facet; the schema in force at an instant is the one observed latest at or
+ * before it (on a tie, log order), though version numbers and `observedAt` record arrival; run
+ * facets and tag sets follow log order.
  */
 export type LineageChange =
   | {
       readonly kind: 'datasetSeen';
       readonly dataset: DatasetRef;
       readonly at: string;
-      /** The latest in the log is kept; null: the facet was deleted (`_deleted`). */
+      /** The one with the latest `at` is kept (a tie: the later logged); null: deleted (`_deleted`). */
       readonly dataSource?: DataSourceDatasetFacet | null;
     }
   | {

@@ -23,8 +23,10 @@ export interface DatasetDoc {
   /** Absent for a dataset known only from a classification or as a run's dataset. */
   firstSeen?: string;
   lastSeen?: string;
-  /** The latest `dataSource` facet in the log, 'null' when that one was a deletion. */
+  /** The `dataSource` facet of the latest `eventTime`, 'null' when that one was a deletion. */
   dataSourceJson?: string;
+  /** That facet's `eventTime`; absent (older builds) means unknown. */
+  dataSourceAt?: string;
   /** The latest `eventTime` a schema of the dataset was observed at; absent: the current version's. */
   schemaSeenAt?: string;
   /** The `eventTime` of the dataset's `symlinks` facet in force; absent: none yet. */

@@ -89,6 +89,27 @@ export const createMongoLineageWriter = (c: LineageCollections) => {
     );
   };
 
+  const datasetSeen = async (ch: Change<'datasetSeen'>): Promise<void> => {
+    const _id = nodeKey(ch.dataset);
+    const withSource = ch.dataSource !== undefined;
+    await c.datasets.updateOne(
+      { _id },
+      {
+        $setOnInsert: { namespace: ch.dataset.namespace, name: ch.dataset.name },
+        $min: { firstSeen: ch.at },
+        $max: { lastSeen: ch.at, ...(withSource ? { dataSourceAt: ch.at } : {}) },
+      },
+      upsert,
+    );
+    // The facet of the latest `eventTime` (on a tie the later in the log); a deletion is stored as
+    // the JSON text 'null' with its time, so an older event does not bring the facet back.
+    if (withSource)
+      await c.datasets.updateOne(
+        { _id, dataSourceAt: { $lte: ch.at } },
+        { $set: { dataSourceJson: JSON.stringify(ch.dataSource) } },
+      );
+  };
+
   const jobSeen = async (ch: Change<'jobSeen'>): Promise<void> => {
     const _id = nodeKey(ch.job);
     const old = await c.jobs.findOne({ _id }, { projection: { facetsJson: 1, facetsAtJson: 1 } });
@@ -287,20 +308,7 @@ export const createMongoLineageWriter = (c: LineageCollections) => {
   const apply = async (ch: LineageChange): Promise<void> => {
     switch (ch.kind) {
       case 'datasetSeen':
-        await c.datasets.updateOne(
-          { _id: nodeKey(ch.dataset) },
-          {
-            $setOnInsert: { namespace: ch.dataset.namespace, name: ch.dataset.name },
-            $min: { firstSeen: ch.at },
-            $max: { lastSeen: ch.at },
-            // A deletion is stored as the JSON text 'null': the latest in the log still wins.
-            ...(ch.dataSource === undefined
-              ? {}
-              : { $set: { dataSourceJson: JSON.stringify(ch.dataSource) } }),
-          },
-          upsert,
-        );
-        return;
+        return datasetSeen(ch);
       case 'jobSeen':
         return jobSeen(ch);
       case 'schemaObserved':

@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS lineage_datasets (
   first_seen TEXT,
   last_seen TEXT,
   data_source TEXT,
+  data_source_at TEXT,
   schema_seen_at TEXT,
   symlinks_at TEXT,
   UNIQUE (namespace, name)
@@ -128,6 +129,8 @@ const addedColumns = [
   ['lineage_datasets', 'schema_seen_at', 'TEXT'],
   // The `eventTime` of the dataset's `symlinks` facet in force; null: none yet.
   ['lineage_datasets', 'symlinks_at', 'TEXT'],
+  // The `eventTime` of the `dataSource` facet in `data_source`; null: none yet, or unknown.
+  ['lineage_datasets', 'data_source_at', 'TEXT'],
 ] as const;
 
 /**

@@ -79,11 +79,18 @@ export const createLineageWriter = (db: Database) => {
   const insertJob =
     db.prepare(`INSERT INTO lineage_jobs (namespace, name, first_seen, last_seen, facets)
     VALUES (@namespace, @name, @at, @at, '{}') ON CONFLICT (namespace, name) DO NOTHING`);
-  const datasetSeen = db.prepare<[number, string, string, string | null]>(`UPDATE lineage_datasets
+  // The dataSource facet of the latest `eventTime` (a tie: the later logged); one stored without a
+  // time (an older build) gives way to the next.
+  const newerSource =
+    'p.source_at IS NOT NULL AND (data_source_at IS NULL OR p.source_at >= data_source_at)';
+  const datasetSeen = db.prepare<
+    [number, string, string, string | null, string | null]
+  >(`UPDATE lineage_datasets
     SET first_seen = CASE WHEN first_seen IS NULL OR p.first < first_seen THEN p.first ELSE first_seen END,
       last_seen = CASE WHEN last_seen IS NULL OR p.last > last_seen THEN p.last ELSE last_seen END,
-      data_source = COALESCE(p.source, lineage_datasets.data_source)
-    FROM (SELECT ? AS id, ? AS first, ? AS last, ? AS source) AS p WHERE lineage_datasets.id = p.id`);
+      data_source = CASE WHEN ${newerSource} THEN p.source ELSE data_source END,
+      data_source_at = CASE WHEN ${newerSource} THEN p.source_at ELSE data_source_at END
+    FROM (SELECT ? AS id, ? AS first, ? AS last, ? AS source, ? AS source_at) AS p WHERE lineage_datasets.id = p.id`);
   const edgeUpsert = (
     table: string,
   ): string => `INSERT INTO ${table} (dataset_id, job_id, valid_from, last_seen) VALUES (?, ?, ?, ?)
@@ -130,11 +137,13 @@ export const createLineageWriter = (db: Database) => {
   );
 
   // Everything below is merged per row over the batch and written once at its end: nothing in the
-  // batch reads it back except through these maps, and min, max, last non-null, "latest facet
-  // wins, per name" and "latest transformations win" all compose, so the result is the same as
+  // batch reads it back except through these maps, and min, max, "latest facet wins, per name"
+  // and "latest transformations win" all compose, so the result is the same as
   // writing each event on its own (test/unit/lineage/replay.test.ts checks this).
   type Sighting = { first: string; last: string };
-  const seenDatasets = new Map<number, Sighting & { dataSource: string | null }>();
+  /** `source`: the batch's dataSource facet of the latest `eventTime`, `at` null when none. */
+  type Source = { json: string | null; at: string | null };
+  const seenDatasets = new Map<number, Sighting & { source: Source }>();
   const seenEdges = {
     input: new Map<string, Sighting & { datasetId: number; jobId: number }>(),
     output: new Map<string, Sighting & { datasetId: number; jobId: number }>(),
@@ -168,12 +177,14 @@ export const createLineageWriter = (db: Database) => {
     if (at < s.first) s.first = at;
     if (at > s.last) s.last = at;
   };
-  const seen = (id: number, at: string, dataSource: string | null): void => {
+  const seen = (id: number, at: string, dataSource: string | undefined): void => {
+    const source = dataSource === undefined ? { json: null, at: null } : { json: dataSource, at };
     const s = seenDatasets.get(id);
-    if (!s) seenDatasets.set(id, { first: at, last: at, dataSource });
+    if (!s) seenDatasets.set(id, { first: at, last: at, source });
     else {
       widen(s, at);
-      if (dataSource !== null) s.dataSource = dataSource;
+      if (source.at !== null && (s.source.at === null || source.at >= s.source.at))
+        s.source = source;
     }
   };
   const edge = (role: 'input' | 'output', datasetId: number, jobId: number, at: string): void => {
@@ -310,7 +321,8 @@ export const createLineageWriter = (db: Database) => {
       const merged = newerFacets(old, s.facets);
       touchJob.run(s.first, s.last, ...facetColumns(merged), id);
     }
-    for (const [id, s] of seenDatasets) datasetSeen.run(id, s.first, s.last, s.dataSource);
+    for (const [id, s] of seenDatasets)
+      datasetSeen.run(id, s.first, s.last, s.source.json, s.source.at);
     for (const id of schemasSeen) setSchemaSeenAt.run(schemas.get(id)!.seenAt!, id);
     for (const e of seenEdges.input.values())
       upsertInput.run(e.datasetId, e.jobId, e.first, e.last);
@@ -335,11 +347,12 @@ export const createLineageWriter = (db: Database) => {
   const apply = (c: LineageChange): void => {
     switch (c.kind) {
       case 'datasetSeen':
-        // A deletion is stored as the JSON text 'null': the latest in the log still wins.
+        // A deletion is stored as the JSON text 'null' with its time, so an older event does not
+        // bring the facet back.
         seen(
           dataset(c.dataset),
           c.at,
-          c.dataSource === undefined ? null : JSON.stringify(c.dataSource),
+          c.dataSource === undefined ? undefined : JSON.stringify(c.dataSource),
         );
         return;
       case 'jobSeen':

@@ -9,7 +9,11 @@ const deleted = facet({ _deleted: true });
 const tbl = { namespace: 'warehouse', name: 'tbl' };
 const job = { namespace: 'scheduler', name: 'w' };
 
-type Facets = 'deleted' | { readonly fields: readonly string[]; readonly sql: string };
+type Facets =
+  | 'deleted'
+  | { readonly fields: readonly string[]; readonly sql: string; readonly source?: string };
+
+const dataSource = (name = 'pg') => ({ name, uri: 'postgres://h:5432' });
 
 /** Run `run` of job `w` writing `warehouse.tbl`: its schema, dataSource and `sql` job facet, or their deletion. */
 const write = (run: number, at: number, facets: Facets): AuditEvent =>
@@ -31,7 +35,7 @@ const write = (run: number, at: number, facets: Facets): AuditEvent =>
             ? { schema: deleted, dataSource: deleted, columnLineage: deleted }
             : {
                 schema: facet({ fields: facets.fields.map((name) => ({ name, type: 'string' })) }),
-                dataSource: facet({ name: 'pg', uri: 'postgres://h:5432' }),
+                dataSource: facet(dataSource(facets.source)),
               },
       },
     ],
@@ -79,6 +83,7 @@ export const facetDeletionContract = (withStore: WithStore): void => {
       ],
       async (store) => {
         expect(await shown(store)).toEqual({ schema: null, fields: [] });
+        expect((await store.dataset(tbl))!.dataSource).toBeNull();
         expect((await store.job(job))!.facets).toEqual({});
       },
     ));
@@ -92,9 +97,22 @@ export const facetDeletionContract = (withStore: WithStore): void => {
       ],
       async (store) => {
         expect((await shown(store)).fields).toEqual(['a', 'b']);
+        expect((await store.dataset(tbl))!.dataSource).toEqual(dataSource());
         expect((await store.job(job))!.facets).toEqual({ sql: facet({ query: 'SELECT 2' }) });
         expect((await shown(store, minute(690))).schema).toBeNull();
         expect((await shown(store, minute(650))).fields).toEqual(['a']);
+      },
+    ));
+
+  it('keeps the dataSource of the latest eventTime, not the one logged last', () =>
+    withStore(
+      [
+        write(1, 720, { fields: ['a'], sql: 'x', source: 'pg-new' }),
+        write(2, 600, { fields: ['a'], sql: 'x', source: 'pg-old' }),
+        write(3, 660, 'deleted'),
+      ],
+      async (store) => {
+        expect((await store.dataset(tbl))!.dataSource).toEqual(dataSource('pg-new'));
       },
     ));
 

@@ -305,7 +305,14 @@ const directTags = async (store: LineageStore, ref: DatasetRef) => {
 const facet = (body: object) => ({ _producer: producer, _schemaURL: schemaURL, ...body });
 
 /** A run of job `w` writing `warehouse.tbl` with the given columns, and an `sql` job facet. */
-const schemaRun = (o: { run: number; at: string; fields: readonly string[]; sql?: string }) =>
+const schemaRun = (o: {
+  run: number;
+  at: string;
+  fields: readonly string[];
+  sql?: string;
+  /** A `dataSource` facet of this name, or its deletion. */
+  source?: string | { deleted: true };
+}) =>
   lineageRunEvent({
     eventType: 'COMPLETE',
     eventTime: o.at,
@@ -322,7 +329,16 @@ const schemaRun = (o: { run: number; at: string; fields: readonly string[]; sql?
       {
         namespace: 'warehouse',
         name: 'tbl',
-        facets: { schema: facet({ fields: o.fields.map((name) => ({ name, type: 'string' })) }) },
+        facets: {
+          schema: facet({ fields: o.fields.map((name) => ({ name, type: 'string' })) }),
+          ...(o.source === undefined
+            ? {}
+            : {
+                dataSource: facet(
+                  typeof o.source === 'string' ? { name: o.source } : { _deleted: true },
+                ),
+              }),
+        },
       },
     ],
   });
@@ -752,11 +768,16 @@ export const lineageStoreContract = (
 
     facetDeletionContract(withStore);
 
-    it('keeps the latest schema and job facets current, and every version a real observation, whatever order the events arrive in', async () => {
+    it('keeps the latest schema, dataSource and job facets current, and every version a real observation, whatever order the events arrive in', async () => {
       const schemas = [['a'], ['a', 'b'], ['a', 'c'], ['b']];
       const observations = fc
         .uniqueArray(
-          fc.record({ at: fc.nat(30), schema: fc.nat(schemas.length - 1), sql: fc.boolean() }),
+          fc.record({
+            at: fc.nat(30),
+            schema: fc.nat(schemas.length - 1),
+            sql: fc.boolean(),
+            source: fc.constantFrom('none', 'set', 'deleted'),
+          }),
           { minLength: 1, maxLength: 8, selector: (o) => o.at },
         )
         .chain((os) =>
@@ -773,6 +794,9 @@ export const lineageStoreContract = (
               at: minute(o.at),
               fields: schemas[o.schema]!,
               ...(o.sql ? { sql: `SELECT ${o.schema}` } : {}),
+              ...(o.source === 'none'
+                ? {}
+                : { source: o.source === 'set' ? `pg${o.at}` : { deleted: true as const } }),
             }),
           );
           const byTime = [...inTime].sort((a, b) => a.at - b.at);
@@ -802,6 +826,10 @@ export const lineageStoreContract = (
             const sql = byTime.filter((o) => o.sql).pop();
             expect((await store.job(wJob))!.facets).toEqual(
               sql ? { sql: facet({ query: `SELECT ${sql.schema}` }) } : {},
+            );
+            const source = byTime.filter((o) => o.source !== 'none').pop();
+            expect((await store.dataset(tbl))!.dataSource).toEqual(
+              source?.source === 'set' ? { name: `pg${source.at}` } : null,
             );
           });
         }),

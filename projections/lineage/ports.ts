@@ -200,14 +200,17 @@ export interface ImpactView {
  *
  * A dataset's `symlinks` facet gives it other names (openlineage-spark names a table by its storage
  * path and gives `default.cust_tbl` as a symlink). A name claimed so stands for the claiming
- * dataset: every query naming it answers for that dataset. A walk reaching the dataset, or a dataset
- * named by one of its aliases (another producer may use the table name), reaches the others at the
- * same distance, and a PII tag put under an alias is the dataset's, whether the classification came
- * before or after the claim; an alias known only from a classification is not a node of the walks.
- * When two datasets claim
- * one name, the claim with the latest `eventTime` wins (on a tie, the later in the log); each
- * dataset's claims are those of its `symlinks` facet with the latest `eventTime`, `_deleted`
- * removing them. Aliases are resolved as they are now, also for queries `asOf` an instant.
+ * dataset: every query naming it answers for that dataset, unless the dataset of that name gives
+ * itself other names (its own `symlinks` facet in force claims one): that one is a dataset in its
+ * own right and answers for itself, so two datasets naming each other each answer for their own
+ * name. A name only classified, or only used by jobs, still stands for the claiming dataset. A walk
+ * reaching the dataset, or a dataset named by one of its aliases (another producer may use the table
+ * name), reaches the others at the same distance, and a PII tag put under an alias is the dataset's,
+ * whether the classification came before or after the claim; an alias known only from a
+ * classification is not a node of the walks. When two datasets claim one name, the claim with the
+ * latest `eventTime` wins (on a tie, the later in the log); each dataset's claims are those of its
+ * `symlinks` facet with the latest `eventTime`, `_deleted` removing them. Aliases are resolved as
+ * they are now, also for queries `asOf` an instant.
  */
 export interface LineageReadModel {
   /** A dataset with its schema (as of `asOf`), columns and tags, or null when unknown. */

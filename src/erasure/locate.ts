@@ -86,12 +86,31 @@ export const taskIdOf = (target: string): string =>
 export interface LocateDeps {
   readonly subject: string;
   readonly access: Pick<AccessHistoryReadModel, 'accessHistory'>;
-  readonly lineage: Pick<LineageReadModel, 'impact'>;
+  readonly lineage: Pick<LineageReadModel, 'impact' | 'dataset'>;
   /** Datasets with PII tags on them or their columns (`ErasureCaseReadModel.classifiedDatasets()`). */
   readonly classifications: readonly ClassifiedDataset[];
   /** Access-history pages to read at most (500 rows each); default 1000. */
   readonly maxAccessPages?: number;
 }
+
+const sameRef = (a: DatasetRef, b: DatasetRef): boolean =>
+  a.namespace === b.namespace && a.name === b.name;
+
+/**
+ * The other names of `dataset` (its `symlinks` facet) that are datasets in their own right (they
+ * answer for themselves): `impact` walks them as the same dataset and leaves them out of its list.
+ */
+const namesOfTheirOwn = async (
+  lineage: LocateDeps['lineage'],
+  dataset: DatasetRef,
+): Promise<DatasetRef[]> => {
+  const out: DatasetRef[] = [];
+  for (const other of (await lineage.dataset(dataset))?.symlinks ?? []) {
+    const found = await lineage.dataset(other);
+    if (found && sameRef(found, other)) out.push(other);
+  }
+  return out;
+};
 
 const ACCESS_PAGE = 500;
 const MAX_REASON = 2048;
@@ -106,7 +125,8 @@ const MAX_TARGET = 512;
  * asking too many systems rather than too few. A task is issued for:
  * 1. every dataset with a PII tag on it or on one of its columns, put there by `DatasetClassified`
  *    or by an OpenLineage `tags` facet: it holds personal data, perhaps the subject's; a tag put
- *    under another name of a dataset (its `symlinks` facet, e.g. a table name) names the dataset too;
+ *    under another name of a dataset (its `symlinks` facet, e.g. a table name) names the dataset too,
+ *    and a tag on a dataset names those of its other names that are datasets in their own right;
  * 2. every dataset downstream of such a dataset in the lineage graph (`lineage.impact`), at any
  *    distance and whatever the column transformations: a job reading personal data may have copied
  *    it, or derived rows keyed by the subject (a filter or join on the subject id is INDIRECT for
@@ -136,8 +156,9 @@ export const locateSubjectData = async (deps: LocateDeps): Promise<TaskSpec[]> =
     const where = c.fields.length > 0 ? ` (columns ${c.fields.join(', ')})` : '';
     note(source, `PII-tagged: ${c.tags.join(', ')}${where}`);
     const impact = await deps.lineage.impact(c.dataset);
-    const resolved = datasetTarget(impact.dataset);
-    if (resolved !== source) note(resolved, `PII-tagged under its other name ${source}`);
+    for (const same of [impact.dataset, ...(await namesOfTheirOwn(deps.lineage, impact.dataset))])
+      if (datasetTarget(same) !== source)
+        note(datasetTarget(same), `PII-tagged under its other name ${source}`);
     for (const d of impact.datasets) {
       note(
         datasetTarget(d.dataset),

@@ -48,7 +48,7 @@ export interface ErasureServiceDeps {
   readonly ingestor: Ingestor;
   readonly vault: KeyVault;
   readonly access: AccessHistoryReadModel;
-  readonly lineage: Pick<LineageReadModel, 'impact'>;
+  readonly lineage: Pick<LineageReadModel, 'impact' | 'dataset'>;
   readonly erasureStore: Pick<ErasureCaseReadModel, 'classifiedDatasets'>;
   /** The log's checkpoint key: it signs certificates too. */
   readonly signer: Signer;

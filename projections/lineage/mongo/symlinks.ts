@@ -44,9 +44,14 @@ export const declareMongoSymlinks = async (
 
 /** Alias resolution for reads, as `createSymlinkReader` in the SQLite store. */
 export const createMongoSymlinkReader = (c: LineageCollections) => {
-  /** The key of the dataset that won this name as an alias, if any. */
-  const ownerOf = async (ref: DatasetRef): Promise<string | undefined> =>
-    (await c.symlinks.findOne({ alias: nodeKey(ref), won: true }))?.dataset;
+  /** The key of the dataset this name stands for when it is not the one so named, as in SQLite. */
+  const ownerOf = async (ref: DatasetRef): Promise<string | undefined> => {
+    const key = nodeKey(ref);
+    const won = await c.symlinks.findOne({ alias: key, won: true });
+    if (!won) return undefined;
+    const ownClaim = await c.symlinks.findOne({ dataset: key }, { projection: { _id: 1 } });
+    return ownClaim ? undefined : won.dataset;
+  };
 
   /** The keys of the names a dataset won as aliases. */
   const aliasesOf = async (ds: string): Promise<string[]> =>

@@ -57,8 +57,10 @@ export const createSymlinkWriter = (db: Database) => {
  */
 export const createSymlinkReader = (db: Database) => {
   const any = db.prepare<[], { x: number }>('SELECT 1 AS x FROM lineage_symlinks LIMIT 1');
-  const owner = db.prepare<[string, string], { id: number }>(
-    'SELECT dataset_id AS id FROM lineage_symlinks WHERE alias_namespace = ? AND alias_name = ? AND won = 1',
+  const owner = db.prepare<{ ns: string; name: string }, { id: number }>(
+    `SELECT dataset_id AS id FROM lineage_symlinks WHERE alias_namespace = @ns AND alias_name = @name AND won = 1
+     AND NOT EXISTS (SELECT 1 FROM lineage_datasets d JOIN lineage_symlinks own ON own.dataset_id = d.id
+       WHERE d.namespace = @ns AND d.name = @name)`,
   );
   const aliases = db.prepare<[number], DatasetRef>(
     `SELECT alias_namespace AS namespace, alias_name AS name FROM lineage_symlinks
@@ -77,8 +79,12 @@ export const createSymlinkReader = (db: Database) => {
      WHERE d.id <> canon.id AND (@seenOnly = 0 OR d.first_seen IS NOT NULL)`,
   );
 
-  /** The dataset that won this name as an alias, if any. */
-  const ownerOf = (ref: DatasetRef): number | undefined => owner.get(ref.namespace, ref.name)?.id;
+  /**
+   * The dataset this name stands for when it is not the one so named: the dataset that won it as an
+   * alias, unless the dataset of that name gives itself other names (see `LineageReadModel`).
+   */
+  const ownerOf = (ref: DatasetRef): number | undefined =>
+    owner.get({ ns: ref.namespace, name: ref.name })?.id;
 
   /** The names a dataset won as aliases, sorted. */
   const aliasesOf = (datasetId: number): DatasetRef[] => aliases.all(datasetId);

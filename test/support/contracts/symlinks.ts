@@ -145,8 +145,29 @@ export const symlinksContract = (
           expect(
             await taggedFields(store, { namespace: sparkTableName.namespace, name: 'mailing' }),
           ).toEqual(['to']);
+          // A job naming the table name does not make it a dataset of its own: it still stands for the table.
+          expect((await store.dataset(sparkTableName))?.name).toBe(sparkTable.name);
+          expect((await store.impact(sparkTableName)).dataset).toEqual(sparkTable);
         },
       ));
+
+    it('answers for the dataset asked for by name when two datasets give each other’s name as a symlink, in either order', async () => {
+      const a = { namespace: 's3://lake', name: 'A' };
+      const b = { namespace: 's3://lake', name: 'B' };
+      const byName = (store: LineageStore) =>
+        Promise.all(
+          [a, b].map(async (d) => ({
+            dataset: await store.dataset(d),
+            impact: (await store.impact(d)).dataset,
+          })),
+        );
+      const declarations = [declares(a, 10, [b]), declares(b, 20, [a])];
+      for (const events of [declarations, [...declarations].reverse()]) {
+        const [ofA, ofB] = await withStore(events, byName);
+        expect(ofA).toMatchObject({ dataset: { ...a, symlinks: [b] }, impact: a });
+        expect(ofB).toMatchObject({ dataset: { ...b, symlinks: [a] }, impact: b });
+      }
+    });
 
     it('gives a name claimed by two datasets to the latest claim by eventTime (a tie: the later in the log); _deleted removes a dataset’s claims', async () => {
       const alias = { namespace: 'hive://metastore', name: 'default.customers' };

@@ -104,6 +104,40 @@ describe('locateSubjectData', () => {
     }
   });
 
+  it('targets both of two datasets that give each other’s name as a symlink, whichever is classified', async () => {
+    const a = ds('s3://lake', 'a');
+    const b = ds('s3://lake', 'b');
+    const named = (n: number, d: typeof a, other: typeof a) =>
+      lineageRunEvent({
+        eventTime: `2026-01-01T00:0${n}:00.000Z`,
+        producer,
+        schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent',
+        dataset: {
+          ...d,
+          facets: {
+            symlinks: {
+              _producer: producer,
+              _schemaURL: 'https://openlineage.io/spec/facets/1-0-1/SymlinksDatasetFacet.json',
+              identifiers: [{ ...other, type: 'TABLE' }],
+            },
+          },
+        },
+      });
+    for (const tagged of [a, b]) {
+      const tasks = await setup([
+        named(1, a, b),
+        named(2, b, a),
+        run(3, 'copy', [b], [ds('s3://lake', 'copy')]),
+        datasetClassified(tagged, ['pii']),
+      ]);
+      expect(tasks.filter((t) => t.executor === 'external').map((t) => t.target)).toEqual([
+        's3://lake/a',
+        's3://lake/b',
+        's3://lake/copy',
+      ]);
+    }
+  });
+
   it("adds every resource of the subject's access history, except gouvernail's own", async () => {
     const tasks = await setup([
       ...graph,

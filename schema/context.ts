@@ -48,6 +48,11 @@ export interface GraphQLContext {
       'request' | 'extend' | 'exempt' | 'runBuiltinTasks' | 'reportTask' | 'certify' | 'certificate'
     >;
   };
-  /** Called once per operation with what the auditors need (appended to the log as AccessRecorded). */
-  recordQuery(entry: QueryAuditEntry): void;
+  /**
+   * Called once per operation with what the auditors need (appended to the log as AccessRecorded);
+   * resolves once the log holds it durably, rejects when it could not be stored. With `wait: false`
+   * the entry is queued (appended within moments, retried while the log refuses) and it resolves at
+   * once: for refusals, which disclose nothing.
+   */
+  recordQuery(entry: QueryAuditEntry, options?: { readonly wait?: boolean }): Promise<void>;
 }

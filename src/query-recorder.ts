@@ -20,8 +20,10 @@ export interface AccessRecorder {
   /** Queues the entry; it is appended with the next flush. */
   record(entry: RecordedAccess): void;
   /**
-   * Appends the entry now and resolves once the log holds it durably; rejects when it could not be
-   * appended. For accesses that must not happen unrecorded (a read of personal fields).
+   * Appends the entry with the next flush, which starts at once (or as soon as the one under way
+   * ends, so that concurrent callers share an append), and resolves once the log holds it durably;
+   * rejects, and forgets the entry, when it could not be appended. For accesses that must not be
+   * answered unrecorded: GraphQL operations and reads of personal fields.
    */
   recordDurably(entry: RecordedAccess): Promise<void>;
   /** Appends whatever is queued; called on a timer and on shutdown. */
@@ -33,10 +35,18 @@ export interface AccessRecorder {
   stop(): Promise<void>;
 }
 
+/** A queued record, and its waiting caller when it was recorded durably. */
+interface Queued {
+  readonly event: ReturnType<typeof accessEvent>;
+  readonly waiter?: { resolve(): void; reject(e: Error): void };
+}
+
 /**
  * The auditors are audited: every GraphQL operation and every read of personal fields becomes an
- * AccessRecorded event. Entries are queued and appended in small batches so queries do not wait for
- * the log; a failed append is logged loudly and retried with the next flush.
+ * AccessRecorded event. Records are appended in batches: those a caller waits for (see
+ * `recordDurably`) at once, together with whatever else is queued and with the records of callers
+ * arriving meanwhile; the rest on a timer. A failed append is logged loudly; the records nobody
+ * waits for are retried with the next flush.
  */
 export const createAccessRecorder = ({
   ingestor,
@@ -49,27 +59,54 @@ export const createAccessRecorder = ({
   intervalMs?: number;
   now?: () => Date;
 }): AccessRecorder => {
-  let queue: unknown[] = [];
+  let queue: Queued[] = [];
   let flushing: Promise<void> = Promise.resolve();
+
+  /** Appends `batch`; returns the records that failed for a reason retrying cannot cure. */
+  const append = async (batch: readonly Queued[]): Promise<Set<Queued>> => {
+    const r = await ingestor.ingest(
+      batch.map((q) => q.event),
+      'gouvernail',
+    );
+    if (r.status === 'accepted') return new Set();
+    // One bad record must not cost the others theirs: append the rest.
+    log.error({ rejected: r.rejected }, 'self-audit events were refused');
+    const refused = new Set(r.rejected.map((x) => batch[x.index]!));
+    const rest = batch.filter((q) => !refused.has(q));
+    const again =
+      rest.length > 0
+        ? await ingestor.ingest(
+            rest.map((q) => q.event),
+            'gouvernail',
+          )
+        : undefined;
+    if (again?.status === 'rejected') {
+      log.error({ rejected: again.rejected }, 'self-audit events were refused');
+      for (const x of again.rejected) refused.add(rest[x.index]!);
+    }
+    return refused;
+  };
+
   const flush = (): Promise<void> => {
     flushing = flushing.then(async () => {
       if (queue.length === 0) return;
       const batch = queue;
       queue = [];
       try {
-        const r = await ingestor.ingest(batch, 'gouvernail');
-        if (r.status === 'rejected') {
-          // One bad record must not cost the others theirs: append the rest.
-          log.error({ rejected: r.rejected }, 'self-audit events were refused');
-          const refused = new Set(r.rejected.map((x) => x.index));
-          const rest = batch.filter((_, i) => !refused.has(i));
-          const again = rest.length > 0 ? await ingestor.ingest(rest, 'gouvernail') : undefined;
-          if (again?.status === 'rejected')
-            log.error({ rejected: again.rejected }, 'self-audit events were refused');
-        }
+        const refused = await append(batch);
+        for (const q of batch)
+          if (refused.has(q))
+            q.waiter?.reject(new Error('the self-audit event was refused by validation'));
+          else q.waiter?.resolve();
       } catch (e) {
-        log.error({ err: e }, 'could not record self-audit events; retrying');
-        queue = [...batch, ...queue];
+        const waiting = batch.filter((q) => q.waiter).length;
+        log.error(
+          { err: e, failedWaiting: waiting, retried: batch.length - waiting },
+          'could not record self-audit events: those waited for fail, the others are retried',
+        );
+        // A waiting caller is told now (and answers without disclosing); the others wait for the next flush.
+        for (const q of batch) q.waiter?.reject(e instanceof Error ? e : new Error(String(e)));
+        queue = [...batch.filter((q) => !q.waiter), ...queue];
       }
     });
     return flushing;
@@ -78,20 +115,13 @@ export const createAccessRecorder = ({
   timer.unref();
   return {
     record: (e) => {
-      queue.push(accessEvent(e, now()));
+      queue.push({ event: accessEvent(e, now()) });
     },
-    recordDurably: async (e) => {
-      const r = await ingestor
-        .ingest([accessEvent(e, now())], 'gouvernail')
-        .catch((err: unknown) => {
-          log.error({ err }, 'could not record a self-audit event');
-          throw err;
-        });
-      if (r.status === 'rejected') {
-        log.error({ rejected: r.rejected }, 'self-audit event was refused');
-        throw new Error('the self-audit event was refused by validation');
-      }
-    },
+    recordDurably: (e) =>
+      new Promise<void>((resolve, reject) => {
+        queue.push({ event: accessEvent(e, now()), waiter: { resolve, reject } });
+        void flush();
+      }),
     flush,
     stop: async () => {
       clearInterval(timer);
@@ -102,7 +132,7 @@ export const createAccessRecorder = ({
         await new Promise((r) => setTimeout(r, stopAttempts[attempt]));
       }
       // The log cannot take them (a full disk): the service log is the last place they can go.
-      const lost = queue;
+      const lost = queue.map((q) => q.event);
       queue = [];
       log.fatal(
         { records: lost },

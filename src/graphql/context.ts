@@ -108,13 +108,13 @@ export const createGraphQLContextFactory =
           return fields;
         },
       },
-      recordQuery: (entry) => {
+      recordQuery: (entry, { wait = true } = {}) => {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         deps.metrics.graphqlSeconds.observe(
           { operation: entry.label, outcome: entry.decision },
           seconds,
         );
-        deps.recorder.record({
+        const record = {
           principal: who.id,
           role: who.role,
           resource: GRAPHQL_RESOURCE,
@@ -123,7 +123,10 @@ export const createGraphQLContextFactory =
           operation: entry.operation,
           ...(entry.reason ? { reason: entry.reason } : {}),
           ...(clientAddress ? { clientAddress } : {}),
-        });
+        } as const;
+        if (wait) return deps.recorder.recordDurably(record);
+        deps.recorder.record(record);
+        return Promise.resolve();
       },
     });
   };

@@ -11,7 +11,7 @@ import {
   type GraphQLError,
   type OperationDefinitionNode,
 } from 'graphql/index.js';
-import type { GraphQLContext } from '../../schema/context.js';
+import type { GraphQLContext, QueryAuditEntry } from '../../schema/context.js';
 import { schema } from '../../schema/index.js';
 import {
   defaultLimits,
@@ -20,7 +20,7 @@ import {
   queryLimitsRule,
   type QueryLimits,
 } from '../../schema/limits.js';
-import { problem, refusalCodes } from '../../schema/problems.js';
+import { auditUnavailable, problem, refusalCodes } from '../../schema/problems.js';
 import { rootFieldsOf } from './root-fields.js';
 
 export interface GraphQLHandlerOptions {
@@ -146,37 +146,55 @@ const useQueryAudit = (
           ]);
       };
     },
-    onExecutionResult: ({ request, result }) => {
+    // The answer waits until its record is in the log: a crash right after answering must not leave
+    // an access nobody can see. When the record cannot be stored, nothing of the answer is sent.
+    onExecutionResult: async (payload) => {
+      const { request, result } = payload;
       const state = states.get(request);
       if (!state) return;
       states.delete(request);
       recorded.add(request);
       const operation = state.operation ?? '(document not parsed)';
       const label = state.label ?? INVALID_LABEL;
-      if (!result || Symbol.asyncIterator in result) {
-        state.ctx.recordQuery({ operation, decision: 'allowed', label }); // streamed results (unused by this schema)
-        return;
+      let entry: QueryAuditEntry = { operation, decision: 'allowed', label }; // streamed results (unused by this schema) too
+      if (result && !(Symbol.asyncIterator in result)) {
+        const { data, errors = [] } = result as ExecutionResult;
+        const refused =
+          data === undefined ? errors : errors.filter((e) => refusalCodes.has(codeOf(e)));
+        if (refused.length > 0)
+          entry = { operation, decision: 'denied', reason: reasonOf(refused), label };
       }
-      const { data, errors = [] } = result as ExecutionResult;
-      const refused =
-        data === undefined ? errors : errors.filter((e) => refusalCodes.has(codeOf(e)));
-      state.ctx.recordQuery(
-        refused.length === 0
-          ? { operation, decision: 'allowed', label }
-          : { operation, decision: 'denied', reason: reasonOf(refused), label },
-      );
+      try {
+        await state.ctx.recordQuery(entry);
+      } catch {
+        const unavailable = auditUnavailable('This operation');
+        await state.ctx.recordQuery(
+          {
+            ...entry,
+            decision: 'denied',
+            reason: entry.reason ?? `${codeOf(unavailable)}: ${unavailable.message}`,
+          },
+          { wait: false },
+        );
+        if (entry.decision === 'allowed') payload.setResult({ errors: [unavailable] });
+      }
     },
     // Refused before any operation was read (a body that is no JSON, a batch, variables that are no
     // object, another content type): still an access attempt, recorded by its HTTP status alone.
     onResponse: async ({ request, response }) => {
       if (response.status < 400 || response.status > 499 || recorded.has(request)) return;
       recorded.add(request);
-      (await contextOf(request)).recordQuery({
-        operation: '(request not read)',
-        decision: 'denied',
-        reason: `HTTP_${response.status} (refused before its operation was read; ${unquoted})`,
-        label: INVALID_LABEL,
-      });
+      await (
+        await contextOf(request)
+      ).recordQuery(
+        {
+          operation: '(request not read)',
+          decision: 'denied',
+          reason: `HTTP_${response.status} (refused before its operation was read; ${unquoted})`,
+          label: INVALID_LABEL,
+        },
+        { wait: false },
+      );
     },
   };
 };

@@ -178,6 +178,26 @@ describe('the self-audit of a running server', () => {
     expect(stderr).not.toContain('request failed');
   });
 
+  it('keeps the record of every answered query when the server is killed right after answering', async () => {
+    const auditor = await tokenFor(dir, 'auditor', 'auditor-before-kill');
+    const answers = await Promise.all(
+      [
+        '{ checkpoint { size } }',
+        '{ currentConfig { target } }',
+        '{ configHistory(first: 1) { edges { cursor } } }',
+      ].map((q) => gql(auditor, q)),
+    );
+    await server.kill();
+    expect(answers.every((a) => a.data !== undefined && a.errors === undefined)).toBe(true);
+    server = await startServer(dir);
+    const rows = await recordsOf('auditor-before-kill');
+    expect(rows.map((r) => r.operation).sort()).toEqual([
+      'query (anonymous) { checkpoint }',
+      'query (anonymous) { configHistory }',
+      'query (anonymous) { currentConfig }',
+    ]);
+  });
+
   it("keeps the record of a DPO's read of personal fields when the server is killed right after answering", async () => {
     const subject = 'subj_killedafterread00001';
     expect(

@@ -61,6 +61,43 @@ describe('every operation is recorded once through ctx.recordQuery', () => {
     ]);
   });
 
+  it('answers nothing when its record cannot be stored, and queues the refusal instead', async () => {
+    h.setAuditDown(true);
+    const res = await h.query('auditor', '{ currentConfig { target } }');
+    expect(res.body.data ?? null).toBeNull();
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({
+        message:
+          'This operation could not be recorded in the audit log, so nothing was disclosed; try again',
+        extensions: expect.objectContaining({ code: 'AUDIT_UNAVAILABLE' }) as unknown,
+      }),
+    ]);
+    expect(JSON.stringify(res.body)).not.toContain('target');
+    expect(h.recorded).toEqual([
+      {
+        operation: 'query (anonymous) { currentConfig }',
+        decision: 'denied',
+        reason:
+          'AUDIT_UNAVAILABLE: This operation could not be recorded in the audit log, so nothing was disclosed; try again',
+        label: 'currentConfig',
+      },
+    ]);
+    h.setAuditDown(false);
+    expect((await h.query('auditor', '{ currentConfig { target } }')).body.data).toBeTruthy();
+  });
+
+  it('keeps a refusal as it was when its record cannot be stored, queued for later', async () => {
+    h.setAuditDown(true);
+    const res = await h.query('analyst', '{ checkpoint { size } }');
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+    expect(h.recorded).toEqual([
+      expect.objectContaining({
+        decision: 'denied',
+        reason: expect.stringMatching(/^FORBIDDEN: /),
+      }),
+    ]);
+  });
+
   it('as denied for anonymous callers', async () => {
     await h.query(null, '{ event(id: "evt-personal") { id } }');
     expect(h.recorded).toHaveLength(1);

@@ -153,6 +153,8 @@ export interface Harness {
     };
   }>;
   readonly recorded: QueryAuditEntry[];
+  /** Makes the self-audit's durable appends fail (a full disk), or work again. */
+  readonly setAuditDown: (down: boolean) => void;
   readonly readPersonal: ReturnType<typeof vi.fn<GraphQLContext['events']['readPersonal']>>;
   readonly fetch: (req: Request) => Promise<Response> | Response;
 }
@@ -189,6 +191,7 @@ export const harness = async (limits?: Partial<QueryLimits>): Promise<Harness> =
     certificate: () => Promise.resolve(null),
   };
   const recordedEntries: QueryAuditEntry[] = [];
+  let auditDown = false;
   const readPersonal = vi.fn<GraphQLContext['events']['readPersonal']>((_eventId, subject) => {
     if (subject === erased)
       return Promise.reject(new SealError('key-destroyed', 'data key destroyed'));
@@ -230,12 +233,20 @@ export const harness = async (limits?: Partial<QueryLimits>): Promise<Harness> =
           }),
           readPersonal,
         },
-        recordQuery: (entry) => recordedEntries.push(entry),
+        // While the audit log is down, a record waited for fails; a queued one is kept (retried).
+        recordQuery: (entry, { wait = true } = {}) => {
+          if (wait && auditDown) return Promise.reject(new Error('database or disk is full'));
+          recordedEntries.push(entry);
+          return Promise.resolve();
+        },
       });
     },
   });
   return {
     recorded: recordedEntries,
+    setAuditDown: (down) => {
+      auditDown = down;
+    },
     readPersonal,
     fetch: (req) => handler.fetch(req),
     query: async (role, query, variables) => {

@@ -96,6 +96,53 @@ describe('access recorder (the auditors are audited)', () => {
     expect(await stored()).toEqual([]);
   });
 
+  it('appends a record waited for at once, sharing appends between concurrent callers', async () => {
+    let appends = 0;
+    const counting = createAccessRecorder({
+      ingestor: {
+        ...embedded.ingestor,
+        ingest: (inputs, source) => {
+          appends++;
+          return embedded.ingestor.ingest(inputs, source);
+        },
+      },
+      log: pino({ level: 'silent' }),
+      intervalMs: 60_000, // the timer never fires in this test
+    });
+    counting.record(access({ principal: 'queued-before' }));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => counting.recordDurably(access({ principal: `w${i}` }))),
+    );
+    const principals = (await stored()).map((d) => d.principal);
+    expect(principals).toHaveLength(21);
+    expect(principals).toContain('queued-before');
+    expect(appends).toBeLessThanOrEqual(3);
+    await counting.stop();
+  });
+
+  it('fails the callers waiting on an append the log refused, and retries only the queued records', async () => {
+    let full = true;
+    const flaky = createAccessRecorder({
+      ingestor: {
+        ...embedded.ingestor,
+        ingest: (inputs, source) =>
+          full
+            ? Promise.reject(new Error('database or disk is full'))
+            : embedded.ingestor.ingest(inputs, source),
+      },
+      log: pino({ level: 'silent' }),
+      intervalMs: 60_000,
+    });
+    flaky.record(access({ principal: 'queued' }));
+    await expect(flaky.recordDurably(access({ principal: 'waited-for' }))).rejects.toThrow(
+      'database or disk is full',
+    );
+    full = false;
+    await flaky.flush();
+    expect((await stored()).map((d) => d.principal)).toEqual(['queued']);
+    await flaky.stop();
+  });
+
   it('cuts text on whole characters', () => {
     expect(clipText('ab😀', 3)).toBe('ab');
     expect(clipText('ab😀', 4)).toBe('ab😀');

@@ -6,6 +6,7 @@ import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos
 import type { Role } from '../domain/primitives.js';
 import type { GraphQLContext } from './context.js';
 import { forbidden, unauthenticated } from './problems.js';
+import { valueBudgetPlugin } from './value-budget.js';
 
 /** The roles a `roles` scope names; admin passes every check. */
 const rolesNamed = (failure: AuthFailure): Role[] => {
@@ -32,7 +33,7 @@ export const builder = new SchemaBuilder<{
   DefaultEdgesNullability: { list: false; items: false };
   DefaultNodeNullability: false;
 }>({
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin, DataloaderPlugin],
+  plugins: [valueBudgetPlugin, ScopeAuthPlugin, ErrorsPlugin, RelayPlugin, DataloaderPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes: (ctx) => ({

@@ -5,6 +5,8 @@ import {
   isCompositeType,
   isObjectType,
   isInterfaceType,
+  isListType,
+  getNullableType,
   Kind,
   OperationTypeNode,
   SchemaMetaFieldDef,
@@ -20,12 +22,25 @@ import {
 } from 'graphql/index.js';
 import { problem } from './problems.js';
 
-/** What a single operation may ask for. Checked by validation rules, before anything executes. */
+/**
+ * What a single operation may ask for. All but `maxResolvedValues` are checked by validation rules,
+ * before anything executes; that one is counted while the operation runs.
+ */
 export interface QueryLimits {
   /** Deepest field nesting, introspection included. */
   readonly maxDepth: number;
-  /** Estimated cost: every field selected costs 1, times the `first` of every enclosing page. */
+  /**
+   * Estimated cost: every field selected costs 1, times the size of every enclosing list: a page
+   * counts as its `first`, a list without pages as {@link QueryLimits.assumedListSize}.
+   */
   readonly maxCost: number;
+  /** How many items the estimate assumes for a list without pages (a dataset's columns, a tag's origins). */
+  readonly assumedListSize: number;
+  /**
+   * Most values one operation may produce while it runs, whatever the real sizes of its lists: every
+   * field of every object and every item of every list counts 1.
+   */
+  readonly maxResolvedValues: number;
   /** Most aliases in one operation: stops `a1: x a2: x …` amplification. */
   readonly maxAliases: number;
   /** Largest `first` of any page. */
@@ -37,6 +52,8 @@ export interface QueryLimits {
 export const defaultLimits: QueryLimits = Object.freeze({
   maxDepth: 10,
   maxCost: 5000,
+  assumedListSize: 10,
+  maxResolvedValues: 100_000,
   maxAliases: 30,
   maxPageSize: 500,
   maxLineageDepth: 20,
@@ -57,6 +74,8 @@ interface Walk {
   readonly fragmentsOnPath: Set<string>;
   maxDepth: number;
   cost: number;
+  /** Fields walked: bounds the walk itself (fragments spread many times) once the cost is exceeded. */
+  visited: number;
   aliases: number;
   stopped: boolean;
 }
@@ -92,19 +111,35 @@ const intArg = (
   }
 };
 
+/**
+ * How many items a list field is assumed to hold. Lists directly inside a page (`edges`) hold its
+ * `first` items, already counted; the schema's own lists (introspection) are bounded by the schema.
+ */
+const assumedSize = (
+  def: GraphQLField<unknown, unknown>,
+  parent: GraphQLNamedType | undefined,
+  insidePage: boolean,
+  walk: Walk,
+): number =>
+  !isListType(getNullableType(def.type)) || insidePage || parent?.name.startsWith('__')
+    ? 1
+    : walk.limits.assumedListSize;
+
 const field = (
   node: FieldNode,
   parent: GraphQLNamedType | undefined,
   depth: number,
   multiplier: number,
+  insidePage: boolean,
   walk: Walk,
 ): void => {
   const { limits, context } = walk;
   if (node.alias) walk.aliases += 1;
   walk.cost += multiplier;
+  walk.visited += 1;
   walk.maxDepth = Math.max(walk.maxDepth, depth);
   if (
-    walk.cost > limits.maxCost ||
+    walk.visited > limits.maxCost ||
     walk.maxDepth > limits.maxDepth ||
     walk.aliases > limits.maxAliases
   ) {
@@ -114,7 +149,7 @@ const field = (
   const def = fieldDefOf(parent, node, walk);
   if (!def) return;
   const where = `${parent?.name ?? '?'}.${def.name}`;
-  let childMultiplier = multiplier;
+  let childMultiplier = multiplier * assumedSize(def, parent, insidePage, walk);
   const first = intArg(def, node, 'first', walk);
   if (first !== undefined) {
     if (first > limits.maxPageSize) {
@@ -160,6 +195,7 @@ const field = (
       isCompositeType(type) ? type : undefined,
       childDepth,
       childMultiplier,
+      first !== undefined,
       walk,
     );
   }
@@ -170,6 +206,7 @@ const selections = (
   parent: GraphQLNamedType | undefined,
   depth: number,
   multiplier: number,
+  insidePage: boolean,
   walk: Walk,
 ): void => {
   const schema = walk.context.getSchema();
@@ -177,7 +214,7 @@ const selections = (
     if (walk.stopped) return;
     switch (s.kind) {
       case Kind.FIELD:
-        field(s, parent, depth, multiplier, walk);
+        field(s, parent, depth, multiplier, insidePage, walk);
         break;
       case Kind.INLINE_FRAGMENT:
         selections(
@@ -185,6 +222,7 @@ const selections = (
           s.typeCondition ? (schema.getType(s.typeCondition.name.value) ?? undefined) : parent,
           depth,
           multiplier,
+          insidePage,
           walk,
         );
         break;
@@ -198,6 +236,7 @@ const selections = (
           schema.getType(fragment.typeCondition.name.value) ?? undefined,
           depth,
           multiplier,
+          insidePage,
           walk,
         );
         walk.fragmentsOnPath.delete(name);
@@ -241,10 +280,11 @@ const checkOperation = (
     fragmentsOnPath: new Set(),
     maxDepth: 0,
     cost: 0,
+    visited: 0,
     aliases: 0,
     stopped: false,
   };
-  selections(op.selectionSet, root ?? undefined, 1, 1, walk);
+  selections(op.selectionSet, root ?? undefined, 1, 1, false, walk);
   const name = op.name ? `operation ${op.name.value}` : 'the operation';
   if (walk.maxDepth > limits.maxDepth) {
     context.reportError(
@@ -264,8 +304,8 @@ const checkOperation = (
     context.reportError(
       problem(
         'QUERY_TOO_COSTLY',
-        `${name} is estimated to cost more than ${limits.maxCost} (each field costs 1 per item of every enclosing page): ask for fewer fields or smaller pages`,
-        { limit: limits.maxCost },
+        `${name} is estimated to cost more than ${limits.maxCost} (each field costs 1 per item of every enclosing list; a page counts as its first, any other list as ${limits.assumedListSize}): ask for fewer fields, smaller pages or less nesting`,
+        { limit: limits.maxCost, assumedListSize: limits.assumedListSize },
       ),
     );
   }

@@ -21,6 +21,7 @@ import {
   type QueryLimits,
 } from '../../schema/limits.js';
 import { auditUnavailable, problem, refusalCodes } from '../../schema/problems.js';
+import { startValueBudget } from '../../schema/value-budget.js';
 import { rootFieldsOf } from './root-fields.js';
 
 export interface GraphQLHandlerOptions {
@@ -200,8 +201,26 @@ const useQueryAudit = (
 };
 
 /**
+ * Counts what each operation produces while it runs (see {@link startValueBudget}); one that goes over
+ * `limit` is answered with the budget error alone, no partial data.
+ */
+const useValueBudget = (
+  limit: number,
+): Plugin<Record<string, unknown>, Record<string, unknown>, GraphQLContext> => ({
+  onExecute: ({ args }) => {
+    const budget = startValueBudget(args.contextValue, limit);
+    return {
+      onExecuteDone: ({ setResult }: { setResult: (result: ExecutionResult) => void }) => {
+        if (budget.exceeded) setResult({ errors: [budget.exceeded] });
+      },
+    };
+  },
+});
+
+/**
  * The GraphQL endpoint: graphql-yoga over the Pothos schema at `/graphql`, GraphiQL on GET,
- * query limits checked before execution and every operation recorded through `ctx.recordQuery`.
+ * query limits checked before execution (and the value budget while it runs), every operation
+ * recorded through `ctx.recordQuery`.
  */
 export const createGraphQLHandler = (options: GraphQLHandlerOptions): GraphQLHandler => {
   const limits: QueryLimits = { ...defaultLimits, ...options.limits };
@@ -227,6 +246,6 @@ export const createGraphQLHandler = (options: GraphQLHandlerOptions): GraphQLHan
     // Limits depend on variables (page sizes, depths), so validation results must not be cached per document.
     parserAndValidationCache: { validationCache: false },
     context: ({ request }) => contextOf(request),
-    plugins: [useQueryAudit(contextOf, limits)],
+    plugins: [useValueBudget(limits.maxResolvedValues), useQueryAudit(contextOf, limits)],
   });
 };

@@ -545,6 +545,64 @@ export const graphqlEndToEnd = (name: string, env: () => Record<string, string>)
         expect(codes(await as('admin', `{ ${aliases} }`))).toEqual(['TOO_MANY_ALIASES']);
       });
 
+      it('refuses before running a query whose columns lead back to every column of their dataset', async () => {
+        const fields = Array.from({ length: 60 }, (_, i) => ({ name: `c${i}`, type: 'string' }));
+        const facet = {
+          _producer: 'https://example.org/e2e',
+          _schemaURL: 'https://example.org/facet.json',
+        };
+        const res = await fetch(`${server.url}/api/v1/lineage`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${tokens.producer!}`,
+          },
+          body: JSON.stringify({
+            eventType: 'COMPLETE',
+            eventTime: '2026-12-07T08:00:00Z',
+            run: { runId: '01934f6e-0000-7000-8000-000000000060' },
+            job: { namespace: 'e2e', name: 'widen' },
+            outputs: [
+              {
+                namespace: 'e2e',
+                name: 'wide',
+                facets: {
+                  schema: { ...facet, fields },
+                  tags: {
+                    ...facet,
+                    tags: fields.map((f) => ({ key: 'pii', value: 'email', field: f.name })),
+                  },
+                },
+              },
+            ],
+            producer: 'https://example.org/e2e',
+            schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/definitions/RunEvent',
+          }),
+        });
+        expect(res.status).toBeLessThan(300);
+        await waitForProjections(server.url);
+        const aliased = (selection: string, count = 30) =>
+          `{ ${Array.from({ length: count }, (_, i) => `d${i}: dataset(namespace: "e2e", name: "wide") { ${selection} }`).join(' ')} }`;
+        // Depth 10 and 30 aliases, within those limits: every column's tag leads back to all 60 columns.
+        const amplified = await as(
+          'data_engineer',
+          aliased(
+            'fields { tags { origins { dataset { dataset { fields { tags { origins { field } } } } } } } }',
+          ),
+        );
+        expect(amplified.data).toBeUndefined();
+        expect(codes(amplified)).toEqual(['QUERY_TOO_COSTLY']);
+        expect(amplified.errors?.[0]?.message).toMatch(
+          /^the operation is estimated to cost more than 5000/,
+        );
+        const columns = await as(
+          'data_engineer',
+          aliased('fields { name tags { tag origins { dataset { name } field } } }', 1),
+        );
+        expect(columns.errors).toBeUndefined();
+        expect((columns.data?.d0 as { fields: unknown[] }).fields).toHaveLength(60);
+      });
+
       it('records every GraphQL request, allowed or refused, as an access event', async () => {
         const forged = await fetch(`${server.url}/graphql`, {
           method: 'POST',

@@ -159,14 +159,52 @@ export interface Harness {
   readonly fetch: (req: Request) => Promise<Response> | Response;
 }
 
-export const harness = async (limits?: Partial<QueryLimits>): Promise<Harness> => {
+/**
+ * A dataset written by one run with `columns` columns (c0, c1, …), each tagged `pii` by the
+ * OpenLineage tags facet: every column's tag has one origin, the column itself.
+ */
+export const wideDataset = (name: string, columns: number): AuditEvent => {
+  const fields = Array.from({ length: columns }, (_, i) => ({ name: `c${i}`, type: 'string' }));
+  return lineageRunEvent({
+    eventType: 'COMPLETE',
+    eventTime: at(20),
+    producer,
+    schemaURL,
+    run: { runId: `00000000-0000-4000-9000-${String(columns).padStart(12, '0')}` },
+    job: { namespace: 'spark', name: 'widen' },
+    inputs: [],
+    outputs: [
+      {
+        namespace: 'lake',
+        name,
+        facets: {
+          schema: { _producer: producer, _schemaURL: schemaURL, fields },
+          tags: {
+            _producer: producer,
+            _schemaURL: schemaURL,
+            tags: fields.map((f) => ({ key: 'pii', value: 'email', field: f.name })),
+          },
+        },
+      },
+    ],
+  });
+};
+
+/** The GraphQL handler over SQLite read models holding the events above, and `moreLineage`. */
+export const harness = async (
+  limits?: Partial<QueryLimits>,
+  moreLineage: readonly AuditEvent[] = [],
+): Promise<Harness> => {
   const db = new Database(':memory:');
   const access = createSqliteAccessStore({ db, now: () => new Date('2026-06-02T00:00:00Z') });
   const config = createSqliteConfigStore({ db });
   const lineage = createSqliteLineageStore({ db });
   await project((c, p) => access.apply(c, p), accessHistoryChanges, accessEvents);
   await project((c, p) => config.apply(c, p), configHistoryChanges, configEvents);
-  await project((c, p) => lineage.apply(c, p), lineageGraph.changesFor, lineageEvents);
+  await project((c, p) => lineage.apply(c, p), lineageGraph.changesFor, [
+    ...lineageEvents,
+    ...moreLineage,
+  ]);
 
   const erasureCases = createSqliteErasureStore({ db });
   const refused = (caseId: string) =>

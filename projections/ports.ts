@@ -19,6 +19,11 @@ export interface ProjectionStore<C> {
   checkpoint(): Promise<number>;
   /** Applies the changes of all events up to and including `position`; a no-op when `position` ≤ checkpoint. */
   apply(changes: readonly C[], position: number): Promise<void>;
-  /** Drops the read model and its checkpoint, for a rebuild from position 0. */
+  /**
+   * Drops the read model and its checkpoint, for a rebuild from position 0. Where the two cannot go
+   * in one transaction, the checkpoint is marked first and the next `checkpoint()` finishes a reset
+   * that was interrupted (see `interruptibleReset`): never a checkpoint at the log's end over an
+   * emptied read model.
+   */
   reset(): Promise<void>;
 }

@@ -9,6 +9,11 @@ import {
 import { recorded, subjectId } from '../support/events.js';
 import { createHarness, rerunAfterCrashInAccessPurge } from '../unit/erasure/harness.js';
 import { accessEvent, accessStoreContract } from '../support/contracts/access-store.js';
+import {
+  crashSwitch,
+  crashingClient,
+  expectInterruptedResetsRecover,
+} from '../support/interrupted-reset.js';
 
 const contactPoint = process.env.GOUVERNAIL_TEST_CASSANDRA_CONTACT ?? '127.0.0.1:9042';
 const keyspace = `gv_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -278,6 +283,36 @@ describe('cassandra access history (adapter)', () => {
       after = page.endCursor!;
     }
     expect(seen).toEqual([4, 3, 2, 1, 0]);
+  });
+});
+
+describe('cassandra access history replay', () => {
+  it('a replay interrupted while resetting leaves the history whole or rebuilt from the start, never caught up and empty', async () => {
+    const crash = crashSwitch();
+    const store = createCassandraAccessStore({ client: crashingClient(client, crash), keyspace });
+    const s = subjectId('interrupted');
+    const events = [
+      recorded('RetentionPolicySet', {
+        resource: '*',
+        scope: 'access-history',
+        retentionDays: 3650,
+      }),
+      accessEvent({}, { occurredAt: '2026-06-01T10:00:00.000Z', subjects: [s] }),
+      accessEvent({ principal: 'bob' }, { occurredAt: '2026-06-02T10:00:00.000Z' }),
+    ];
+    await expectInterruptedResetsRecover({
+      store,
+      crash,
+      fill: async () => {
+        for (const [position, e] of events.entries())
+          await store.apply(accessHistoryChanges(e, position), position);
+      },
+      answer: async () => ({
+        resource: await store.accessHistory({ resource: 'kafka://main/orders', first: 10 }),
+        bob: await store.accessHistory({ principal: 'bob', first: 10 }),
+        subject: await store.accessHistory({ subject: s, first: 10 }),
+      }),
+    });
   });
 });
 

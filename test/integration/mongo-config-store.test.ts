@@ -5,6 +5,11 @@ import {
   type MongoConfigStore,
 } from '../../projections/config/mongo/store.js';
 import { applyAll, configChange, configStoreContract } from '../support/contracts/config-store.js';
+import {
+  crashSwitch,
+  crashingDb,
+  expectInterruptedResetsRecover,
+} from '../support/interrupted-reset.js';
 
 const db = useTestMongo('config');
 
@@ -73,5 +78,22 @@ describe('mongo configuration history (adapter)', () => {
     await applyAll(replayed, events.slice(0, 2));
     expect((await store.currentConfig({ target: 'orders.retention' }))[0]?.value).toBe(3);
     expect(await store.currentConfig({ target: 'orders.acl' })).toEqual([]);
+  });
+
+  it('a replay interrupted while resetting leaves the history whole or rebuilt from the start, never caught up and empty', async () => {
+    const crash = crashSwitch();
+    const store = createMongoConfigStore({ db: crashingDb(db, crash), archiveBatchSize: 2 });
+    await expectInterruptedResetsRecover({
+      store,
+      crash,
+      fill: async () => {
+        await applyAll(store, events);
+        await store.archiveOlderThan(new Date(at(5)));
+      },
+      answer: async () => ({
+        history: await store.configHistory({ first: 10 }),
+        current: await store.currentConfig({}),
+      }),
+    });
   });
 });

@@ -12,6 +12,11 @@ import {
   erasureStoreContract,
 } from '../support/contracts/erasure-store.js';
 import { datasetClassified } from '../support/events.js';
+import {
+  crashSwitch,
+  crashingDb,
+  expectInterruptedResetsRecover,
+} from '../support/interrupted-reset.js';
 import { caseId, issued, requested } from '../unit/erasure/fixtures.js';
 
 const db = useTestMongo('erasure');
@@ -87,5 +92,26 @@ describe('mongo erasure cases (adapter)', () => {
     );
     expect((await store.case(caseId))?.events.map((e) => e.position)).toEqual([0, 1, 2]);
     expect(await store.classifiedDatasets()).toEqual([]);
+  });
+
+  it('a replay interrupted while resetting leaves the cases whole or rebuilt from the start, never caught up and empty', async () => {
+    const crash = crashSwitch();
+    const store = createMongoErasureStore({
+      db: crashingDb(db, crash),
+      now: () => erasureContractNow,
+    });
+    const events = [
+      ...[requested(), issued('t1')].map(asRecorded),
+      datasetClassified({ namespace: 'n', name: 'd' }, ['pii.x']),
+    ];
+    await expectInterruptedResetsRecover({
+      store,
+      crash,
+      fill: async () => {
+        for (const [position, e] of events.entries())
+          await store.apply(erasureCases.changesFor(e, position), position);
+      },
+      answer: () => erasureSnapshot(store),
+    });
   });
 });

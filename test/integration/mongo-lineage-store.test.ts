@@ -13,6 +13,11 @@ import {
   specSnapshot,
 } from '../support/contracts/lineage-store.js';
 import { minute, runEvent, uuidOf } from '../unit/lineage/support.js';
+import {
+  crashSwitch,
+  crashingDb,
+  expectInterruptedResetsRecover,
+} from '../support/interrupted-reset.js';
 
 const db = useTestMongo('lineage');
 
@@ -106,5 +111,16 @@ describe('mongo lineage graph (adapter)', () => {
       expect.arrayContaining(['by_from', 'by_to']),
     );
     expect((await names('lineage_runs')).sort()).toEqual(['_id_', 'by_end', 'by_job_start']);
+  });
+
+  it('a replay interrupted while resetting leaves the graph whole or rebuilt from the start, never caught up and empty', async () => {
+    const crash = crashSwitch();
+    const store = createMongoLineageStore({ db: crashingDb(db, crash) });
+    await expectInterruptedResetsRecover({
+      store,
+      crash,
+      fill: () => store.apply(changesOf(specEvents()), 5),
+      answer: () => specSnapshot(store),
+    });
   });
 });

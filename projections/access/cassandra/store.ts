@@ -1,4 +1,5 @@
 import { concurrent, type Client } from 'cassandra-driver';
+import { interruptibleReset, resetBegun } from '../../interrupted-reset.js';
 import { accessHistoryName } from '../evolve.js';
 import type { AccessChange, AccessHistoryStore, AccessIndex } from '../ports.js';
 import { resolveAccessQuery } from '../query.js';
@@ -96,7 +97,9 @@ export const createCassandraAccessStore = ({
     getCheckpoint: `SELECT position FROM ${ks}.projection_checkpoints WHERE name = ?`,
     insertCheckpoint: `INSERT INTO ${ks}.projection_checkpoints (name, position) VALUES (?, ?) IF NOT EXISTS`,
     advanceCheckpoint: `UPDATE ${ks}.projection_checkpoints SET position = ? WHERE name = ? IF position < ?`,
-    deleteCheckpoint: `DELETE FROM ${ks}.projection_checkpoints WHERE name = ? IF EXISTS`,
+    beginReset: `INSERT INTO ${ks}.projection_checkpoints (name, position) VALUES (?, ${resetBegun}) IF NOT EXISTS`,
+    moveToResetBegun: `UPDATE ${ks}.projection_checkpoints SET position = ${resetBegun} WHERE name = ? IF EXISTS`,
+    endReset: `DELETE FROM ${ks}.projection_checkpoints WHERE name = ? IF position = ${resetBegun}`,
     policies: `SELECT resource, retention_days FROM ${ks}.access_retention WHERE scope = ?`,
     setPolicy: `INSERT INTO ${ks}.access_retention (scope, resource, retention_days) VALUES (?, ?, ?)`,
     insertDay: `INSERT INTO ${ks}.access_days (idx, key, day) VALUES (?, ?, ?)`,
@@ -130,11 +133,24 @@ export const createCassandraAccessStore = ({
     return schema;
   };
 
-  const checkpoint = async (): Promise<number> => {
-    await ensureSchema();
-    const row = (await client.execute(cql.getCheckpoint, [name], opts)).first();
-    return row ? num(row.get('position')) : -1;
-  };
+  const { checkpoint, reset } = interruptibleReset({
+    read: async () => {
+      await ensureSchema();
+      const row = (await client.execute(cql.getCheckpoint, [name], opts)).first();
+      return row ? num(row.get('position')) : null;
+    },
+    begin: async () => {
+      await ensureSchema();
+      const inserted = await client.execute(cql.beginReset, [name], opts);
+      if (!inserted.wasApplied()) await client.execute(cql.moveToResetBegun, [name], opts);
+    },
+    clear: async () => {
+      for (const statement of accessTruncations(ks)) await client.execute(statement);
+    },
+    end: async () => {
+      await client.execute(cql.endReset, [name], opts);
+    },
+  });
 
   const advance = async (position: number): Promise<void> => {
     const inserted = await client.execute(cql.insertCheckpoint, [name, position], opts);
@@ -338,11 +354,7 @@ export const createCassandraAccessStore = ({
     ensureSchema,
     checkpoint,
     apply,
-    reset: async () => {
-      await ensureSchema();
-      for (const statement of accessTruncations(ks)) await client.execute(statement);
-      await client.execute(cql.deleteCheckpoint, [name], opts);
-    },
+    reset,
     accessHistory: async (query) => {
       const q = resolveAccessQuery(query);
       await ensureSchema();

@@ -118,7 +118,9 @@ export const createMongoConfigStore = ({
   const history = db.collection<HistoryDoc>('config_history');
   const archive = db.collection<HistoryDoc>('config_history_archive');
   const current = db.collection<CurrentDoc>('config_current');
-  const cp = mongoCheckpoint(db, name);
+  const cp = mongoCheckpoint(db, name, async () => {
+    await Promise.all([history.deleteMany({}), archive.deleteMany({}), current.deleteMany({})]);
+  });
 
   let indexes: Promise<void> | undefined;
   const ensureIndexes = (): Promise<void> => {
@@ -228,10 +230,7 @@ export const createMongoConfigStore = ({
       return cp.read();
     },
     apply,
-    reset: async () => {
-      await Promise.all([history.deleteMany({}), archive.deleteMany({}), current.deleteMany({})]);
-      await cp.drop();
-    },
+    reset: cp.reset,
     configHistory,
     currentConfig: async (f) => {
       const docs = await current

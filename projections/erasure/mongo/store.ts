@@ -46,7 +46,9 @@ export const createMongoErasureStore = ({
 }: MongoErasureStoreDeps): MongoErasureStore => {
   const casesColl = db.collection<CaseDoc>('erasure_cases');
   const pii = db.collection<PiiDoc>('erasure_pii');
-  const cp = mongoCheckpoint(db, name);
+  const cp = mongoCheckpoint(db, name, async () => {
+    await Promise.all([casesColl.deleteMany({}), pii.deleteMany({})]);
+  });
 
   let indexes: Promise<void> | undefined;
   const ensureIndexes = (): Promise<void> => {
@@ -248,10 +250,7 @@ export const createMongoErasureStore = ({
       return cp.read();
     },
     apply,
-    reset: async () => {
-      await Promise.all([casesColl.deleteMany({}), pii.deleteMany({})]);
-      await cp.drop();
-    },
+    reset: cp.reset,
     case: async (caseId) => {
       const doc = await casesColl.findOne({ _id: caseId });
       return doc ? summary(viewOf(doc), now().getTime()) : null;

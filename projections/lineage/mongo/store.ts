@@ -47,7 +47,11 @@ export const createMongoLineageStore = ({
   archiveBatchSize = 500,
 }: MongoLineageStoreDeps): MongoLineageStore => {
   const c = lineageCollections(db);
-  const cp = mongoCheckpoint(db, name);
+  const cp = mongoCheckpoint(db, name, async () => {
+    await Promise.all(
+      (Object.values(c) as unknown as Collection[]).map((coll) => coll.deleteMany({})),
+    );
+  });
   const writer = createMongoLineageWriter(c);
   const symlinks = createMongoSymlinkReader(c);
   const traversal = createMongoTraversal(c, symlinks.mates);
@@ -126,12 +130,7 @@ export const createMongoLineageStore = ({
       return cp.read();
     },
     apply,
-    reset: async () => {
-      await Promise.all(
-        (Object.values(c) as unknown as Collection[]).map((coll) => coll.deleteMany({})),
-      );
-      await cp.drop();
-    },
+    reset: cp.reset,
     archiveOlderThan,
     dataset: (ref, asOf) => queries.dataset(ref, asOf),
     job: (ref) => queries.job(ref),

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createApp, type App } from './app.js';
 import { createTokenVerifier } from './auth/jwt.js';
-import { loadOrCreateCheckpointSigner } from './checkpoint/local-key.js';
+import { checkpointKeyFile, loadOrCreateCheckpointSigner } from './checkpoint/local-key.js';
 import { createCheckpointPublisher, type CheckpointPublisher } from './checkpoint/publisher.js';
 import { verifierFromVkey } from './checkpoint/keys.js';
 import { verifyNote } from './checkpoint/note.js';
@@ -69,6 +69,7 @@ export const vaultFile = (dataDir: string): string => join(dataDir, 'keys.sqlite
 const assertSignsStoredCheckpoints = (
   store: ReturnType<typeof createSqliteCheckpointStore>,
   vkey: string,
+  dataDir: string,
 ): void => {
   const latest = store.latest();
   if (!latest) return;
@@ -76,7 +77,7 @@ const assertSignsStoredCheckpoints = (
     verifyNote(latest.note, verifierFromVkey(vkey));
   } catch {
     throw new ConfigError(
-      `the checkpoint key (data/checkpoint-key.pem) did not sign the stored checkpoints (the latest covers ${latest.size} entries): restore the key they were signed with; the log was not changed`,
+      `the checkpoint key (${checkpointKeyFile(dataDir)}) did not sign the stored checkpoints (the latest covers ${latest.size} entries): restore the key they were signed with; the log was not changed`,
     );
   }
 };
@@ -177,7 +178,7 @@ const assembleService = async (
   startup.add('the key vault', () => vault.close());
   const { signer, vkey, spkiPem } = loadOrCreateCheckpointSigner(config.dataDir, config.origin);
   const store = createSqliteCheckpointStore(log.db);
-  assertSignsStoredCheckpoints(store, vkey);
+  assertSignsStoredCheckpoints(store, vkey, config.dataDir);
   assertNotBehindWitness(config, log, store, vkey);
   const kafkaConfig = config.kafka;
   let kafka: KafkaRuntime | undefined;

@@ -5,7 +5,7 @@ import { TokenRoles, type Role } from '../../domain/primitives.js';
 import { verifyLogFile, verifySequencedLog, type VerifyReport } from '../audit/verify-log.js';
 import { verifierFromKeyText, verifyProofDocument } from '../audit/verify-proof.js';
 import { signLocalToken } from '../auth/jwt.js';
-import { loadOrCreateCheckpointSigner } from '../checkpoint/local-key.js';
+import { checkpointKeyFile, existingCheckpointVerifierKey } from '../checkpoint/local-key.js';
 import { createSqliteCheckpointStore } from '../checkpoint/store.js';
 import { readWitness, witnessProblem } from '../checkpoint/witness.js';
 import { loadConfig } from '../config.js';
@@ -98,12 +98,16 @@ export const runVerify = async (flags: Flags): Promise<number> => {
   const config = configFrom(flags);
   const file = existingTreeFile(config, 'verify');
   if (file === undefined) return 1;
-  const verifier = flags.key
-    ? verifierFromKeyText(readFileSync(flags.key, 'utf8'), config.origin)
-    : verifierFromKeyText(
-        loadOrCreateCheckpointSigner(config.dataDir, config.origin).vkey,
-        config.origin,
-      );
+  const keyText = flags.key
+    ? readFileSync(flags.key, 'utf8')
+    : existingCheckpointVerifierKey(config.dataDir, config.origin);
+  if (keyText === undefined) {
+    complain(
+      `verify: no checkpoint key in ${config.dataDir} (${checkpointKeyFile(config.dataDir)}): give the log's public key with --key KEYFILE (the vkey or PEM of GET /v1/keys), or restore the key file from the backup`,
+    );
+    return 2;
+  }
+  const verifier = verifierFromKeyText(keyText, config.origin);
   // Read before the log: the service writes it only after the checkpoint is in the log.
   const witnessed = readWitness(config.dataDir);
   const witness =

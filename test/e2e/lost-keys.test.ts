@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,6 +10,7 @@ import {
   tokenFor,
   type RunningServer,
 } from '../support/cli.js';
+import { loadOrCreateCheckpointSigner } from '../../src/checkpoint/local-key.js';
 import { newAccessEvent } from '../support/new-events.js';
 
 /**
@@ -51,7 +52,27 @@ describe('serve with a lost key file', () => {
     const r = await serveOnce();
     renameSync(join(dir, 'checkpoint-key.pem.bak'), join(dir, 'checkpoint-key.pem'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('did not sign the stored checkpoints');
+    expect(r.stderr).toContain(
+      `the checkpoint key (${join(dir, 'checkpoint-key.pem')}) did not sign the stored checkpoints`,
+    );
+  }, 30_000);
+
+  it('verify of a copy restored without its checkpoint key asks for the key and makes none', async () => {
+    const key = join(dir, 'checkpoint-key.pem');
+    const vkey = loadOrCreateCheckpointSigner(dir, 'gouvernail.local/audit-log').vkey;
+    renameSync(key, `${key}.bak`);
+    const r = await cli(['verify', '--data-dir', dir]);
+    const created = existsSync(key);
+    writeFileSync(join(dir, 'log.vkey'), `${vkey}\n`);
+    const withKey = await cli(['verify', '--data-dir', dir, '--key', join(dir, 'log.vkey')]);
+    renameSync(`${key}.bak`, key);
+    expect(created).toBe(false);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`no checkpoint key in ${dir}`);
+    expect(r.stderr).toContain('--key KEYFILE');
+    expect(r.stderr).not.toContain('FAIL');
+    expect(withKey.stdout).toMatch(/^OK: \d+ entries and \d+ signed checkpoints verified/);
+    expect(withKey.code).toBe(0);
   }, 30_000);
 
   it('refuses to start with a KEK other than the one that wrapped the stored data keys', async () => {

@@ -9,6 +9,7 @@ import { checkpointKeyFile, existingCheckpointVerifierKey } from '../checkpoint/
 import { createSqliteCheckpointStore } from '../checkpoint/store.js';
 import { readWitness, witnessProblem } from '../checkpoint/witness.js';
 import { loadConfig } from '../config.js';
+import { notGouvernailFile } from '../log/foreign-file.js';
 import { openLog, treeFile } from '../log/open-log.js';
 import { createLogger } from '../logger.js';
 import { createProofService } from '../proofs.js';
@@ -49,6 +50,9 @@ const migrationBar = () => {
   };
 };
 
+const treeKind = (config: ReturnType<typeof configFrom>): string =>
+  config.log === 'sqlite' ? 'log' : 'Merkle sequencer state';
+
 /**
  * The HS256 secret to sign a local token with, or the exit code when the service would refuse a
  * token signed here (said why): it checks tokens with an identity provider's keys, or the data
@@ -62,11 +66,16 @@ const localSigningSecret = (
   if (secret === undefined && publicKeyFile === undefined && jwksUrl === undefined) {
     const log = treeFile(config);
     const secretFile = join(config.dataDir, 'jwt-secret');
-    if (!existsSync(log) && !existsSync(secretFile)) {
-      complain(
-        `${command}: ${config.dataDir} holds no gouvernail data (neither ${log} nor ${secretFile}), so a token signed here would be refused by the service; give the directory it serves with --data-dir DIR (or GOUVERNAIL_DATA_DIR), or start the service on this one first`,
-      );
-      return { exit: 1 };
+    if (!existsSync(secretFile)) {
+      const notTheServices = existsSync(log)
+        ? notGouvernailFile(log, treeKind(config))
+        : `${config.dataDir} holds no gouvernail data (neither ${log} nor ${secretFile})`;
+      if (notTheServices !== undefined) {
+        complain(
+          `${command}: ${notTheServices}, so a token signed here would be refused by the service; give the directory it serves with --data-dir DIR (or GOUVERNAIL_DATA_DIR), or start the service on this one first`,
+        );
+        return { exit: 1 };
+      }
     }
   }
   const signing = hs256Secret(config);
@@ -79,16 +88,22 @@ const localSigningSecret = (
 
 /**
  * The file holding the tree and checkpoints of the configured log (the embedded log, or the Merkle
- * sequencer's beside EventStoreDB), or undefined, said why, when the data directory has none.
+ * sequencer's beside EventStoreDB), or undefined, said why, when the data directory has none or
+ * the file is not gouvernail's: nothing is then created, migrated or written.
  */
 const existingTreeFile = (
   config: ReturnType<typeof configFrom>,
   command: string,
 ): string | undefined => {
   const file = treeFile(config);
-  if (existsSync(file)) return file;
+  if (!existsSync(file)) {
+    complain(`${command}: no ${treeKind(config)} at ${file}`);
+    return undefined;
+  }
+  const foreign = notGouvernailFile(file, treeKind(config));
+  if (foreign === undefined) return file;
   complain(
-    `${command}: no ${config.log === 'sqlite' ? 'log' : 'Merkle sequencer state'} at ${file}`,
+    `${command}: ${foreign}; give the directory the service uses with --data-dir DIR (or GOUVERNAIL_DATA_DIR)`,
   );
   return undefined;
 };

@@ -7,7 +7,17 @@ import { join } from 'node:path';
  * readiness probe says ready. A file left by a process that no longer runs (a crash) is taken over.
  */
 export const lockDataDir = (dataDir: string): { release: () => void } => {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR')
+      throw new Error(
+        `the data directory ${dataDir} is not a directory${code === 'ENOTDIR' ? ' (part of its path is a file)' : ''}`,
+        { cause: e },
+      );
+    throw e;
+  }
   const file = join(dataDir, 'gouvernail.pid');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

@@ -33,7 +33,7 @@ interface Flags {
 }
 
 const configFrom = (flags: Flags) =>
-  loadConfig(process.env, flags['data-dir'] ? { dataDir: flags['data-dir'] } : {});
+  loadConfig(process.env, flags['data-dir'] === undefined ? {} : { dataDir: flags['data-dir'] });
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };

@@ -67,6 +67,12 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     process.stdout.write(USAGE);
     return command === undefined && !values.help ? 2 : 0;
   }
+  if (values['data-dir'] === '') {
+    process.stderr.write(
+      `gouvernail ${command}: --data-dir is empty; give a directory, or leave the option out for GOUVERNAIL_DATA_DIR or ./data\n`,
+    );
+    return 2;
+  }
   try {
     switch (command) {
       case 'serve': {
@@ -82,7 +88,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
         const { serve } = await import('../main.js');
         try {
           await serve({
-            ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+            ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
             ...(values.port ? { port: Number(values.port) } : {}),
             ...(values.host ? { host: values.host } : {}),
           });

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, removeDir, startServer, tempDir, type RunningServer } from '../support/cli.js';
@@ -42,4 +42,34 @@ describe('gouvernail serve when it cannot listen', () => {
       expect(r.stderr).toContain(`--port must be a number from 0 to 65535, not '${port}'`);
     }
   });
+});
+
+describe('gouvernail serve --data-dir', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir();
+  });
+  afterAll(() => {
+    removeDir(dir);
+  });
+
+  it('refuses an empty --data-dir instead of serving ./data', async () => {
+    const r = await cli(['serve', '--data-dir', '', '--port', '0'], {
+      cwd: dir,
+      timeoutMs: 15_000,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--data-dir is empty');
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+  }, 20_000);
+
+  it('says a --data-dir that is a file is not a directory', async () => {
+    const file = join(dir, 'not-a-dir');
+    writeFileSync(file, 'x');
+    for (const dataDir of [file, join(file, 'sub')]) {
+      const r = await cli(['serve', '--data-dir', dataDir, '--port', '0'], { timeoutMs: 15_000 });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`the data directory ${dataDir} is not a directory`);
+    }
+  }, 40_000);
 });

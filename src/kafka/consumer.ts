@@ -84,7 +84,7 @@ export const createKafkaIngest = ({
     if (stubs > 0)
       log.warn(
         { topic, partition, stubs, dlq: topics.dlq },
-        'dead letters too large for the dead-letter topic were sent without their value (hash and length kept)',
+        'dead letters too large for the dead-letter topic, or that could not be encoded, were sent without their value and headers (hash and length kept)',
       );
     for (const d of dead) {
       km.deadLetters.inc({ topic, reason: d.reason });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { IHeaders, Message } from 'kafkajs';
+import { KafkaJSNonRetriableError, type Message } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import {
   deadLetterHeaders,
@@ -7,13 +7,24 @@ import {
   sendDeadLetters,
   toDeadLetter,
 } from '../../../src/kafka/dead-letters.js';
+import { encodeAsKafkajsProducer, headersAsKafkajsDecodes } from '../../support/kafka-record.js';
 
-/** A broker stand-in that refuses, like Kafka, any request holding a message over `limit` bytes. */
+/**
+ * A producer and broker stand-in: encodes each message as kafkajs does (failing as it fails), and
+ * refuses, like Kafka, any request holding a message over `limit` bytes.
+ */
 const broker = (limit: number) => {
   const sent: Message[][] = [];
   return {
     sent,
     send: ({ messages }: { topic: string; acks: number; messages: Message[] }) => {
+      try {
+        messages.forEach(encodeAsKafkajsProducer);
+      } catch (e) {
+        return Promise.reject(
+          Object.assign(new KafkaJSNonRetriableError(e as Error), { cause: e }),
+        );
+      }
       if (messages.some((m) => (m.value?.length ?? 0) > limit)) {
         const e = new Error(
           'The request included a message larger than the max message size the server will accept',
@@ -68,13 +79,22 @@ describe('dead letters', () => {
     ]);
   });
 
-  it('keep headers without a value (null, as kafkajs decodes them)', async () => {
+  it('keep every header kafkajs decoded: a null value goes empty and is named in x-gouvernail-null-headers', async () => {
     const b = broker(1024 * 1024);
+    const headers = headersAsKafkajsDecodes([
+      ['trace-id', null],
+      ['tags', 'a'],
+      ['tags', null],
+      ['constructor', 'C'],
+      ['toString', 'x'],
+      ['__proto__', 'p'],
+      ['hasOwnProperty', null],
+    ]);
     const m = toDeadLetter('orders', 0, {
       message: {
         key: null,
         value: Buffer.from('{not json'),
-        headers: { 'trace-id': null, tags: ['a', null] } as unknown as IHeaders,
+        headers,
         offset: '1',
         timestamp: '1700000000000',
         attributes: 0,
@@ -84,7 +104,41 @@ describe('dead letters', () => {
       type: 'unknown',
     });
     expect(await sendDeadLetters(b, 'dlq', [m])).toBe(0);
-    expect(b.sent.flat()[0]!.headers).toMatchObject({ 'trace-id': null, tags: ['a', null] });
+    const sent = b.sent.flat()[0]!.headers!;
+    const text = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(text) : Buffer.isBuffer(v) ? v.toString() : v;
+    expect(Object.fromEntries(Object.entries(sent).map(([k, v]) => [k, text(v)]))).toEqual({
+      'trace-id': '',
+      tags: ['a', ''],
+      constructor: 'C',
+      toString: 'x',
+      ['__proto__']: 'p',
+      hasOwnProperty: '',
+      [deadLetterHeaders.nullHeaders]: '{"trace-id":[0],"tags":[1],"hasOwnProperty":[0]}',
+      [deadLetterHeaders.reason]: 'malformed-json: x',
+      [deadLetterHeaders.topic]: 'orders',
+      [deadLetterHeaders.partition]: '0',
+      [deadLetterHeaders.offset]: '1',
+      [deadLetterHeaders.timestamp]: '1700000000000',
+    });
+  });
+
+  it('that kafkajs cannot encode go as a stub, so the partition moves on', async () => {
+    const b = broker(1024 * 1024);
+    const odd = letter(5, 10);
+    const unencodable = { ...odd, headers: { ...odd.headers, count: 42 as unknown as string } };
+    expect(await sendDeadLetters(b, 'dlq', [letter(4, 10), unencodable, letter(6, 10)])).toBe(1);
+    const stub = b.sent.flat().find((m) => m.headers?.[deadLetterHeaders.offset] === '5')!;
+    expect(stub.value).toBeNull();
+    expect(stub.headers).toMatchObject({
+      [deadLetterHeaders.reason]: 'malformed-json: x',
+      [deadLetterHeaders.valueBytes]: '10',
+    });
+    expect(b.sent.flat().map((m) => m.headers?.[deadLetterHeaders.offset])).toEqual([
+      '4',
+      '5',
+      '6',
+    ]);
   });
 
   it('carry a reason cut to 1024 characters', async () => {

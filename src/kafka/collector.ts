@@ -69,15 +69,15 @@ export interface KafkaCollectorDeps {
   readonly now?: () => Date;
   readonly log: Logger;
   /**
-   * The value last recorded for each target of this component and the id of the event that recorded
-   * it (`after` and `eventId` of its latest ConfigChanged, e.g. from the configuration-history read
-   * model's `currentConfig`). Read once, before the first poll, which then records what changed
-   * since instead of a baseline.
+   * The value the collector last recorded for each target of this component and the id of the
+   * event that recorded it (`after` and `eventId` of its own latest ConfigChanged, other producers'
+   * left out: see `collectorHistory`). Read once, before the first poll, which then records what
+   * changed since instead of a baseline.
    */
   readonly recorded?: () => Promise<ReadonlyMap<string, RecordedSetting>>;
   /**
-   * The id of the latest ConfigChanged of a target of this component, its removal included (e.g. the
-   * read model's `configHistory`, first 1), or null. Asked when a target appears that the collector
+   * The id of the collector's latest ConfigChanged of a target of this component, its removal
+   * included, or null. Asked when a target appears that the collector
    * does not know, so that a resource created again after its removal chains to that removal.
    */
   readonly lastEventId?: (target: string) => Promise<string | null>;
@@ -89,7 +89,8 @@ export interface KafkaCollectorDeps {
 
 /** Recorded for every topic even at their default value. */
 const alwaysRecorded = ['retention.ms', 'retention.bytes', 'cleanup.policy'];
-const ACTOR = { principal: 'gouvernail-collector', role: 'system' } as const;
+/** `actor` of the collector's events: no producer may send the role `system`. */
+export const COLLECTOR_ACTOR = { principal: 'gouvernail-collector', role: 'system' } as const;
 const PRODUCER = 'gouvernail-kafka-collector';
 /** `changeRef` of the events that record the state found by the collector's first poll. */
 export const BASELINE_REF = 'gouvernail-collector:baseline';
@@ -378,7 +379,7 @@ export const createKafkaCollector = ({
     schemaVersion: 1,
     occurredAt: at.toISOString(),
     producer: PRODUCER,
-    actor: ACTOR,
+    actor: COLLECTOR_ACTOR,
     subjects: [],
     data: {
       component,

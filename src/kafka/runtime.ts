@@ -5,6 +5,7 @@ import type { ReadSide } from '../read-side.js';
 import { publishCheckpoints } from './checkpoints.js';
 import { createKafkaClient, tlsHint } from './client.js';
 import { createKafkaCollector, ingestThrough } from './collector.js';
+import { collectorHistory } from './collector-history.js';
 import type { KafkaSettings } from './config.js';
 import { createKafkaIngest } from './consumer.js';
 import { createConsumerLagMonitor } from './lag.js';
@@ -99,16 +100,7 @@ export const startKafka = async ({
           onChanges: (counts) => {
             for (const [kind, n] of counts) kafkaMetrics(metrics).configChanges.inc({ kind }, n);
           },
-          recorded: async () =>
-            new Map(
-              (await readSide.config.currentConfig({ component: 'kafka' })).map((s) => [
-                s.target,
-                { value: s.value, eventId: s.eventId },
-              ]),
-            ),
-          lastEventId: async (target) =>
-            (await readSide.config.configHistory({ component: 'kafka', target, first: 1 })).rows[0]
-              ?.eventId ?? null,
+          ...collectorHistory(readSide.config),
         })
       : undefined;
   const sink = publishCheckpoints({

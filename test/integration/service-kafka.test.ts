@@ -38,6 +38,11 @@ describe('the service on a real Kafka broker', () => {
   let server: RunningServer;
   let auditor: string;
   const consumers: Consumer[] = [];
+  const serverEnv = {
+    ...kafkaEnv(`gv-svc-${run}`),
+    GOUVERNAIL_KAFKA_COLLECTOR_INTERVAL_MS: '1000',
+    GOUVERNAIL_CHECKPOINT_INTERVAL_MS: '500',
+  };
 
   const gql = async (query: string) => {
     const res = await fetch(`${server.url}/graphql`, {
@@ -89,11 +94,7 @@ describe('the service on a real Kafka broker', () => {
       })),
     });
     dir = tempDir();
-    server = await startServer(dir, {
-      ...kafkaEnv(`gv-svc-${run}`),
-      GOUVERNAIL_KAFKA_COLLECTOR_INTERVAL_MS: '1000',
-      GOUVERNAIL_CHECKPOINT_INTERVAL_MS: '500',
-    });
+    server = await startServer(dir, serverEnv);
     auditor = await tokenFor(dir, 'auditor');
   }, 120_000);
   afterAll(async () => {
@@ -141,34 +142,81 @@ describe('the service on a real Kafka broker', () => {
     expect(invalid).toBe(2);
   });
 
-  it('shows a retention change made on the broker in the configuration history', async () => {
+  interface ConfigChange {
+    readonly eventId: string;
+    readonly kind: string;
+    readonly after: Record<string, unknown> | null;
+  }
+  const configHistory = async (target: string): Promise<ConfigChange[]> => {
+    const r = await gql(
+      `{ configHistory(component: "kafka", target: "${target}") { edges { node { eventId kind after } } } }`,
+    );
+    return ((r.data?.configHistory?.edges ?? []) as { node: ConfigChange }[]).map((e) => e.node);
+  };
+  /** Sets a topic's retention on the broker and waits for the collector to record it. */
+  const retentionRecorded = async (topic: string, ms: string): Promise<ConfigChange> => {
     await admin.alterConfigs({
       validateOnly: false,
       resources: [
         {
           type: ConfigResourceTypes.TOPIC,
-          name: topics.events,
-          configEntries: [{ name: 'retention.ms', value: '3600000' }],
+          name: topic,
+          configEntries: [{ name: 'retention.ms', value: ms }],
         },
       ],
     });
-    const change = await eventually('the retention change in configHistory', async () => {
-      const r = await gql(
-        `{ configHistory(component: "kafka", target: "topic/${topics.events}") { edges { node { kind before after } } } }`,
-      );
-      const edges = (r.data?.configHistory?.edges ?? []) as {
-        node: { kind: string; after: Record<string, string> | null };
-      }[];
-      return edges.find(
-        (e) => e.node.kind === 'RETENTION' && e.node.after?.['retention.ms'] === '3600000',
-      );
-    });
-    expect(change.node.after?.['retention.ms']).toBe('3600000');
+    return eventually('the retention change in configHistory', async () =>
+      (await configHistory(`topic/${topic}`)).find(
+        (c) => c.kind === 'RETENTION' && c.after?.['retention.ms'] === ms,
+      ),
+    );
+  };
+
+  it('shows a retention change made on the broker in the configuration history', async () => {
+    const change = await retentionRecorded(topics.events, '3600000');
+    expect(change.after?.['retention.ms']).toBe('3600000');
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const retention = /^gouvernail_kafka_config_changes_total\{kind="retention"\} (\d+)/m.exec(
       metrics,
     );
     expect(Number(retention?.[1])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('records no change after a restart because another producer recorded one for a topic', async () => {
+    const target = `topic/${topics.lineage}`;
+    const [collected] = await eventually('the collector to record the topic', async () => {
+      const h = await configHistory(target);
+      return h.length > 0 ? h : undefined;
+    });
+    const terraform = {
+      id: `terraform-${run}`,
+      type: 'ConfigChanged',
+      schemaVersion: 1,
+      occurredAt: new Date().toISOString(),
+      producer: 'terraform',
+      actor: { principal: 'ci', role: 'admin' },
+      subjects: [],
+      data: {
+        component: 'kafka',
+        target,
+        kind: 'retention',
+        before: null,
+        after: { 'retention.ms': 86400000 },
+        changeRef: 'tf-plan-42',
+      },
+    };
+    await producer.send({ topic: topics.config, messages: [{ value: JSON.stringify(terraform) }] });
+    await eventually('the Terraform change in configHistory', async () =>
+      (await configHistory(target)).some((c) => c.eventId === terraform.id) ? true : undefined,
+    );
+    await server.stop();
+    server = await startServer(dir, serverEnv);
+    // Recorded once the collector has polled since the restart.
+    await retentionRecorded(topics.events, '7200000');
+    expect((await configHistory(target)).map((c) => c.eventId)).toEqual([
+      terraform.id,
+      collected!.eventId,
+    ]);
   });
 
   it('publishes signed checkpoints to the checkpoints topic for outside witnesses', async () => {

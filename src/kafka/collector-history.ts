@@ -44,12 +44,10 @@ export const collectorHistory = (
   lastEventId: (target: string) => Promise<string | null>;
 } => ({
   recorded: async () => {
-    const seen = new Set<string>();
     const latest = new Map<string, RecordedSetting>();
     for await (const row of ownRows(config, { component })) {
-      if (seen.has(row.target)) continue;
-      seen.add(row.target);
-      if (row.after !== null) latest.set(row.target, { value: row.after, eventId: row.eventId });
+      if (!latest.has(row.target))
+        latest.set(row.target, { value: row.after, eventId: row.eventId });
     }
     return latest;
   },

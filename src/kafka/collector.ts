@@ -69,10 +69,10 @@ export interface KafkaCollectorDeps {
   readonly now?: () => Date;
   readonly log: Logger;
   /**
-   * The value the collector last recorded for each target of this component and the id of the
-   * event that recorded it (`after` and `eventId` of its own latest ConfigChanged, other producers'
-   * left out: see `collectorHistory`). Read once, before the first poll, which then records what
-   * changed since instead of a baseline.
+   * The value the collector last recorded for each target of this component, null for a removed one,
+   * and the id of the event that recorded it (`after` and `eventId` of its own latest ConfigChanged,
+   * other producers' left out: see `collectorHistory`). Read once, before the first poll, which then
+   * records what changed since instead of a baseline.
    */
   readonly recorded?: () => Promise<ReadonlyMap<string, RecordedSetting>>;
   /**
@@ -167,15 +167,23 @@ const isSettings = (v: unknown): v is Settings =>
 const isBindings = (v: unknown): v is string[] =>
   Array.isArray(v) && v.every((x) => typeof x === 'string');
 
-/** The snapshot the records describe; a part with no records at all stays unknown (baseline). */
+/**
+ * The snapshot the collector's records describe, removed targets included (null). A collector that
+ * recorded anything has listed topics and ACLs before, so a target it has no record of is new since
+ * (an ACL added while it was down, when none was left): only with no records at all is the next
+ * listing a baseline.
+ */
 const seed = (records: ReadonlyMap<string, RecordedSetting>): Snapshot => {
+  if (records.size === 0) return { topics: null, acls: null };
   const topics = new Map<string, Known>();
   const acls = new Map<string, Known>();
   for (const [target, { value, eventId }] of records) {
-    if (target.startsWith('topic/') && isSettings(value)) topics.set(target, { value, eventId });
-    else if (target.startsWith('acl/') && isBindings(value)) acls.set(target, { value, eventId });
+    if (target.startsWith('topic/') && (value === null || isSettings(value)))
+      topics.set(target, { value, eventId });
+    else if (target.startsWith('acl/') && (value === null || isBindings(value)))
+      acls.set(target, { value, eventId });
   }
-  return { topics: topics.size > 0 ? topics : null, acls: acls.size > 0 ? acls : null };
+  return { topics, acls };
 };
 
 interface Change {
@@ -266,8 +274,8 @@ const changeId = (c: Change, prev: string | null): string =>
  *
  * Changes are found against what was last recorded. With `recorded` (the configuration-history read
  * model, caught up), the first poll records only what changed since, including changes made while no
- * collector ran. Without it, or for a part (topics, ACLs) with nothing recorded yet, the first poll
- * records the state it finds, once: one event per topic and per ACL'd resource, `before: null`,
+ * collector ran (an ACL added then is a change, even when none was left). Without it, or when the
+ * collector has recorded nothing yet, the first poll records the state it finds, once: one event per topic and per ACL'd resource, `before: null`,
  * `changeRef` {@link BASELINE_REF}, with an id from the target and state only, so a restart finding
  * the same state records nothing new. Every other change's id is chained: it comes from the target,
  * kind, before, after and the id of the event that recorded `before` (the target's previous change,

@@ -4,6 +4,7 @@
  * StandardAuthorizer (scripts/services/conf/kafka/server.properties enables it); without one the
  * collector must record no ACLs and keep working, which the test then checks instead.
  */
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,9 @@ import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAdmin, testKafka, testLogger, testRun } from '../support/kafka.js';
 import type { ConfigChangedData } from '../../domain/events/config.js';
+import { configHistory } from '../../projections/config/evolve.js';
+import { createSqliteConfigStore } from '../../projections/config/sqlite/store.js';
+import { createProjectionRunner } from '../../projections/runner.js';
 import { loadOrCreateKek } from '../../src/crypto/kek.js';
 import { createSqliteKeyVault } from '../../src/crypto/sqlite-key-vault.js';
 import { createIngestor } from '../../src/ingest/ingest.js';
@@ -27,6 +31,7 @@ import {
   ingestThrough,
   type RecordedSetting,
 } from '../../src/kafka/collector.js';
+import { collectorHistory } from '../../src/kafka/collector-history.js';
 import { createSqliteEventLog, type SqliteEventLog } from '../../src/log/sqlite/event-log.js';
 import { createMetrics } from '../../src/metrics.js';
 
@@ -100,22 +105,26 @@ const authorizerEnabled = async (): Promise<boolean> => {
   }
 };
 
+/** A log of its own in `into`, and the collector's `ingest` through it. */
+const openLog = (into: string) => {
+  const l = createSqliteEventLog({ file: join(into, 'log.sqlite') });
+  const vault = createSqliteKeyVault({
+    file: join(into, 'keys.sqlite'),
+    kek: loadOrCreateKek({ dataDir: into }),
+  });
+  const ingestor = createIngestor({
+    log: l,
+    vault,
+    origin: 'test.gouvernail/collector',
+    metrics: createMetrics(),
+  });
+  return { log: l, ingest: ingestThrough(ingestor), close: () => vault.close() };
+};
+
 beforeAll(async () => {
   admin = await connectAdmin(kafka);
   dir = mkdtempSync(join(tmpdir(), 'gv-kafka-collector-'));
-  eventLog = createSqliteEventLog({ file: join(dir, 'log.sqlite') });
-  const vault = createSqliteKeyVault({
-    file: join(dir, 'keys.sqlite'),
-    kek: loadOrCreateKek({ dataDir: dir }),
-  });
-  ingest = ingestThrough(
-    createIngestor({
-      log: eventLog,
-      vault,
-      origin: 'test.gouvernail/collector',
-      metrics: createMetrics(),
-    }),
-  );
+  ({ log: eventLog, ingest } = openLog(dir));
 });
 
 afterAll(async () => {
@@ -261,6 +270,96 @@ describe('Kafka configuration collector', () => {
       before: ['ALLOW User:alice READ from *'],
       after: null,
     });
+  });
+
+  it('records an ACL added while it was down as a change, when the ACLs it had recorded were all removed', async () => {
+    if (!(await authorizerEnabled())) throw new Error('the broker has no authorizer');
+    const topic = `gv-${run}-down`;
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+    // The broker is shared: this collector sees this topic and its ACLs only, as if alone.
+    const scoped: Parameters<typeof createKafkaCollector>[0]['admin'] = {
+      listTopics: () => Promise.resolve([topic]),
+      describeConfigs: (r) => admin.describeConfigs(r),
+      describeAcls: async (f) => {
+        const all = await admin.describeAcls(f);
+        return { ...all, resources: all.resources.filter((r) => r.resourceName === topic) };
+      },
+    };
+    const own = mkdtempSync(join(tmpdir(), 'gv-kafka-collector-down-'));
+    const service = openLog(own);
+    /** A restart: the configuration-history read model caught up with the log, then a collector. */
+    const start = async () => {
+      const config = createSqliteConfigStore({ db: new Database(':memory:') });
+      const runner = createProjectionRunner({
+        log: service.log,
+        batchSize: 100,
+        projections: [{ projection: configHistory, store: config }],
+      });
+      await runner.start();
+      await runner.stop();
+      return createKafkaCollector({
+        admin: scoped,
+        ingest: service.ingest,
+        intervalMs: 60_000,
+        now,
+        log,
+        ...collectorHistory(config),
+      });
+    };
+    const changes = async (target: string) =>
+      (await service.log.read(0, 1000))
+        .map((e) => e.event.data as ConfigChangedData)
+        .filter((d) => d.target === target);
+    const recordedAfterPolls = async (
+      c: Awaited<ReturnType<typeof start>>,
+      target: string,
+      n: number,
+    ) => {
+      for (let i = 0; i < 50 && (await changes(target)).length < n; i++) {
+        clock += 60_000;
+        await c.poll();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return changes(target);
+    };
+    const acl = (pattern: (typeof ResourcePatternTypes)[keyof typeof ResourcePatternTypes]) => ({
+      resourceType: AclResourceTypes.TOPIC,
+      resourceName: topic,
+      resourcePatternType: pattern,
+      principal: 'User:alice',
+      host: '*',
+      operation: AclOperationTypes.READ,
+      permissionType: AclPermissionTypes.ALLOW,
+    });
+    const literal = acl(ResourcePatternTypes.LITERAL);
+    const prefixed = acl(ResourcePatternTypes.PREFIXED);
+    try {
+      const first = await start();
+      await first.poll();
+      await admin.createAcls({ acl: [literal] });
+      await recordedAfterPolls(first, `acl/topic/literal:${topic}`, 1);
+      await admin.deleteAcls({ filters: [literal] });
+      expect(await recordedAfterPolls(first, `acl/topic/literal:${topic}`, 2)).toMatchObject([
+        { after: ['ALLOW User:alice READ from *'] },
+        { after: null },
+      ]);
+
+      // While no collector runs, an ACL is added to another resource.
+      await admin.createAcls({ acl: [prefixed] });
+      const restarted = await start();
+      const [added] = await recordedAfterPolls(restarted, `acl/topic/prefixed:${topic}`, 1);
+      expect(added).toMatchObject({
+        kind: 'acl',
+        before: null,
+        after: ['ALLOW User:alice READ from *'],
+      });
+      expect(added!.changeRef).toBeUndefined();
+    } finally {
+      await admin.deleteAcls({ filters: [literal, prefixed] });
+      await service.close();
+      await service.log.close();
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { canonicalize } from '../../domain/canonical.js';
 import { KekError, type Kek } from './kek.js';
 import { MissingDataKeyError, type DataKey, type KeyVault } from './key-vault.js';
-import { truncateWal, WAL_SIZE_LIMIT } from '../log/sqlite/open.js';
+import { openSqlite, truncateWal } from '../log/sqlite/open.js';
 
 /** Failures of the key vault, in our vocabulary. Never contains key material. */
 export class KeyVaultError extends Error {
@@ -76,13 +77,13 @@ export const createSqliteKeyVault = (deps: {
       false,
     );
   if (isNew && deps.requireKeys) throw lost();
-  const db = new Database(file);
-  if (isNew) chmodSync(file, 0o600);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+  // Created private before SQLite opens it: its -wal and -shm take the file's mode.
+  if (isNew) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, '', { mode: 0o600, flag: 'wx' });
+  }
+  const db = openSqlite(file);
   db.pragma('secure_delete = ON');
-  db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
   // Files written before erasure cases were named in tombstones gain the column (null for old ones).
   const columns = db.prepare<[], { name: string }>('PRAGMA table_info(data_keys)').all();

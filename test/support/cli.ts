@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,13 +25,34 @@ const baseEnv = (env: Record<string, string>): NodeJS.ProcessEnv => ({
   ...env,
 });
 
+/** The user `nobody`, whom `cli(…, { asNobody: true })` runs the CLI as. */
+export const NOBODY = 65534;
+
+const asNobody = [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'];
+
+/**
+ * Whether this process may run the CLI as {@link NOBODY} (root, with util-linux's setpriv, and the
+ * built CLI readable by that user): file permissions mean nothing to root itself.
+ */
+export const canRunAsNobody = (): boolean =>
+  process.getuid?.() === 0 &&
+  spawnSync('setpriv', [...asNobody, process.execPath, BIN, '--help']).status === 0;
+
 /** Runs the real CLI as a separate process; one still running after `timeoutMs` is killed (code -1). */
 export const cli = (
   args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    cwd?: string;
+    timeoutMs?: number;
+    asNobody?: boolean;
+  } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const [command, ...prefix] = options.asNobody
+      ? ['setpriv', ...asNobody, process.execPath]
+      : [process.execPath];
+    const child = spawn(command, [...prefix, BIN, ...args], {
       env: baseEnv(options.env ?? {}),
       cwd: options.cwd ?? tmpdir(),
       ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}),

@@ -162,9 +162,9 @@ export const loadConfig = (
       database: text(env, 'GOUVERNAIL_MONGO_DATABASE', 'gouvernail'),
     }),
     cassandra: Object.freeze({
-      contactPoints: text(env, 'GOUVERNAIL_CASSANDRA_CONTACT_POINTS', '127.0.0.1:9042')
-        .split(',')
-        .map((c) => c.trim()),
+      contactPoints: contactPointsOf(
+        text(env, 'GOUVERNAIL_CASSANDRA_CONTACT_POINTS', '127.0.0.1:9042'),
+      ),
       localDataCenter: text(env, 'GOUVERNAIL_CASSANDRA_DATACENTER', 'datacenter1'),
       keyspace: keyspaceName(text(env, 'GOUVERNAIL_CASSANDRA_KEYSPACE', 'gouvernail')),
       username: optional(env, 'GOUVERNAIL_CASSANDRA_USERNAME'),
@@ -193,6 +193,30 @@ const streamPrefix = (prefix: string): string => {
     );
   }
   return prefix;
+};
+
+/** A host name, an IPv4 address or a bracketed IPv6 one, and an optional port. */
+const CONTACT_POINT = /^(?:\[[\dA-Fa-f:.]+\]|[^\s:/,[\]]+)(?::(\d{1,5}))?$/;
+
+/** Cassandra contact points: host, or host:port with a port from 1 to 65535 (9042 when left out). */
+const contactPointsOf = (raw: string): readonly string[] => {
+  const points = raw
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+  if (points.length === 0)
+    throw new ConfigError(
+      'GOUVERNAIL_CASSANDRA_CONTACT_POINTS must list at least one host or host:port',
+    );
+  for (const point of points) {
+    const parsed = CONTACT_POINT.exec(point);
+    const port = Number(parsed?.[1] ?? 9042);
+    if (!parsed || port < 1 || port > 65535)
+      throw new ConfigError(
+        `GOUVERNAIL_CASSANDRA_CONTACT_POINTS must be a comma-separated list of host or host:port (port 1 to 65535), got '${point}'`,
+      );
+  }
+  return points;
 };
 
 const keyspaceName = (name: string): string => {

@@ -1,6 +1,7 @@
 import { withoutPassword } from './redact-url.js';
 import cassandra from 'cassandra-driver';
 import { MongoClient } from 'mongodb';
+import { cassandraConnectError } from './cassandra-connect-error.js';
 import { createCassandraAccessStore } from '../projections/access/cassandra/store.js';
 import { createMongoConfigStore } from '../projections/config/mongo/store.js';
 import { createMongoErasureStore } from '../projections/erasure/mongo/store.js';
@@ -45,9 +46,10 @@ export const createExternalReadSide = async ({
     await client.connect();
   } catch (cause) {
     await mongo.close();
-    throw new Error(
-      `cannot reach Cassandra at ${config.cassandra.contactPoints.join(',')}: ${(cause as Error).message}`,
-      { cause },
+    throw cassandraConnectError(
+      config.cassandra.contactPoints,
+      config.cassandra.localDataCenter,
+      cause,
     );
   }
   const db = mongo.db(config.mongo.database);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigError } from './config-error.js';
+import { withoutPassword } from './redact-url.js';
 import { loadKafkaConfig, type KafkaConfig } from './kafka/config.js';
 
 /** Everything the service reads from its environment, parsed once and frozen. */
@@ -143,7 +144,7 @@ export const loadConfig = (
     jwt: Object.freeze({
       secret: jwtSecret,
       publicKeyFile: optional(env, 'GOUVERNAIL_JWT_PUBLIC_KEY_FILE'),
-      jwksUrl: optional(env, 'GOUVERNAIL_JWT_JWKS_URL'),
+      jwksUrl: jwksUrlOf(optional(env, 'GOUVERNAIL_JWT_JWKS_URL')),
       issuer: text(env, 'GOUVERNAIL_JWT_ISSUER', 'gouvernail'),
       audience: text(env, 'GOUVERNAIL_JWT_AUDIENCE', 'gouvernail'),
     }),
@@ -173,6 +174,17 @@ export const loadConfig = (
     archiveAfterDays: integer(env, 'GOUVERNAIL_ARCHIVE_AFTER_DAYS', 400, 1, 36500),
     kafka: loadKafkaConfig(env),
   });
+};
+
+/** The identity provider's JWKS address: an http or https URL. */
+const jwksUrlOf = (url: string | undefined): string | undefined => {
+  if (url === undefined) return undefined;
+  const protocol = URL.canParse(url) ? new URL(url).protocol : undefined;
+  if (protocol !== 'https:' && protocol !== 'http:')
+    throw new ConfigError(
+      `GOUVERNAIL_JWT_JWKS_URL must be the http or https URL of the identity provider's JWKS, got '${withoutPassword(url)}'`,
+    );
+  return url;
 };
 
 const oneOf = <T extends string>(env: Env, key: string, values: readonly T[], fallback: T): T => {

@@ -11,6 +11,7 @@ import {
   type CryptoKey,
 } from 'jose';
 import { TokenRoles, type Role } from '../../domain/primitives.js';
+import { ConfigError } from '../config-error.js';
 
 /** Who is calling, as proven by their token. */
 export interface Principal {
@@ -116,17 +117,36 @@ export const createTokenVerifier = async (cfg: {
   };
 };
 
-/** A JWKS file's keys (RS256 and ES256), or a PEM public key, which takes its key type's algorithm only. */
+/**
+ * A JWKS file's keys (RS256 and ES256), or a PEM public key, which takes its key type's algorithm
+ * only. A file that cannot be read or holds neither is a {@link ConfigError} naming the variable.
+ */
 const loadPublicKeys = async (file: string): Promise<KeySource> => {
-  const text = readFileSync(file, 'utf8');
-  if (text.trimStart().startsWith('{'))
-    return {
-      key: createLocalJWKSet(JSON.parse(text) as Parameters<typeof createLocalJWKSet>[0]),
-      algorithms: ASYMMETRIC,
-      remote: false,
-    };
-  const alg = createPublicKey(text).asymmetricKeyType === 'ec' ? 'ES256' : 'RS256';
-  return { key: await importSPKI(text, alg), algorithms: [alg], remote: false };
+  const refused = (what: string, cause: unknown): ConfigError =>
+    new ConfigError(`GOUVERNAIL_JWT_PUBLIC_KEY_FILE: ${what}`, { cause });
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw refused(`cannot read ${file}: ${(cause as Error).message}`, cause);
+  }
+  if (text.trimStart().startsWith('{')) {
+    try {
+      return {
+        key: createLocalJWKSet(JSON.parse(text) as Parameters<typeof createLocalJWKSet>[0]),
+        algorithms: ASYMMETRIC,
+        remote: false,
+      };
+    } catch (cause) {
+      throw refused(`${file} is not a JWKS: ${(cause as Error).message}`, cause);
+    }
+  }
+  try {
+    const alg = createPublicKey(text).asymmetricKeyType === 'ec' ? 'ES256' : 'RS256';
+    return { key: await importSPKI(text, alg), algorithms: [alg], remote: false };
+  } catch (cause) {
+    throw refused(`${file} is neither an RSA or EC public key (SPKI PEM) nor a JWKS`, cause);
+  }
 };
 
 /** Longest `sub` accepted. */

@@ -1,3 +1,4 @@
+import { daysInMonth } from './utc-date.js';
 import type { ValidationIssue } from './validation.js';
 
 /** Collects validation issues while walking a JSON value; paths are RFC 6901 JSON pointers. */
@@ -19,14 +20,12 @@ const dateTime =
 export const isUuid = (v: unknown): v is string => typeof v === 'string' && uuid.test(v);
 export const isUri = (v: unknown): v is string => typeof v === 'string' && uri.test(v);
 const uriOrScheme = /^[A-Za-z][A-Za-z0-9+.-]*(:[^\s]*)?$/;
-const daysIn = (year: number, month: number): number =>
-  new Date(Date.UTC(year, month, 0)).getUTCDate();
 
 export const isDateTime = (v: unknown): v is string => {
   if (typeof v !== 'string' || !dateTime.test(v) || Number.isNaN(Date.parse(v.replace(' ', 'T'))))
     return false;
   const [year = 0, month = 0, day = 0] = v.slice(0, 10).split('-').map(Number);
-  return day >= 1 && day <= daysIn(year, month);
+  return day >= 1 && day <= daysInMonth(year, month - 1);
 };
 
 /** An RFC 3339 date-time as a UTC instant with millisecond precision, so instants sort as strings. */

@@ -1,8 +1,14 @@
+import { daysInMonth, utcDate } from '../utc-date.js';
+
 /** Whether `value` is an RFC 3339 instant that `Date.parse` understands. */
 export const isInstant = (value: string): boolean => !Number.isNaN(Date.parse(value));
 
-const daysInMonth = (year: number, month: number): number =>
-  new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+/**
+ * The GDPR applies from 25 May 2018 (Art. 99(2)); this is the first instant that was 25 May
+ * anywhere (midnight at UTC+14). A request received earlier is no GDPR request: far more likely a
+ * mistyped date, whose due date would be long past.
+ */
+export const GDPR_APPLIES_FROM = '2018-05-24T10:00:00.000Z';
 
 /**
  * `instant` plus `months` calendar months, in UTC, at the same time of day; when the target month is
@@ -19,16 +25,14 @@ export const addCalendarMonths = (instant: string, months: number): string => {
   const year = t.getUTCFullYear() + Math.floor(monthIndex / 12);
   const month = ((monthIndex % 12) + 12) % 12;
   const day = Math.min(t.getUTCDate(), daysInMonth(year, month));
-  return new Date(
-    Date.UTC(
-      year,
-      month,
-      day,
-      t.getUTCHours(),
-      t.getUTCMinutes(),
-      t.getUTCSeconds(),
-      t.getUTCMilliseconds(),
-    ),
+  return utcDate(
+    year,
+    month,
+    day,
+    t.getUTCHours(),
+    t.getUTCMinutes(),
+    t.getUTCSeconds(),
+    t.getUTCMilliseconds(),
   ).toISOString();
 };
 

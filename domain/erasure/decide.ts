@@ -1,5 +1,5 @@
 import { assertNever, err, ok, type Result } from '../result.js';
-import { dueDate, isInstant, MAX_EXTENSION_MONTHS } from './calendar.js';
+import { dueDate, GDPR_APPLIES_FROM, isInstant, MAX_EXTENSION_MONTHS } from './calendar.js';
 import type {
   Certify,
   CompleteTask,
@@ -28,6 +28,12 @@ const request = (c: RequestErasure, s: ErasureCase): Decision => {
   }
   if (Date.parse(c.receivedAt) > Date.parse(c.now))
     return err({ type: 'ReceivedInFuture', receivedAt: c.receivedAt, now: c.now });
+  if (Date.parse(c.receivedAt) < Date.parse(GDPR_APPLIES_FROM))
+    return err({
+      type: 'ReceivedBeforeGdprApplied',
+      receivedAt: c.receivedAt,
+      appliesFrom: GDPR_APPLIES_FROM,
+    });
   return ok([
     {
       type: 'ErasureRequested',

@@ -6,6 +6,11 @@ export type ErasureError =
   | { readonly type: 'CaseAlreadyExists'; readonly caseId: string }
   | { readonly type: 'InvalidTimestamp'; readonly field: string; readonly value: string }
   | { readonly type: 'ReceivedInFuture'; readonly receivedAt: string; readonly now: string }
+  | {
+      readonly type: 'ReceivedBeforeGdprApplied';
+      readonly receivedAt: string;
+      readonly appliesFrom: string;
+    }
   | { readonly type: 'TaskUnknown'; readonly taskId: string }
   | { readonly type: 'TaskAlreadyIssued'; readonly taskId: string }
   | {

@@ -28,6 +28,11 @@ describe('the one-month deadline (Art. 12(3))', () => {
     ['2026-12-31T23:59:59.999Z', 1, '2027-01-31T23:59:59.999Z'],
     ['2026-11-30T12:00:00.000Z', 3, '2027-02-28T12:00:00.000Z'],
     ['2026-01-31T10:00:00+02:00', 1, '2026-02-28T08:00:00.000Z'],
+    // Years 0 to 99 are those years (Date.UTC would take them as 1900 to 1999); year 0 is leap.
+    ['0000-01-01T00:00:00Z', 1, '0000-02-01T00:00:00.000Z'],
+    ['0000-01-31T00:00:00Z', 1, '0000-02-29T00:00:00.000Z'],
+    ['0099-11-15T00:00:00Z', 1, '0099-12-15T00:00:00.000Z'],
+    ['0099-12-31T00:00:00Z', 2, '0100-02-28T00:00:00.000Z'],
   ])('%s + %i month(s) is %s', (from, months, expected) => {
     expect(addCalendarMonths(from, months)).toBe(expected);
   });
@@ -73,6 +78,19 @@ describe('RequestErasure', () => {
     g(requested())
       .when(command('2026-01-31T10:00:00.000Z'))
       .thenError({ type: 'CaseAlreadyExists', caseId });
+  });
+
+  it('refuses a receipt date before the GDPR applied (25 May 2018, wherever it was that day)', () => {
+    for (const receivedAt of ['0000-01-01T00:00:00Z', '2018-05-24T23:59:59+14:01']) {
+      g().when(command(receivedAt)).thenError({
+        type: 'ReceivedBeforeGdprApplied',
+        receivedAt,
+        appliesFrom: '2018-05-24T10:00:00.000Z',
+      });
+    }
+    g()
+      .when(command('2018-05-25T00:00:00+14:00'))
+      .then([requested('2018-05-25T00:00:00+14:00', '2018-06-24T10:00:00.000Z')]);
   });
 
   it('refuses a receipt date in the future or not a timestamp', () => {

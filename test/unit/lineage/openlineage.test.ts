@@ -57,6 +57,7 @@ describe('validateOpenLineage', () => {
       '2026-01-01T00:00:00',
       '2026-01-01',
       '2026-01-01T24:00:00Z',
+      '0100-02-29T00:00:00Z',
     ]) {
       expect(issuesOf({ ...base, eventTime, dataset })).toEqual([
         '/eventTime: must be an RFC 3339 date-time with a time zone offset',
@@ -65,6 +66,8 @@ describe('validateOpenLineage', () => {
     expect(
       issuesOf({ ...base, eventTime: '2028-02-29T23:59:59.123456789-05:00', dataset }),
     ).toEqual([]);
+    // Year 0 is a leap year (1900, which Date.UTC takes it for, is not).
+    expect(issuesOf({ ...base, eventTime: '0000-02-29T00:00:00Z', dataset })).toEqual([]);
   });
 
   it('requires schemaURL, run, job and their names', () => {

@@ -8,10 +8,13 @@ import {
   isListType,
   getNullableType,
   Kind,
+  Lexer,
   OperationTypeNode,
+  Source,
   SchemaMetaFieldDef,
   TypeMetaFieldDef,
   TypeNameMetaFieldDef,
+  TokenKind,
   type FieldNode,
   type GraphQLField,
   type GraphQLNamedType,
@@ -361,13 +364,56 @@ export const documentNesting = (source: string): number => {
 };
 
 /** QUERY_TOO_DEEP for a document nested beyond {@link maxDocumentNesting}, before it is parsed. */
-export const documentNestingProblem = (source: string) => {
+const documentNestingProblem = (source: string) => {
   const nesting = documentNesting(source);
   return nesting > maxDocumentNesting
     ? problem(
         'QUERY_TOO_DEEP',
         `the document nests braces, brackets or parentheses ${nesting} levels deep; the limit is ${maxDocumentNesting}`,
         { limit: maxDocumentNesting },
+      )
+    : undefined;
+};
+
+/**
+ * Longest document, in characters, and most tokens (names, punctuation, values) it may hold: checked
+ * before it is parsed, so a huge document costs neither the time nor the memory of its syntax tree.
+ * GraphiQL's introspection query is about 2,000 characters and 200 tokens.
+ */
+export const maxDocumentLength = 100_000;
+export const maxDocumentTokens = 10_000;
+
+/** The tokens of `source`, counted up to `max + 1`; a syntax error ends the count (parse reports it). */
+const tokensUpTo = (source: string, max: number): number => {
+  const lexer = new Lexer(new Source(source));
+  let count = 0;
+  try {
+    while (count <= max && lexer.advance().kind !== TokenKind.EOF) count++;
+  } catch {
+    // the parser reports the syntax error
+  }
+  return count;
+};
+
+/**
+ * Why a document is refused before it is parsed: QUERY_TOO_LARGE over {@link maxDocumentLength}
+ * characters, QUERY_TOO_DEEP nested beyond {@link maxDocumentNesting}, QUERY_TOO_LARGE over
+ * {@link maxDocumentTokens} tokens; undefined when it may be parsed.
+ */
+export const unparsableDocumentProblem = (source: string) => {
+  if (source.length > maxDocumentLength)
+    return problem(
+      'QUERY_TOO_LARGE',
+      `the document is ${source.length} characters long; the limit is ${maxDocumentLength}`,
+      { limit: maxDocumentLength },
+    );
+  const tooDeep = documentNestingProblem(source);
+  if (tooDeep) return tooDeep;
+  return tokensUpTo(source, maxDocumentTokens) > maxDocumentTokens
+    ? problem(
+        'QUERY_TOO_LARGE',
+        `the document holds more than ${maxDocumentTokens} tokens (names, punctuation, values); the limit is ${maxDocumentTokens}`,
+        { limit: maxDocumentTokens },
       )
     : undefined;
 };

@@ -10,6 +10,7 @@ export type ProblemCode =
   | 'BAD_USER_INPUT'
   | 'QUERY_TOO_DEEP'
   | 'QUERY_TOO_COSTLY'
+  | 'QUERY_TOO_LARGE'
   | 'TOO_MANY_ALIASES'
   | 'PAGE_TOO_LARGE'
   | 'LINEAGE_TOO_DEEP'
@@ -22,6 +23,7 @@ export const refusalCodes: ReadonlySet<string> = new Set<ProblemCode>([
   'FORBIDDEN',
   'QUERY_TOO_DEEP',
   'QUERY_TOO_COSTLY',
+  'QUERY_TOO_LARGE',
   'TOO_MANY_ALIASES',
   'PAGE_TOO_LARGE',
   'LINEAGE_TOO_DEEP',

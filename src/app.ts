@@ -141,19 +141,28 @@ export const createApp = (deps: AppDeps): App => {
         return unauthorized(e);
       }
       const res = await graphql.fetch(req);
-      // yoga answers an unsupported body type with an empty 415: say what it takes instead.
+      // yoga answers an unsupported body type with an empty 415 and a large body with a bare
+      // "Request body too large": say what it takes instead.
       if (res.status === 415) {
         const type = req.headers.get('content-type');
-        const answer = problem(
-          415,
-          'unsupported-media-type',
-          `use application/json (or GET with a query parameter)${type ? `, not ${type}` : ''}`,
+        return withCorsOf(
+          res,
+          problem(
+            415,
+            'unsupported-media-type',
+            `use application/json (or GET with a query parameter)${type ? `, not ${type}` : ''}`,
+          ),
         );
-        res.headers.forEach((value, name) => {
-          if (name.startsWith('access-control-')) answer.headers.set(name, value);
-        });
-        return answer;
       }
+      if (res.status === 413)
+        return withCorsOf(
+          res,
+          problem(
+            413,
+            'payload-too-large',
+            `a GraphQL request body may hold at most ${deps.config.maxGraphqlBytes} bytes (GOUVERNAIL_MAX_GRAPHQL_BYTES)`,
+          ),
+        );
       return res;
     };
     routes['GET /graphql'] = serveGraphql;
@@ -195,6 +204,14 @@ export const createApp = (deps: AppDeps): App => {
       return res;
     },
   };
+};
+
+/** `answer` with the CORS headers yoga gave `res`. */
+const withCorsOf = (res: Response, answer: Response): Response => {
+  res.headers.forEach((value, name) => {
+    if (name.startsWith('access-control-')) answer.headers.set(name, value);
+  });
+  return answer;
 };
 
 const limits = (c: Config) => ({

@@ -14,6 +14,8 @@ export interface Config {
   readonly retentionPurgeIntervalMs: number;
   readonly maxBatchBytes: number;
   readonly maxBatchEvents: number;
+  /** Largest body of a GraphQL request; larger gets 413 before anything is parsed. */
+  readonly maxGraphqlBytes: number;
   /** Reverse proxies in front of gouvernail whose `X-Forwarded-For` hops are believed (default 0). */
   readonly trustedProxies: number;
   /** Worker threads that seal, encode and hash batches beside the committing thread (0: all on one thread). */
@@ -137,6 +139,13 @@ export const loadConfig = (
       1024 * 1024 * 1024,
     ),
     maxBatchEvents: integer(env, 'GOUVERNAIL_MAX_BATCH_EVENTS', 10_000, 1, 1_000_000),
+    maxGraphqlBytes: integer(
+      env,
+      'GOUVERNAIL_MAX_GRAPHQL_BYTES',
+      1024 * 1024,
+      1024,
+      64 * 1024 * 1024,
+    ),
     trustedProxies: integer(env, 'GOUVERNAIL_TRUSTED_PROXIES', 0, 0, 10),
     sealWorkers: integer(env, 'GOUVERNAIL_SEAL_WORKERS', 1, 0, 64),
     lineageThread: oneOf(env, 'GOUVERNAIL_LINEAGE_THREAD', ['on', 'off'] as const, 'on') === 'on',

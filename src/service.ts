@@ -282,6 +282,7 @@ const assembleService = async (
       erasure,
       trustedProxies: config.trustedProxies,
     }),
+    maxRequestBytes: config.maxGraphqlBytes,
     graphiql: true,
     logging: false,
   });

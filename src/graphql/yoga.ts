@@ -16,8 +16,8 @@ import { schema } from '../../schema/index.js';
 import {
   defaultLimits,
   defaultPageSize,
-  documentNestingProblem,
   queryLimitsRule,
+  unparsableDocumentProblem,
   type QueryLimits,
 } from '../../schema/limits.js';
 import { auditUnavailable, problem, refusalCodes } from '../../schema/problems.js';
@@ -29,6 +29,8 @@ export interface GraphQLHandlerOptions {
   readonly context: (req: Request) => Promise<GraphQLContext>;
   /** Overrides of {@link defaultLimits}. */
   readonly limits?: Partial<QueryLimits>;
+  /** Largest request body in bytes (default 1 MiB); larger gets 413 before it is parsed. */
+  readonly maxRequestBytes?: number;
   /** GraphiQL on GET /graphql (default true). */
   readonly graphiql?: boolean;
   /** Unexpected errors are masked by default; pass false in development to see them. */
@@ -123,8 +125,8 @@ const useQueryAudit = (
       const given: unknown = params.source;
       const source =
         typeof given === 'string' ? given : ((given as { body?: string } | null)?.body ?? '');
-      const tooDeep = documentNestingProblem(source);
-      if (tooDeep) throw tooDeep;
+      const refused = unparsableDocumentProblem(source);
+      if (refused) throw refused;
     },
     onValidate: ({ addValidationRule, context, params }) => {
       addValidationRule(queryLimitsRule(limits, context.params.variables));
@@ -180,8 +182,9 @@ const useQueryAudit = (
         if (entry.decision === 'allowed') payload.setResult({ errors: [unavailable] });
       }
     },
-    // Refused before any operation was read (a body that is no JSON, a batch, variables that are no
-    // object, another content type): still an access attempt, recorded by its HTTP status alone.
+    // Refused before any operation was read (a body that is no JSON or too large, a batch, variables
+    // that are no object, another content type): still an access attempt, recorded by its HTTP
+    // status alone.
     onResponse: async ({ request, response }) => {
       if (response.status < 400 || response.status > 499 || recorded.has(request)) return;
       recorded.add(request);
@@ -243,8 +246,10 @@ export const createGraphQLHandler = (options: GraphQLHandlerOptions): GraphQLHan
     landingPage: false,
     maskedErrors: options.maskedErrors ?? true,
     ...(options.logging === undefined ? {} : { logging: options.logging }),
-    // Limits depend on variables (page sizes, depths), so validation results must not be cached per document.
-    parserAndValidationCache: { validationCache: false },
+    // Limits depend on variables (page sizes, depths), so validation results must not be cached per
+    // document; parsed documents are not cached either: yoga's cache is bounded by count, not size.
+    parserAndValidationCache: false,
+    maxRequestBodySize: options.maxRequestBytes ?? 1024 * 1024,
     context: ({ request }) => contextOf(request),
     plugins: [useValueBudget(limits.maxResolvedValues), useQueryAudit(contextOf, limits)],
   });

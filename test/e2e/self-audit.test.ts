@@ -8,18 +8,11 @@ import {
   startServer,
   tempDir,
   tokenFor,
-  waitForProjections,
   type RunningServer,
 } from '../support/cli.js';
 import { newAccessEvent } from '../support/new-events.js';
+import { accessRecordsOf, type AccessRow } from '../support/self-audit.js';
 import { slowPost } from '../support/raw-http.js';
-
-interface Row {
-  principal: string;
-  resource: string;
-  decision: string;
-  operation: string | null;
-}
 
 describe('the self-audit of a running server', () => {
   let dir: string;
@@ -34,16 +27,8 @@ describe('the self-audit of a running server', () => {
     });
     return (await res.json()) as Record<string, unknown>;
   };
-  /** What the access history holds of `principal`, once the self-audit reached it. */
-  const recordsOf = async (principal: string): Promise<Row[]> => {
-    await new Promise((r) => setTimeout(r, 400)); // the self-audit is appended every 200 ms
-    await waitForProjections(server.url);
-    const r = (await gql(
-      admin,
-      `{ accessHistory(principal: "${principal}", first: 50) { edges { node { principal resource decision operation } } } }`,
-    )) as { data: { accessHistory: { edges: { node: Row }[] } } };
-    return r.data.accessHistory.edges.map((e) => e.node);
-  };
+  const recordsOf = (principal: string): Promise<AccessRow[]> =>
+    accessRecordsOf(server.url, admin, principal);
   const signed = (sub: string, role: string, exp: number): Promise<string> =>
     new SignJWT({ role })
       .setProtectedHeader({ alg: 'HS256' })

@@ -123,7 +123,7 @@ describe('query limits', () => {
 
   it('refuse documents nested too deep to parse safely with QUERY_TOO_DEEP, not a 500', async () => {
     const chain = `{ __type(name: "Query") { ${'ofType { '.repeat(3000)}name${' }'.repeat(3000)} } }`;
-    const list = `{ event(id: ${'['.repeat(100_000)}1${']'.repeat(100_000)}) { id } }`;
+    const list = `{ event(id: ${'['.repeat(40_000)}1${']'.repeat(40_000)}) { id } }`;
     for (const doc of [chain, list]) {
       const { status, body } = await h.query('auditor', doc);
       expect(status).toBe(200);
@@ -143,6 +143,33 @@ describe('query limits', () => {
     // Nesting inside strings and comments does not count.
     const quoted = await h.query('auditor', `{ checkpoint { size } } # ${'{'.repeat(100)}\n`);
     expect(quoted.body.errors).toBeUndefined();
+  });
+
+  it('refuse documents too long or of too many tokens with QUERY_TOO_LARGE, before parsing', async () => {
+    const long = `{ checkpoint { size } } # ${'x'.repeat(100_000)}\n`;
+    const long1 = await h.query('auditor', long);
+    expect(long1.body.data).toBeUndefined();
+    expect(codes(long1.body)).toEqual(['QUERY_TOO_LARGE']);
+    expect(long1.body.errors?.[0]?.message).toBe(
+      'the document is 100027 characters long; the limit is 100000',
+    );
+    const unclosed = await h.query('auditor', `{ a${' a'.repeat(60_000)}`);
+    expect(codes(unclosed.body)).toEqual(['QUERY_TOO_LARGE']);
+    for (const fields of [10_000, 10_001]) {
+      const many = await h.query(null, `query Many${fields} { ${'a '.repeat(fields)}}`);
+      expect(codes(many.body)).toEqual(['QUERY_TOO_LARGE']);
+      expect(many.body.errors?.[0]?.message).toBe(
+        'the document holds more than 10000 tokens (names, punctuation, values); the limit is 10000',
+      );
+    }
+    const justUnder = await h.query('auditor', `{ ${'a '.repeat(9_998)}}`);
+    expect(codes(justUnder.body)).not.toContain('QUERY_TOO_LARGE');
+    expect(h.recorded.at(-2)).toEqual(
+      expect.objectContaining({
+        decision: 'denied',
+        reason: expect.stringMatching(/^QUERY_TOO_LARGE: the document holds more than 10000/),
+      }),
+    );
   });
 
   it('terminate on fragment cycles and repeated fragment spreads', async () => {

@@ -25,6 +25,7 @@ import { registerWalMetric } from './wal-metrics.js';
 import { createErasureService } from './erasure/service.js';
 import { createGraphQLContextFactory } from './graphql/context.js';
 import { createGraphQLHandler } from './graphql/yoga.js';
+import { yogaLogger } from './graphql/yoga-logger.js';
 import { createIngestor } from './ingest/ingest.js';
 import { createPreparePool } from './ingest/prepare-pool.js';
 import { startKafka, type KafkaRuntime } from './kafka/runtime.js';
@@ -284,7 +285,7 @@ const assembleService = async (
     }),
     maxRequestBytes: config.maxGraphqlBytes,
     graphiql: true,
-    logging: false,
+    logging: yogaLogger(logger.child({ component: 'graphql' })),
   });
   let open = true;
   let caughtUp = false;

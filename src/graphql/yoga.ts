@@ -22,6 +22,7 @@ import {
 } from '../../schema/limits.js';
 import { auditUnavailable, problem, refusalCodes } from '../../schema/problems.js';
 import { startValueBudget } from '../../schema/value-budget.js';
+import { useUrlParams } from './request-params.js';
 import { rootFieldsOf } from './root-fields.js';
 
 export interface GraphQLHandlerOptions {
@@ -251,6 +252,10 @@ export const createGraphQLHandler = (options: GraphQLHandlerOptions): GraphQLHan
     parserAndValidationCache: false,
     maxRequestBodySize: options.maxRequestBytes ?? 1024 * 1024,
     context: ({ request }) => contextOf(request),
-    plugins: [useValueBudget(limits.maxResolvedValues), useQueryAudit(contextOf, limits)],
+    plugins: [
+      useUrlParams(),
+      useValueBudget(limits.maxResolvedValues),
+      useQueryAudit(contextOf, limits),
+    ],
   });
 };

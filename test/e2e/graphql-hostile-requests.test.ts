@@ -52,6 +52,32 @@ describe('GraphQL requests meant to hurt the server', () => {
     expect(anonymous.every((r) => r.decision === 'DENIED')).toBe(true);
   });
 
+  it('answers variables or extensions that are no JSON with 400 naming them, and records each', async () => {
+    const analyst = await tokenFor(dir, 'analyst', 'bad-json-client');
+    const auth = { authorization: `Bearer ${analyst}` };
+    const get = (params: string) =>
+      fetch(`${server.url}/graphql?query=%7B__typename%7D&${params}`, {
+        headers: { ...auth, accept: 'application/json' },
+      });
+    const answers = [
+      await get('variables=%7Bbad'),
+      await get('extensions=nope'),
+      await post('query=%7B__typename%7D&variables=%7Bbad', {
+        ...auth,
+        'content-type': 'application/x-www-form-urlencoded',
+      }),
+    ];
+    const bodies = await Promise.all(answers.map((r) => r.json()));
+    expect(answers.map((r) => r.status)).toEqual([400, 400, 400]);
+    expect(bodies.map((b: { errors: { message: string }[] }) => b.errors[0]?.message)).toEqual([
+      'variables is not valid JSON',
+      'extensions is not valid JSON',
+      'variables is not valid JSON',
+    ]);
+    const rows = await accessRecordsOf(server.url, admin, 'bad-json-client');
+    expect(rows).toHaveLength(3);
+    expect(rows.every((r) => r.decision === 'DENIED')).toBe(true);
+  });
   // Last: a client still uploading when answered 413 may find its next kept-alive connection reset.
   it('answers a body over 1 MiB with 413 naming the limit, whether its length is announced or not', async () => {
     const body = JSON.stringify({ query: `query Big { ${'a '.repeat(600_000)}}` });

@@ -13,6 +13,7 @@ import { createSqliteLineageStore } from '../../../projections/lineage/sqlite/st
 import type { GraphQLContext, QueryAuditEntry } from '../../../schema/context.js';
 import type { QueryLimits } from '../../../schema/limits.js';
 import { SealError } from '../../../src/crypto/seal.js';
+import type { YogaLogger } from 'graphql-yoga';
 import { createGraphQLHandler } from '../../../src/graphql/yoga.js';
 import type { InclusionProofDocument } from '../../../src/proofs.js';
 import { datasetClassified, lineageRunEvent, recorded, subjectId } from '../../support/events.js';
@@ -194,6 +195,7 @@ export const wideDataset = (name: string, columns: number): AuditEvent => {
 export const harness = async (
   limits?: Partial<QueryLimits>,
   moreLineage: readonly AuditEvent[] = [],
+  logging: YogaLogger | false = false,
 ): Promise<Harness> => {
   const db = new Database(':memory:');
   const access = createSqliteAccessStore({ db, now: () => new Date('2026-06-02T00:00:00Z') });
@@ -238,7 +240,7 @@ export const harness = async (
   });
   const handler = createGraphQLHandler({
     graphiql: true,
-    logging: false,
+    logging,
     ...(limits ? { limits } : {}),
     context: (req) => {
       const role = req.headers.get('x-test-role') as Role | null;

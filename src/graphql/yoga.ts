@@ -106,6 +106,11 @@ const INVALID_LABEL = 'invalid';
 /** The label of an operation that validated but asks for no field (all skipped). */
 const NO_FIELD_LABEL = 'none';
 
+const isGraphiqlPage = (request: Request, response: Response): boolean =>
+  request.method === 'GET' &&
+  response.status === 200 &&
+  (response.headers.get('content-type') ?? '').startsWith('text/html');
+
 /**
  * Enforces the query limits as validation rules and reports every operation once to
  * `ctx.recordQuery`: denied when refused (parse or validation failure, limits, UNAUTHENTICATED,
@@ -183,11 +188,11 @@ const useQueryAudit = (
         if (entry.decision === 'allowed') payload.setResult({ errors: [unavailable] });
       }
     },
-    // Refused before any operation was read (a body that is no JSON or too large, a batch, variables
-    // that are no object, another content type): still an access attempt, recorded by its HTTP
-    // status alone.
+    // Refused before any operation was read (a body that is no JSON or too large, no query, a batch,
+    // variables that are no object, another content type), or failed unexpectedly: still an access
+    // attempt, recorded by its HTTP status alone. GraphiQL's page is no access to anything.
     onResponse: async ({ request, response }) => {
-      if (response.status < 400 || response.status > 499 || recorded.has(request)) return;
+      if (recorded.has(request) || isGraphiqlPage(request, response)) return;
       recorded.add(request);
       await (
         await contextOf(request)

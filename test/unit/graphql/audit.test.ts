@@ -220,6 +220,35 @@ describe('every operation is recorded once through ctx.recordQuery', () => {
     );
   });
 
+  it('as denied whatever the status of a request that ran no operation', async () => {
+    const operations = new FormData();
+    operations.set('operations', '{bad');
+    const asAuditor = { 'x-test-role': 'auditor', accept: 'application/json' };
+    const json = { ...asAuditor, 'content-type': 'application/json' };
+    const requests = [
+      ['POST', json, '{}'],
+      ['POST', json, '{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"ab"}}}'],
+      ['GET', asAuditor, undefined],
+      ['GET', asAuditor, undefined, '?query=%7B__typename%7D&variables=%7Bbad'],
+      ['POST', asAuditor, operations],
+    ] as const;
+    const statuses: number[] = [];
+    for (const [method, headers, body, search = ''] of requests) {
+      const res = await h.fetch(
+        new Request(`http://localhost/graphql${search}`, { method, headers, body }),
+      );
+      statuses.push(res.status);
+    }
+    expect(h.recorded).toEqual(
+      statuses.map((status) => ({
+        operation: '(request not read)',
+        decision: 'denied',
+        reason: `HTTP_${status} (refused before its operation was read; message not recorded: it can quote the request)`,
+        label: 'invalid',
+      })),
+    );
+  });
+
   it('serves GraphiQL on GET without recording an operation', async () => {
     const res = await h.fetch(
       new Request('http://localhost/graphql', { headers: { accept: 'text/html' } }),

@@ -22,6 +22,7 @@ import {
 } from '../../schema/limits.js';
 import { auditUnavailable, problem, refusalCodes } from '../../schema/problems.js';
 import { startValueBudget } from '../../schema/value-budget.js';
+import { useClippedErrors } from './clip-errors.js';
 import { useUrlParams } from './request-params.js';
 import { rootFieldsOf } from './root-fields.js';
 
@@ -260,6 +261,7 @@ export const createGraphQLHandler = (options: GraphQLHandlerOptions): GraphQLHan
     plugins: [
       useUrlParams(),
       useValueBudget(limits.maxResolvedValues),
+      useClippedErrors(),
       useQueryAudit(contextOf, limits),
     ],
   });

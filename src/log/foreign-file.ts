@@ -1,4 +1,13 @@
+import { SqliteOpenError } from './sqlite/open-failure.js';
 import { openSqlite } from './sqlite/open.js';
+
+/** Driver codes of a file that could not be read at all (permissions; and any SQLITE_IOERR), not of a foreign one. */
+const unreadable: ReadonlySet<string> = new Set([
+  'SQLITE_CANTOPEN',
+  'SQLITE_PERM',
+  'SQLITE_AUTH',
+  'SQLITE_READONLY',
+]);
 
 /** Tables every gouvernail tree file has had: the embedded log's, and the Merkle sequencer's. */
 const treeTables = ['tiles', 'checkpoints'];
@@ -20,6 +29,9 @@ export const notGouvernailFile = (file: string, what: string): string | undefine
       db.close();
     }
   } catch (e) {
+    // A file this user may not read says nothing about whose it is: that error is the answer.
+    const code = e instanceof SqliteOpenError ? (e.code ?? '') : '';
+    if (unreadable.has(code) || code.startsWith('SQLITE_IOERR')) throw e;
     return `${file} is not a gouvernail ${what}: ${(e as Error).message}`;
   }
   const missing = treeTables.filter((t) => !tables.has(t));

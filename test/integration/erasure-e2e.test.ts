@@ -313,16 +313,17 @@ describe('GDPR erasure end to end with real PySpark, FerretDB and Cassandra', ()
   }, 300_000);
 
   it('leaves the personal fields unreadable, no trace of the canary in any store, and a log that still verifies', async () => {
-    const personal = await gql(
-      'dpo',
-      `{ event(id: "e2e-access-${suffix}") { personal(subject: "${SUBJECT}") { __typename } } }`,
-    );
-    expect(personal.data?.event.personal.__typename).toBe('SubjectErasedError');
+    // The history first: the refused read below is itself recorded, under the subject, as it should be.
     const history = await gql(
       'dpo',
       `{ accessHistory(subject: "${SUBJECT}") { edges { node { resource } } } }`,
     );
     expect(history.data?.accessHistory.edges).toEqual([]);
+    const personal = await gql(
+      'dpo',
+      `{ event(id: "e2e-access-${suffix}") { personal(subject: "${SUBJECT}") { __typename } } }`,
+    );
+    expect(personal.data?.event.personal.__typename).toBe('SubjectErasedError');
     await server.stop();
     const stores = [dir, join(ROOT, '.ci/svc/ferretdb'), join(ROOT, '.ci/svc/cassandra/data')];
     expect(byteScan(stores, [canary, EMAIL])).toEqual([]);

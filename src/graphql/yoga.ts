@@ -253,6 +253,8 @@ export const createGraphQLHandler = (options: GraphQLHandlerOptions): GraphQLHan
     landingPage: false,
     maskedErrors: options.maskedErrors ?? true,
     ...(options.logging === undefined ? {} : { logging: options.logging }),
+    // Nothing in the schema takes an upload: a multipart request is refused (415) before it is read.
+    multipart: false,
     // Limits depend on variables (page sizes, depths), so validation results must not be cached per
     // document; parsed documents are not cached either: yoga's cache is bounded by count, not size.
     parserAndValidationCache: false,

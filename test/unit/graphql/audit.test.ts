@@ -249,6 +249,22 @@ describe('every operation is recorded once through ctx.recordQuery', () => {
     );
   });
 
+  it('refuses a multipart request (nothing takes an upload) before reading it, and records it', async () => {
+    const form = new FormData();
+    form.set('operations', JSON.stringify({ query: '{ checkpoint { size } }' }));
+    const res = await h.fetch(
+      new Request('http://localhost/graphql', {
+        method: 'POST',
+        headers: { 'x-test-role': 'auditor', accept: 'application/json' },
+        body: form,
+      }),
+    );
+    expect(res.status).toBe(415);
+    expect(h.recorded).toEqual([
+      expect.objectContaining({ operation: '(request not read)', decision: 'denied' }),
+    ]);
+  });
+
   it('serves GraphiQL on GET without recording an operation', async () => {
     const res = await h.fetch(
       new Request('http://localhost/graphql', { headers: { accept: 'text/html' } }),

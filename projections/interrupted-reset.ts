@@ -44,3 +44,13 @@ export const interruptibleReset = ({
     },
   };
 };
+
+/**
+ * Awaits every one of `ops`, then fails with the first failure. A reset's clear must not fail while
+ * some of its deletes are still under way: one finishing later could delete what the rebuild that
+ * follows the failure has already written again.
+ */
+export const allSettledOrThrow = async (ops: readonly Promise<unknown>[]): Promise<void> => {
+  const failed = (await Promise.allSettled(ops)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+};

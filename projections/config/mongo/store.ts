@@ -1,3 +1,4 @@
+import { allSettledOrThrow } from '../../interrupted-reset.js';
 import type { AnyBulkWriteOperation, Db, Filter } from 'mongodb';
 import { decodeConfigCursor, encodeConfigCursor } from '../cursor.js';
 import { configHistoryName } from '../evolve.js';
@@ -119,7 +120,11 @@ export const createMongoConfigStore = ({
   const archive = db.collection<HistoryDoc>('config_history_archive');
   const current = db.collection<CurrentDoc>('config_current');
   const cp = mongoCheckpoint(db, name, async () => {
-    await Promise.all([history.deleteMany({}), archive.deleteMany({}), current.deleteMany({})]);
+    await allSettledOrThrow([
+      history.deleteMany({}),
+      archive.deleteMany({}),
+      current.deleteMany({}),
+    ]);
   });
 
   let indexes: Promise<void> | undefined;

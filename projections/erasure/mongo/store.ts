@@ -1,3 +1,4 @@
+import { allSettledOrThrow } from '../../interrupted-reset.js';
 import type { AnyBulkWriteOperation, Db, Filter } from 'mongodb';
 import { mongoCheckpoint } from '../../config/mongo/checkpoint.js';
 import { ignoringDuplicates } from '../../config/mongo/errors.js';
@@ -47,7 +48,7 @@ export const createMongoErasureStore = ({
   const casesColl = db.collection<CaseDoc>('erasure_cases');
   const pii = db.collection<PiiDoc>('erasure_pii');
   const cp = mongoCheckpoint(db, name, async () => {
-    await Promise.all([casesColl.deleteMany({}), pii.deleteMany({})]);
+    await allSettledOrThrow([casesColl.deleteMany({}), pii.deleteMany({})]);
   });
 
   let indexes: Promise<void> | undefined;

@@ -1,3 +1,4 @@
+import { allSettledOrThrow } from '../../interrupted-reset.js';
 import type { Collection, Db } from 'mongodb';
 import { mongoCheckpoint } from '../../config/mongo/checkpoint.js';
 import { ignoringDuplicates } from '../../config/mongo/errors.js';
@@ -48,7 +49,7 @@ export const createMongoLineageStore = ({
 }: MongoLineageStoreDeps): MongoLineageStore => {
   const c = lineageCollections(db);
   const cp = mongoCheckpoint(db, name, async () => {
-    await Promise.all(
+    await allSettledOrThrow(
       (Object.values(c) as unknown as Collection[]).map((coll) => coll.deleteMany({})),
     );
   });
